@@ -1,0 +1,55 @@
+"""Hofstadter's number challenges for neural networks.
+
+>>> from challenges import get_challenge, list_challenges
+>>> get_challenge("div7-base10").is_member("343")
+True
+>>> "prime-base10-hard" in list_challenges()
+True
+"""
+
+from __future__ import annotations
+
+from .core import Challenge, Examples, Language, Verdict
+from .errors import ChallengeError, UnknownChallenge
+from .registry import Registry
+
+__version__ = "0.1.0"
+
+CHALLENGES: Registry[Challenge] = Registry("challenge", UnknownChallenge)
+
+
+def register_challenge(challenge: Challenge, *, origin: str | None = None) -> Challenge:
+    """Add a challenge to the registry (plugins call this, or expose it via an entry point)."""
+    return CHALLENGES.register(challenge.id, challenge, origin=origin)
+
+
+def get_challenge(challenge_id: str) -> Challenge:
+    """The challenge registered as ``challenge_id``; unknown ids raise with suggestions."""
+    return CHALLENGES.get(challenge_id)
+
+
+def list_challenges() -> list[str]:
+    """Ids of every registered challenge, built-ins first."""
+    return list(CHALLENGES)
+
+
+def _register_builtins() -> None:
+    from .builtin import BUILTIN_CHALLENGES
+
+    for challenge in BUILTIN_CHALLENGES:
+        register_challenge(challenge)
+
+
+_register_builtins()
+
+__all__ = [
+    "CHALLENGES",
+    "Challenge",
+    "ChallengeError",
+    "Examples",
+    "Language",
+    "Verdict",
+    "get_challenge",
+    "list_challenges",
+    "register_challenge",
+]

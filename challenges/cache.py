@@ -1,0 +1,65 @@
+"""An on-disk cache of samples, keyed by everything that determines them.
+
+Sampling is a pure function of (challenge id, version, split, length, n, seed), so a sample can be
+stored once and reused by every model and run. Only slow samples are worth it; fast ones are drawn
+anew. Set ``HOFSTADTER_CACHE`` to move the cache, or to ``off`` to disable it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .core import Challenge, Examples, Split
+
+_SLOW_SECONDS = 0.5  # samples that took longer than this are written to disk
+_MEMORY: dict[tuple, Examples] = {}
+
+
+def cache_dir() -> Path | None:
+    """Where samples are cached, or None when caching is off."""
+    setting = os.environ.get("HOFSTADTER_CACHE", "")
+    if setting.lower() == "off":
+        return None
+    return Path(setting) if setting else Path.home() / ".cache" / "hofstadter-challenges"
+
+
+def cached_sample(
+    challenge: Challenge, split: Split, n: int, seed: int, length: int | None
+) -> Examples:
+    """``challenge.sample(...)``, from memory or disk when it was drawn before."""
+    key = (challenge.id, challenge.version, split, length, n, seed)
+    if key in _MEMORY:
+        return _MEMORY[key]
+    directory = cache_dir()
+    path = None
+    if directory is not None:
+        path = directory / challenge.id / f"v{challenge.version}-{split}-L{length}-n{n}-s{seed}.npz"
+        if path.exists():
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    examples = Examples(data["texts"], data["labels"], data["lengths"], split)
+                _MEMORY[key] = examples
+                return examples
+            except (OSError, ValueError, KeyError):
+                path.unlink(missing_ok=True)  # a torn or foreign file: draw again
+    started = time.perf_counter()
+    examples = challenge.sample(split, n=n, seed=seed, length=length)
+    _MEMORY[key] = examples
+    if path is not None and time.perf_counter() - started > _SLOW_SECONDS:
+        _write_atomically(path, examples)
+    return examples
+
+
+def _write_atomically(path: Path, examples: Examples) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+            np.savez(handle, texts=examples.texts, labels=examples.labels, lengths=examples.lengths)
+        os.replace(handle.name, path)
+    except OSError:
+        pass  # a cache that cannot be written is only slower, never wrong

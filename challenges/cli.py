@@ -1,0 +1,68 @@
+"""``python -m challenges``: parse, call, print. Every subcommand lives in :mod:`challenges.commands`.
+
+``main(argv)`` returns the exit code instead of exiting, so tests call it directly:
+0 success, 2 a usage error (bad id, malformed string, out-of-range option), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+
+from .commands import COMMAND_MODULES
+from .errors import ChallengeError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit code 2), not a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m challenges",
+        description="Hofstadter's number challenges for neural networks.",
+    )
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import MODULE first, so the challenges and models it registers are available",
+    )
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(subcommands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns its exit code."""
+    parser = build_parser()
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse has already printed its usage message
+        return int(stop.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        from .plugins import load_plugins
+
+        load_plugins(args.plugin)
+        return int(args.handler(args) or 0)
+    except ChallengeError as error:
+        errors.print(f"[bold red]error:[/] {error}", markup=True)
+        return 2
+    except KeyboardInterrupt:
+        errors.print("interrupted: finished work is kept")
+        return 130
+    except BrokenPipeError:  # `... | head` closed the pipe: not an error worth a traceback
+        sys.stderr.close()
+        return 0

@@ -1,0 +1,8 @@
+"""One module per group of subcommands; each has ``register(subparsers)``.
+
+A module adds its parsers with ``set_defaults(handler=fn)``; ``fn(args) -> int`` does the work.
+"""
+
+from . import data
+
+COMMAND_MODULES = (data,)

@@ -1,0 +1,131 @@
+"""``list``, ``show``, ``sample`` and ``check``: look at the challenges and their data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from .. import CHALLENGES, get_challenge
+from ..core import SPLITS
+from ..splits import sample_lengths
+from . import _args
+
+
+def register(subcommands: argparse._SubParsersAction) -> None:
+    p = subcommands.add_parser("list", help="list the registered challenges")
+    p.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    p.set_defaults(handler=list_command)
+
+    p = subcommands.add_parser("show", help="describe one challenge, with examples")
+    p.add_argument("id", help="challenge id, e.g. div7-base10")
+    p.add_argument("--seed", type=_args.seed, default=0)
+    p.set_defaults(handler=show_command)
+
+    p = subcommands.add_parser("sample", help="draw labelled examples from a split")
+    p.add_argument("id")
+    p.add_argument("--split", choices=SPLITS, default="train")
+    p.add_argument("--length", type=_args.length, help="one length (default: the training range)")
+    p.add_argument("-n", type=_args.count, default=10, help="how many examples (default 10)")
+    p.add_argument("--seed", type=_args.seed, default=0)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.set_defaults(handler=sample_command)
+
+    p = subcommands.add_parser("check", help="the oracle's verdict on one string, with the reason")
+    p.add_argument("id")
+    p.add_argument("text")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=check_command)
+
+
+def challenge_row(challenge) -> dict:
+    """The facts ``list --json`` prints for one challenge."""
+    return {
+        "id": challenge.id,
+        "version": challenge.version,
+        "description": challenge.description,
+        "family": challenge.family,
+        "base": challenge.base,
+        "alphabet": challenge.alphabet,
+        "regular": challenge.regular,
+        "min_states": challenge.min_states,
+        "train_lengths": list(challenge.train_lengths),
+        "extrapolation_lengths": list(challenge.extrapolation_lengths),
+        "origin": CHALLENGES.origin(challenge.id),
+    }
+
+
+def list_command(args: argparse.Namespace) -> int:
+    rows = [challenge_row(c) for _, c in CHALLENGES.items()]
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    table = Table(title="Hofstadter's number challenges")
+    for column in ("id", "description", "base", "regular", "min DFA states", "train lengths"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["description"],
+            str(row["base"]),
+            "yes" if row["regular"] else "no",
+            "-" if row["min_states"] is None else str(row["min_states"]),
+            "{}-{}".format(*row["train_lengths"]),
+        )
+    Console().print(table)
+    return 0
+
+
+def show_command(args: argparse.Namespace) -> int:
+    challenge = get_challenge(args.id)
+    console = Console(highlight=False)
+    console.print(f"[bold]{challenge.id}[/] (version {challenge.version}): {challenge.description}")
+    console.print(f"alphabet: {challenge.alphabet!r}   base: {challenge.base}   family: {challenge.family}")
+    states = f", minimal DFA with {challenge.min_states} states" if challenge.regular else ""
+    console.print(f"regular language: {'yes' if challenge.regular else 'no'}{states}")
+    length = max(sample_lengths(challenge, "train")[-1] // 2, sample_lengths(challenge, "train")[0])
+    examples = challenge.sample("train", n=10, seed=args.seed, length=length)
+    for label, name in ((True, "members"), (False, "non-members")):
+        shown = [t for t, y in zip(examples.texts.tolist(), examples.labels.tolist()) if y == label]
+        console.print(f"{name} ({length} digits): {', '.join(shown)}")
+    table = Table(title="splits")
+    for column in ("split", "lengths", "what"):
+        table.add_column(column)
+    low, high = challenge.train_lengths
+    table.add_row("train", f"{low}-{high}", "80% of the strings of each length (by keyed hash)")
+    table.add_row("val", f"{low}-{high}", "10%, disjoint from train")
+    table.add_row(
+        "test",
+        f"{low}-{high}, " + ", ".join(map(str, challenge.extrapolation_lengths)),
+        "10% in range; every string beyond it (length extrapolation)",
+    )
+    console.print(table)
+    return 0
+
+
+def sample_command(args: argparse.Namespace) -> int:
+    challenge = get_challenge(args.id)
+    examples = challenge.sample(args.split, n=args.n, seed=args.seed, length=args.length)
+    if args.json:
+        print("\n".join(json.dumps(record) for record in examples.records()))
+        return 0
+    table = Table(title=f"{challenge.id}: {args.split} split, seed {args.seed}")
+    for column in ("text", "member", "length"):
+        table.add_column(column)
+    for record in examples.records():
+        table.add_row(record["text"], "yes" if record["label"] else "no", str(record["length"]))
+    Console().print(table)
+    return 0
+
+
+def check_command(args: argparse.Namespace) -> int:
+    challenge = get_challenge(args.id)
+    verdict = challenge.check(args.text)
+    if args.json:
+        print(json.dumps({"id": challenge.id, "text": verdict.text, "member": verdict.member,
+                          "length": verdict.length, "reason": verdict.reason}))
+    else:
+        Console(highlight=False).print(verdict.reason)
+    return 0

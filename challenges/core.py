@@ -1,0 +1,180 @@
+"""The Challenge contract: what is asked (an exact oracle) and how data is drawn (a sampler).
+
+A :class:`Challenge` is a frozen record of facts (id, version, base, alphabet, whether the language
+is regular and how many states its minimal automaton has, the training and extrapolation lengths)
+around a :class:`Language`, which supplies the two behaviours that tests check against each other:
+
+* the **oracle** -- ``parse`` a string (rejecting malformed ones with what is wrong and where),
+  decide membership with exact integer arithmetic, and say why in words;
+* the **sampler** -- draw members and non-members of a given length.
+
+Everything else (splits, balance, seeding) is generic and lives in :mod:`challenges.splits`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from .errors import InvalidInput
+
+Split = Literal["train", "val", "test"]
+SPLITS: tuple[Split, ...] = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The oracle's answer for one string: membership and the reason in words."""
+
+    text: str
+    member: bool
+    reason: str
+    length: int
+
+
+class Language(ABC):
+    """The exact oracle and the raw sampler of one family member (e.g. multiples of 7 in base 10).
+
+    Subclasses live in :mod:`challenges.families`. ``alphabet`` is every symbol a string may use.
+    """
+
+    base: int
+    alphabet: str
+
+    # --- oracle -------------------------------------------------------------------------------
+    @abstractmethod
+    def parse(self, text: str) -> Any:
+        """Validate ``text`` and return its parsed form; raise :class:`InvalidInput` if malformed."""
+
+    @abstractmethod
+    def length_of(self, parsed: Any) -> int:
+        """The length of a parsed string (digit count, or digit count of the longer operand)."""
+
+    @abstractmethod
+    def is_member(self, parsed: Any) -> bool:
+        """Exact membership of a parsed string."""
+
+    @abstractmethod
+    def explain(self, parsed: Any) -> str:
+        """One sentence saying why the string is or is not a member."""
+
+    def label_many(self, texts: np.ndarray) -> np.ndarray:
+        """Membership of many strings (override with a vectorised version where it pays)."""
+        return np.fromiter(
+            (self.is_member(self.parse(str(t))) for t in texts), dtype=bool, count=len(texts)
+        )
+
+    # --- sampler ------------------------------------------------------------------------------
+    @abstractmethod
+    def draw(self, length: int, n: int, member: bool, rng: np.random.Generator) -> np.ndarray:
+        """``n`` strings of ``length`` that are members (or non-members), from any split."""
+
+    def split_keys(self, texts: np.ndarray) -> np.ndarray:
+        """The part of each string that decides its split (the whole string by default)."""
+        return texts
+
+    def enumerate(self, length: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """All strings of ``length`` with labels, when there are few enough to list; else None."""
+        return None
+
+    def enumerate_keys(self, length: int) -> np.ndarray | None:
+        """All split keys of ``length`` when there are few (used to find empty splits)."""
+        listed = self.enumerate(length)
+        return None if listed is None else self.split_keys(listed[0])
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """One benchmark task. Ids and versions are public interface: results are keyed by both.
+
+    >>> from challenges import get_challenge
+    >>> c = get_challenge("div3-base10")
+    >>> c.check("2225").reason
+    '2225 is not a multiple of 3: 2225 = 3 x 741 + 2'
+    >>> c.train_lengths, c.extrapolation_lengths
+    ((1, 6), (12, 30, 60, 100, 1000))
+    """
+
+    id: str
+    description: str
+    language: Language = field(repr=False, compare=False)
+    family: str
+    train_lengths: tuple[int, int]
+    extrapolation_lengths: tuple[int, ...]
+    regular: bool
+    min_states: int | None = None
+    version: int = 1
+    parameters: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def base(self) -> int:
+        return self.language.base
+
+    @property
+    def alphabet(self) -> str:
+        return self.language.alphabet
+
+    @property
+    def max_train_length(self) -> int:
+        return self.train_lengths[1]
+
+    def lengths(self, split: Split) -> tuple[int, ...]:
+        """Lengths a split covers: train and val the training range; test also extrapolates."""
+        in_range = tuple(range(self.train_lengths[0], self.train_lengths[1] + 1))
+        return in_range + self.extrapolation_lengths if split == "test" else in_range
+
+    def check(self, text: str) -> Verdict:
+        """The oracle's verdict on ``text``; raises :class:`InvalidInput` if it is malformed."""
+        if not isinstance(text, str):
+            raise InvalidInput(f"expected a string, got {type(text).__name__}")
+        parsed = self.language.parse(text)
+        return Verdict(
+            text=text,
+            member=self.language.is_member(parsed),
+            reason=self.language.explain(parsed),
+            length=self.language.length_of(parsed),
+        )
+
+    def is_member(self, text: str) -> bool:
+        """Exact membership of one string."""
+        return self.language.is_member(self.language.parse(text))
+
+    def label(self, texts: np.ndarray | list[str]) -> np.ndarray:
+        """Exact membership of many strings (raises on the first malformed one)."""
+        return self.language.label_many(np.asarray(texts, dtype=np.str_))
+
+    def sample(
+        self, split: Split, n: int, seed: int = 0, length: int | None = None
+    ) -> "Examples":
+        """Balanced, seeded examples of one split; see :func:`challenges.splits.sample`."""
+        from .splits import sample
+
+        return sample(self, split, n=n, seed=seed, length=length)
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Labelled strings of one split: parallel numpy arrays, ready to encode in bulk."""
+
+    texts: np.ndarray  # unicode strings
+    labels: np.ndarray  # bool
+    lengths: np.ndarray  # int64
+    split: Split
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def at_length(self, length: int) -> "Examples":
+        """The examples of one length."""
+        keep = self.lengths == length
+        return Examples(self.texts[keep], self.labels[keep], self.lengths[keep], self.split)
+
+    def records(self) -> list[dict[str, Any]]:
+        """One dict per example, as ``sample --json`` prints them."""
+        return [
+            {"text": t, "label": bool(y), "length": int(n), "split": self.split}
+            for t, y, n in zip(self.texts.tolist(), self.labels.tolist(), self.lengths.tolist())
+        ]

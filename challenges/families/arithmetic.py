@@ -1,0 +1,317 @@
+"""Correct additions ``a+b=c`` and multiplications ``axb=c`` in a base, against near misses.
+
+A random wrong result would betray itself by its length alone, so non-members are *near misses* of
+the true result, five kinds mixed evenly (each never equal to the truth, never negative, never with
+a leading zero):
+
+``off-by-one``     c + 1 or c - 1
+``off-by-power``   c + base**k or c - base**k, 1 <= k <= digits of c
+``digit-change``   one digit of c replaced by another
+``digit-swap``     two adjacent, different digits of c swapped
+``dropped-carry``  a carry forgotten: for a+b, one column's carry; for axb, one carry inside the
+                   product of a by one digit of b (c - carry * base**position)
+
+A problem where the drawn kind is impossible (no carry to drop, equal digits to swap) is replaced by
+a fresh problem, so the kinds stay evenly mixed; only where a kind cannot occur at all (one-digit
+results have no digits to swap) do its rows fall back to another kind. The length of an equation is the digit count of its
+longer operand; operands are drawn uniformly among the pairs of that length. The split is decided
+by the left-hand side ``a+b``, so a problem and its near misses never straddle train and test.
+
+>>> from challenges.families.arithmetic import addition
+>>> c = addition(10)
+>>> c.check("12+29=41").reason
+'12+29=41 is correct: 12 + 29 = 41'
+>>> c.check("12+29=42").reason
+'12+29=42 is wrong: 12 + 29 = 41, not 42'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import Challenge, Language
+from ..errors import InvalidArgument, InvalidInput
+from ..numbers import (
+    DIGITS,
+    check_base,
+    default_train_max_length,
+    describe_char,
+    digit_alphabet,
+    digit_count,
+    digits_of,
+    from_base,
+    fits_int64,
+    length_bounds,
+    powers,
+    render,
+    to_base,
+    uniform_ints,
+    validate_digits,
+)
+from ..splits import ENUMERATION_LIMIT
+from .divisibility import extrapolation_lengths
+
+NEAR_MISS_KINDS = ("off-by-one", "off-by-power", "digit-change", "digit-swap", "dropped-carry")
+OPERATORS = {"+": ("addition", "+"), "x": ("multiplication", "x")}
+MAX_ARITHMETIC_BASE = 16  # 'x' must never be a digit
+
+
+
+
+def digit_counts(values: np.ndarray, base: int) -> np.ndarray:
+    """Digit count of every number in ``values`` (int64 or object array)."""
+    if values.dtype == object:
+        return np.array([digit_count(int(v), base) for v in values], dtype=np.int64)
+    width = digit_count(int(values.max()), base) if values.size else 1
+    place = np.power(np.int64(base), np.arange(width, dtype=np.int64))
+    return np.searchsorted(place, values, side="right").clip(min=1).astype(np.int64)
+
+
+def digit_at(values: np.ndarray, position: np.ndarray, base: int) -> np.ndarray:
+    """Digit ``position`` (0 = least significant) of every number, as int64."""
+    return ((values // powers(base, position, values)) % base).astype(np.int64)
+
+
+class EquationLanguage(Language):
+    """Strings ``a{op}b=c`` over ``base`` that are (members) or are not (non-members) true."""
+
+    def __init__(self, operator: str, base: int) -> None:
+        if operator not in OPERATORS:
+            raise InvalidArgument(f"operator must be one of {', '.join(OPERATORS)}, got {operator!r}")
+        if not 2 <= check_base(base) <= MAX_ARITHMETIC_BASE:
+            raise InvalidArgument(
+                f"arithmetic challenges take bases 2-{MAX_ARITHMETIC_BASE} (so 'x' is never a digit)"
+            )
+        self.operator = operator
+        self.base = base
+        self.alphabet = digit_alphabet(base) + operator + "="
+
+    # --- oracle -----------------------------------------------------------------------------
+    def compute(self, a, b):
+        """The true result, for ints or arrays alike."""
+        return a + b if self.operator == "+" else a * b
+
+    def parse(self, text: str) -> tuple[str, str, str, int, int, int]:
+        op = self.operator
+        shape = f"a{op}b=c"
+        if text == "":
+            raise InvalidInput(f"empty string: write an equation {shape}")
+        digits = digit_alphabet(self.base)
+        for index, char in enumerate(text):
+            if char in self.alphabet:
+                continue
+            if char.isspace():
+                raise InvalidInput(f"whitespace at position {index + 1}: write {shape} with no spaces")
+            if char.lower() in digits:
+                raise InvalidInput(
+                    f"uppercase {char!r} at position {index + 1}: digits beyond 9 are lowercase"
+                )
+            if char in DIGITS:
+                raise InvalidInput(
+                    f"digit {char!r} at position {index + 1} is not valid in base {self.base} "
+                    f"(digits: {digits})"
+                )
+            raise InvalidInput(
+                f"{describe_char(char)} at position {index + 1} is not allowed: "
+                f"write {shape} with digits {digits}, {op!r} and '='"
+            )
+        for symbol in (op, "="):
+            count = text.count(symbol)
+            if count == 0:
+                raise InvalidInput(f"missing {symbol!r} in {text!r}: write {shape}")
+            if count > 1:
+                second = text.index(symbol, text.index(symbol) + 1)
+                raise InvalidInput(
+                    f"second {symbol!r} at position {second + 1} of {text!r}: write {shape} "
+                    f"with one {symbol!r}"
+                )
+        op_at, eq_at = text.index(op), text.index("=")
+        if eq_at < op_at:
+            raise InvalidInput(f"'=' at position {eq_at + 1} comes before {op!r}: write {shape}")
+        parts = (text[:op_at], text[op_at + 1 : eq_at], text[eq_at + 1 :])
+        offsets = (0, op_at + 1, eq_at + 1)
+        for name, part, offset in zip(("first operand", "second operand", "result"), parts, offsets):
+            if part == "":
+                raise InvalidInput(f"empty {name} in {text!r}: write {shape}")
+            validate_digits(part, self.base, what=name, offset=offset)
+        a, b, c = (from_base(part, self.base) for part in parts)
+        return (*parts, a, b, c)
+
+    def length_of(self, parsed) -> int:
+        return max(len(parsed[0]), len(parsed[1]))
+
+    def is_member(self, parsed) -> bool:
+        a, b, c = parsed[3:]
+        return self.compute(a, b) == c
+
+    def explain(self, parsed) -> str:
+        a_text, b_text, c_text, a, b, c = parsed
+        op = "+" if self.operator == "+" else "x"
+        text = f"{a_text}{self.operator}{b_text}={c_text}"
+        truth = self.compute(a, b)
+        where = "" if self.base == 10 else f" in base {self.base}"
+        true_text = to_base(truth, self.base)
+        if truth == c:
+            return f"{text} is correct{where}: {a_text} {op} {b_text} = {true_text}"
+        return f"{text} is wrong{where}: {a_text} {op} {b_text} = {true_text}, not {c_text}"
+
+    # --- sampler ----------------------------------------------------------------------------
+    def split_keys(self, texts: np.ndarray) -> np.ndarray:
+        return np.strings.partition(np.asarray(texts, dtype=np.str_), "=")[0]
+
+    def operands(self, length: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` pairs uniform among the pairs whose longer operand has ``length`` digits."""
+        _, high = length_bounds(self.base, length)
+        low = 0 if length == 1 else self.base ** (length - 1)
+        a_parts, b_parts, have = [], [], 0
+        while have < n:
+            a = uniform_ints(rng, 0, high, n - have + 8)
+            b = uniform_ints(rng, 0, high, n - have + 8)
+            keep = (a >= low) | (b >= low)
+            a_parts.append(a[keep])
+            b_parts.append(b[keep])
+            have += int(keep.sum())
+        return np.concatenate(a_parts)[:n], np.concatenate(b_parts)[:n]
+
+    def _result_fits(self, length: int) -> bool:
+        return fits_int64(self.compute(self.base**length, self.base**length) * self.base)
+
+    def draw(self, length: int, n: int, member: bool, rng: np.random.Generator) -> np.ndarray:
+        kinds = None if member else rng.integers(0, len(NEAR_MISS_KINDS), size=n)
+        rows = np.arange(n)
+        a_all = np.empty(n, dtype=np.int64 if self._result_fits(length) else object)
+        b_all, r_all = a_all.copy(), a_all.copy()
+        for attempt in range(1_000_000):
+            if not rows.size:
+                break
+            if not member and attempt and attempt % 64 == 0:
+                # Some kinds cannot occur at all at tiny lengths (no two digits to swap in a
+                # one-digit result); after many failures, such rows draw another kind.
+                kinds[rows] = rng.integers(0, len(NEAR_MISS_KINDS), size=rows.size)
+            a, b = self.operands(length, rows.size, rng)
+            truth = self.compute(a, b)
+            if member:
+                result, ok = truth, np.ones(rows.size, dtype=bool)
+            else:
+                result, ok = self.near_misses(a, b, truth, kinds[rows], rng)
+            done = rows[ok]
+            a_all[done], b_all[done], r_all[done] = a[ok], b[ok], result[ok]
+            rows = rows[~ok]
+        return self.render_equations(a_all, b_all, r_all)
+
+    def render_equations(self, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+        left = np.strings.add(np.strings.add(render(a, self.base), self.operator), render(b, self.base))
+        return np.strings.add(np.strings.add(left, "="), render(c, self.base))
+
+    def near_misses(
+        self, a: np.ndarray, b: np.ndarray, truth: np.ndarray, kinds: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A wrong result of the given kind for every problem, and whether it could be made."""
+        base = self.base
+        n = len(truth)
+        wrong = truth.copy()
+        ok = np.ones(n, dtype=bool)
+        nd = digit_counts(truth, base)
+        sign = np.where(rng.random(n) < 0.5, 1, -1)
+
+        k = kinds == NEAR_MISS_KINDS.index("off-by-one")
+        wrong[k] = truth[k] + sign[k]
+        ok[k] &= truth[k] + sign[k] >= 0
+
+        k = kinds == NEAR_MISS_KINDS.index("off-by-power")
+        if k.any():
+            step = powers(base, rng.integers(1, nd[k] + 1), truth[k])
+            wrong[k] = truth[k] + sign[k] * step
+            ok[k] &= wrong[k] >= 0
+
+        k = kinds == NEAR_MISS_KINDS.index("digit-change")
+        if k.any():
+            position = rng.integers(0, nd[k])
+            old = digit_at(truth[k], position, base)
+            new = (old + rng.integers(1, base, size=int(k.sum()))) % base
+            wrong[k] = truth[k] + (new - old) * powers(base, position, truth[k])
+            ok[k] &= ~((position == nd[k] - 1) & (nd[k] > 1) & (new == 0))
+
+        k = kinds == NEAR_MISS_KINDS.index("digit-swap")
+        if k.any():
+            position = rng.integers(0, np.maximum(nd[k] - 1, 1))
+            low_digit = digit_at(truth[k], position, base)
+            high_digit = digit_at(truth[k], position + 1, base)
+            delta = (high_digit - low_digit) * powers(base, position, truth[k])
+            wrong[k] = truth[k] + delta - delta * base
+            top_becomes_zero = (position + 2 == nd[k]) & (low_digit == 0)
+            ok[k] &= (nd[k] >= 2) & (low_digit != high_digit) & ~top_becomes_zero
+
+        k = kinds == NEAR_MISS_KINDS.index("dropped-carry")
+        if k.any():
+            dropped, possible = self._dropped_carry(a[k], b[k], rng)
+            wrong[k] = truth[k] - dropped
+            ok[k] &= possible
+        return wrong, ok
+
+    def _dropped_carry(self, a: np.ndarray, b: np.ndarray, rng: np.random.Generator):
+        """How much one forgotten carry removes from the result, and whether there was one."""
+        base = self.base
+        n = len(a)
+        width = int(max(digit_counts(a, base).max(), digit_counts(b, base).max()))
+        a_digits = digits_of(a, base, width)
+        if self.operator == "+":
+            other, shift = digits_of(b, base, width), np.zeros(n, dtype=np.int64)
+        else:
+            shift = rng.integers(0, digit_counts(b, base))  # which digit of b multiplies a
+            other = digit_at(b, shift, base)[:, None] * np.ones((1, width), dtype=np.int64)
+        carries = np.zeros((n, width), dtype=np.int64)
+        running = np.zeros(n, dtype=np.int64)
+        for column in range(width):
+            if self.operator == "+":
+                total = a_digits[:, column] + other[:, column] + running
+            else:
+                total = a_digits[:, column] * other[:, column] + running
+            running = total // base
+            carries[:, column] = running
+        score = np.where(carries > 0, rng.random((n, width)), -1.0)
+        column = score.argmax(axis=1)
+        carry = carries[np.arange(n), column]
+        amount = carry.astype(object) if a.dtype == object else carry
+        dropped = amount * powers(base, column + 1 + shift, a)
+        return dropped, carry > 0
+
+    def enumerate_keys(self, length: int) -> np.ndarray | None:
+        _, high = length_bounds(self.base, length)
+        low = 0 if length == 1 else self.base ** (length - 1)
+        if high * high - low * low > ENUMERATION_LIMIT:
+            return None
+        a, b = np.meshgrid(np.arange(high), np.arange(high))
+        a, b = a.ravel(), b.ravel()
+        keep = (a >= low) | (b >= low)
+        return np.strings.add(
+            np.strings.add(render(a[keep], self.base), self.operator), render(b[keep], self.base)
+        )
+
+
+def _equation_challenge(operator: str, base: int, challenge_id: str | None) -> Challenge:
+    name, _ = OPERATORS[operator]
+    language = EquationLanguage(operator, base)
+    train_max = default_train_max_length(base)
+    a, b = (to_base(v, base) for v in (12, 29))
+    example = f"{a}{operator}{b}={to_base(language.compute(12, 29), base)}"
+    return Challenge(
+        id=challenge_id or f"{'add' if operator == '+' else 'mul'}-base{base}",
+        description=f"correct {name}s in base {base} ({example}), against near misses",
+        language=language,
+        family="arithmetic",
+        train_lengths=(1, train_max),
+        extrapolation_lengths=extrapolation_lengths(train_max),
+        regular=False,
+        parameters=(("operator", operator), ("base", base)),
+    )
+
+
+def addition(base: int, challenge_id: str | None = None) -> Challenge:
+    """The challenge "correct additions a+b=c in ``base``" (bases 2-16)."""
+    return _equation_challenge("+", base, challenge_id)
+
+
+def multiplication(base: int, challenge_id: str | None = None) -> Challenge:
+    """The challenge "correct multiplications axb=c in ``base``" (bases 2-16)."""
+    return _equation_challenge("x", base, challenge_id)

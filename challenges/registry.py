@@ -1,0 +1,100 @@
+"""A generic registry of named things: challenges, models, and what plugins add.
+
+>>> reg = Registry[int]("number")
+>>> reg.register("seven", 7)
+7
+>>> reg.get("seven")
+7
+>>> reg.get("seve")
+Traceback (most recent call last):
+...
+challenges.errors.UnknownName: Unknown number 'seve'. Did you mean: 'seven'? Known: seven
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Generic, TypeVar
+
+from .errors import DuplicateName, UnknownName
+
+T = TypeVar("T")
+
+_CURRENT_ORIGIN: ContextVar[str] = ContextVar("registry_origin", default="built-in")
+
+
+@contextmanager
+def registering_from(origin: str) -> Iterator[None]:
+    """Everything registered inside the block is attributed to ``origin`` (a plugin's name)."""
+    token = _CURRENT_ORIGIN.set(origin)
+    try:
+        yield
+    finally:
+        _CURRENT_ORIGIN.reset(token)
+
+
+class Registry(Generic[T]):
+    """Name -> object, with duplicate protection and suggestions for unknown names."""
+
+    def __init__(self, kind: str, unknown_error: type[UnknownName] = UnknownName) -> None:
+        self.kind = kind
+        self._unknown_error = unknown_error
+        self._items: dict[str, T] = {}
+        self._origin: dict[str, str] = {}
+
+    def register(self, name: str, item: T, *, origin: str | None = None) -> T:
+        """Add ``item`` under ``name``; a name already taken raises :class:`DuplicateName`."""
+        origin = origin or _CURRENT_ORIGIN.get()
+        if name in self._items:
+            raise DuplicateName(
+                f"{self.kind} id '{name}' from {origin} collides with the one from "
+                f"{self._origin[name]}; choose another id"
+            )
+        self._items[name] = item
+        self._origin[name] = origin
+        return item
+
+    def decorator(self, name: str) -> Callable[[T], T]:
+        """``@registry.decorator("id")`` registers a class or factory under ``id``."""
+
+        def wrap(item: T) -> T:
+            return self.register(name, item)
+
+        return wrap
+
+    def unregister(self, name: str) -> None:
+        """Remove ``name`` (tests and plugin reloads use this)."""
+        self._items.pop(name, None)
+        self._origin.pop(name, None)
+
+    def get(self, name: str) -> T:
+        """The object registered as ``name``; an unknown name raises with suggestions."""
+        try:
+            return self._items[name]
+        except KeyError:
+            pass
+        close = difflib.get_close_matches(name, list(self._items), n=3, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(repr(c) for c in close)}?" if close else ""
+        raise self._unknown_error(
+            f"Unknown {self.kind} '{name}'.{hint} Known: {', '.join(self._items)}"
+        )
+
+    def origin(self, name: str) -> str:
+        """Where ``name`` came from: 'built-in' or the plugin that added it."""
+        self.get(name)
+        return self._origin[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def items(self) -> list[tuple[str, T]]:
+        return list(self._items.items())
