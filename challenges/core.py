@@ -147,12 +147,17 @@ class Challenge:
         return self.language.label_many(np.asarray(texts, dtype=np.str_))
 
     def sample(
-        self, split: Split, n: int, seed: int = 0, length: int | None = None
+        self,
+        split: Split,
+        n: int,
+        seed: int = 0,
+        length: int | None = None,
+        length_range: tuple[int, int] | None = None,
     ) -> "Examples":
         """Balanced, seeded examples of one split; see :func:`challenges.splits.sample`."""
         from .splits import sample
 
-        return sample(self, split, n=n, seed=seed, length=length)
+        return sample(self, split, n=n, seed=seed, length=length, length_range=length_range)
 
 
 @dataclass(frozen=True)

@@ -105,12 +105,16 @@ def check_count(n: int) -> int:
     return int(n)
 
 
-def generator_for(challenge_id: str, split: str, length: int | None, n: int, seed: int) -> np.random.Generator:
+def generator_for(
+    challenge_id: str, split: str, length: int | None, n: int, seed: int, *extra: int
+) -> np.random.Generator:
     """A generator seeded by the sample's full identity and nothing else."""
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise InvalidArgument(f"seed must be a non-negative whole number, got {seed!r}")
     tag = int.from_bytes(hashlib.sha256(f"{challenge_id}|{split}".encode()).digest()[:8], "little")
-    return np.random.default_rng([int(seed), tag, 0 if length is None else int(length), int(n)])
+    return np.random.default_rng(
+        [int(seed), tag, 0 if length is None else int(length), int(n), *map(int, extra)]
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -209,7 +213,12 @@ def _ranges(values: tuple[int, ...]) -> str:
 
 
 def sample(
-    challenge: Challenge, split: Split, n: int, seed: int = 0, length: int | None = None
+    challenge: Challenge,
+    split: Split,
+    n: int,
+    seed: int = 0,
+    length: int | None = None,
+    length_range: tuple[int, int] | None = None,
 ) -> Examples:
     """Balanced examples of ``challenge`` from ``split``: a pure function of its arguments.
 
@@ -222,7 +231,11 @@ def sample(
     n = check_count(n)
     if length is not None:
         length = check_length(challenge, split, length)
-    rng = generator_for(challenge.id, split, length, n, seed)
+    bounds: tuple[int, ...] = ()
+    if length_range is not None:  # a narrower training range draws its own stream
+        low, high = (check_length(challenge, split, v) for v in length_range)
+        bounds = (low, high)
+    rng = generator_for(challenge.id, split, length, n, seed, *bounds)
     labels = np.zeros(n, dtype=bool)
     labels[: n // 2] = True
     rng.shuffle(labels)
@@ -230,6 +243,8 @@ def sample(
         lengths = np.full(n, length, dtype=np.int64)
     else:
         usable = sample_lengths(challenge, split)
+        if length_range is not None:
+            usable = tuple(v for v in usable if low <= v <= high)
         if not usable:
             raise EmptyClass(f"{challenge.id}: split '{split}' holds no length with both classes")
         lengths = np.asarray(usable, dtype=np.int64)[rng.integers(0, len(usable), size=n)]

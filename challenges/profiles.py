@@ -1,0 +1,52 @@
+"""Run profiles: how much data, training and testing one benchmark run spends.
+
+``quick`` is the default: the whole benchmark on 2 CPU cores in at most 15 minutes. ``full`` has
+more seeds, data and steps, and is meant for a GPU (``--device cuda``).
+
+>>> PROFILES["quick"].seeds
+(0, 1, 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .errors import InvalidArgument
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Budgets of one run. Learned models read ``max_steps`` and ``max_seconds``."""
+
+    name: str
+    seeds: tuple[int, ...]
+    train_size: int  # examples in the fixed training set (balanced, over the training lengths)
+    val_size: int  # examples for early stopping / model selection
+    test_size: int  # test examples per length
+    long_test_size: int  # test examples per length beyond LONG_LENGTH digits (slow to sample)
+    max_steps: int  # optimiser steps at most, per learned model
+    max_seconds: float  # wall-clock training budget per learned model
+
+    def test_size_at(self, length: int) -> int:
+        return self.long_test_size if length > LONG_LENGTH else self.test_size
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+LONG_LENGTH = 100
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile("smoke", (0,), 512, 256, 64, 16, 60, 5.0),
+    "quick": Profile("quick", (0, 1, 2), 20_000, 2_000, 1_000, 100, 3_000, 20.0),
+    "full": Profile("full", (0, 1, 2, 3, 4), 100_000, 10_000, 2_000, 200, 20_000, 600.0),
+}
+
+
+def get_profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise InvalidArgument(
+            f"unknown profile '{name}': choose one of {', '.join(PROFILES)}"
+        ) from None
