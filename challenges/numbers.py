@@ -18,6 +18,8 @@ ints) beyond, so the same numpy expression serves 6-digit and 1000-digit numbers
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 
 import gmpy2
@@ -231,7 +233,8 @@ def digits_of(values: np.ndarray, base: int, width: int) -> np.ndarray:
     out = np.empty((len(values), width), dtype=np.int64)
     remaining = values.copy()
     for column in range(width):
-        remaining, digit = np.divmod(remaining, base)
+        digit = remaining % base  # not np.divmod: it has no loop for object arrays
+        remaining = remaining // base
         out[:, column] = digit.astype(np.int64)
     return out
 
@@ -309,9 +312,14 @@ def _probably_prime_fast(candidate: int) -> bool:
     return gmpy2.powmod(2, candidate - 1, candidate) == 1
 
 
+_PARALLEL_BITS = 1024  # primes this large take ~0.1-1 s each: worth spreading over the cores
+
+
 def random_primes(rng: np.random.Generator, low: int, high: int, size: int) -> np.ndarray:
     """``size`` primes drawn uniformly from the primes in ``low <= p < high`` (by rejection).
 
+    Each prime comes from its own child generator, so the result does not depend on whether the
+    search ran in one process or, for large primes, spread over the machine's cores.
     Raises :class:`InvalidArgument` when the range holds no prime.
     """
     if high - low < 4096:
@@ -319,15 +327,38 @@ def random_primes(rng: np.random.Generator, low: int, high: int, size: int) -> n
         if not pool:
             raise InvalidArgument(f"no prime in [{low}, {high})")
         return as_number_array([pool[i] for i in rng.integers(0, len(pool), size=size)], high)
-    out: list[int] = []
-    batch = 64
-    while len(out) < size:
-        for candidate in uniform_ints(rng, low, high, batch):
-            candidate = int(candidate)
-            if candidate % 2 == 0 and candidate != 2:
-                continue
-            if _probably_prime_fast(candidate) and is_prime(candidate):
-                out.append(candidate)
-                if len(out) == size:
-                    break
-    return as_number_array(out, high)
+    if fits_int64(high):
+        return _random_primes_vectorised(rng, low, high, size)
+    seeds = rng.integers(0, 2**63, size=size).tolist()
+    jobs = [(seed, low, high) for seed in seeds]
+    workers = min(os.cpu_count() or 1, size)
+    if high.bit_length() >= _PARALLEL_BITS and workers > 1:
+        try:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                return as_number_array(list(pool.map(_one_random_prime, jobs)), high)
+        except (OSError, RuntimeError):
+            pass  # no processes to be had here (sandbox, daemon worker): search in this one
+    return as_number_array([_one_random_prime(job) for job in jobs], high)
+
+
+def _one_random_prime(job: tuple[int, int, int]) -> int:
+    """One uniform prime in ``[low, high)`` from the generator seeded with ``seed``."""
+    seed, low, high = job
+    rng = np.random.default_rng(seed)
+    while True:
+        for candidate in uniform_ints(rng, low, high, 64):
+            candidate = int(candidate) | 1
+            if low <= candidate < high and _probably_prime_fast(candidate) and is_prime(candidate):
+                return candidate
+
+
+def _random_primes_vectorised(rng: np.random.Generator, low: int, high: int, size: int) -> np.ndarray:
+    """Uniform primes below 2**62: batches of candidates tested with the numpy fast path."""
+    found: list[np.ndarray] = []
+    have = 0
+    while have < size:
+        candidates = rng.integers(low, high, size=max(64, 40 * (size - have)), dtype=np.int64)
+        primes = candidates[is_prime_array(candidates)]
+        found.append(primes)
+        have += len(primes)
+    return np.concatenate(found)[:size]

@@ -180,7 +180,9 @@ def _draw_class(
     have = 0
     share = 1.0 if test_only else SPLIT_FRACTIONS[split]
     for _attempt in range(10_000):
-        batch = max(16, int((n - have) / share * 1.1) + 8)
+        # Beyond the training range every string is test: draw exactly what is missing, since
+        # long strings (1000-digit primes) are expensive. In range, over-draw for the rejection.
+        batch = n - have if test_only else max(16, int((n - have) / share * 1.1) + 8)
         drawn = challenge.language.draw(length, batch, member, rng)
         if not test_only:
             drawn = drawn[assign_split(challenge, drawn) == wanted]

@@ -8,8 +8,8 @@ a leading zero):
 ``off-by-power``   c + base**k or c - base**k, 1 <= k <= digits of c
 ``digit-change``   one digit of c replaced by another
 ``digit-swap``     two adjacent, different digits of c swapped
-``dropped-carry``  a carry forgotten: for a+b, one column's carry; for axb, one carry inside the
-                   product of a by one digit of b (c - carry * base**position)
+``dropped-carry``  one column's carry forgotten (c - carry * base**(column+1)): in the column sums
+                   of a+b, or of the partial products of long multiplication for axb
 
 A problem where the drawn kind is impossible (no carry to drop, equal digits to swap) is replaced by
 a fresh problem, so the kinds stay evenly mixed; only where a kind cannot occur at all (one-digit
@@ -171,7 +171,10 @@ class EquationLanguage(Language):
             a_parts.append(a[keep])
             b_parts.append(b[keep])
             have += int(keep.sum())
-        return np.concatenate(a_parts)[:n], np.concatenate(b_parts)[:n]
+        a, b = np.concatenate(a_parts)[:n], np.concatenate(b_parts)[:n]
+        if not self._result_fits(length):  # results would overflow int64: exact Python ints
+            a, b = a.astype(object), b.astype(object)
+        return a, b
 
     def _result_fits(self, length: int) -> bool:
         return fits_int64(self.compute(self.base**length, self.base**length) * self.base)
@@ -179,7 +182,7 @@ class EquationLanguage(Language):
     def draw(self, length: int, n: int, member: bool, rng: np.random.Generator) -> np.ndarray:
         kinds = None if member else rng.integers(0, len(NEAR_MISS_KINDS), size=n)
         rows = np.arange(n)
-        a_all = np.empty(n, dtype=np.int64 if self._result_fits(length) else object)
+        a_all = np.empty(n, dtype=np.int64 if self._result_fits(length) else object)  # see operands
         b_all, r_all = a_all.copy(), a_all.copy()
         for attempt in range(1_000_000):
             if not rows.size:
@@ -250,31 +253,32 @@ class EquationLanguage(Language):
         return wrong, ok
 
     def _dropped_carry(self, a: np.ndarray, b: np.ndarray, rng: np.random.Generator):
-        """How much one forgotten carry removes from the result, and whether there was one."""
+        """How much one forgotten carry removes from the result, and whether there was one.
+
+        Schoolbook arithmetic adds columns: digit sums for a+b, sums of digit products (the
+        partial products of long multiplication) for axb. The carry out of column k stands for
+        ``carry * base**(k+1)`` of the result; forgetting it subtracts exactly that.
+        """
         base = self.base
         n = len(a)
         width = int(max(digit_counts(a, base).max(), digit_counts(b, base).max()))
-        a_digits = digits_of(a, base, width)
+        a_digits, b_digits = digits_of(a, base, width), digits_of(b, base, width)
         if self.operator == "+":
-            other, shift = digits_of(b, base, width), np.zeros(n, dtype=np.int64)
+            columns = a_digits + b_digits
         else:
-            shift = rng.integers(0, digit_counts(b, base))  # which digit of b multiplies a
-            other = digit_at(b, shift, base)[:, None] * np.ones((1, width), dtype=np.int64)
-        carries = np.zeros((n, width), dtype=np.int64)
+            columns = np.zeros((n, 2 * width), dtype=np.int64)
+            for shift in range(width):
+                columns[:, shift : shift + width] += a_digits * b_digits[:, shift : shift + 1]
+        carries = np.zeros_like(columns)
         running = np.zeros(n, dtype=np.int64)
-        for column in range(width):
-            if self.operator == "+":
-                total = a_digits[:, column] + other[:, column] + running
-            else:
-                total = a_digits[:, column] * other[:, column] + running
-            running = total // base
+        for column in range(columns.shape[1]):
+            running = (columns[:, column] + running) // base
             carries[:, column] = running
-        score = np.where(carries > 0, rng.random((n, width)), -1.0)
+        score = np.where(carries > 0, rng.random(carries.shape), -1.0)
         column = score.argmax(axis=1)
         carry = carries[np.arange(n), column]
         amount = carry.astype(object) if a.dtype == object else carry
-        dropped = amount * powers(base, column + 1 + shift, a)
-        return dropped, carry > 0
+        return amount * powers(base, column + 1, a), carry > 0
 
     def enumerate_keys(self, length: int) -> np.ndarray | None:
         _, high = length_bounds(self.base, length)

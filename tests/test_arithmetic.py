@@ -1,0 +1,71 @@
+"""Near misses: every kind occurs, none is the truth, none is negative or malformed."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from challenges import get_challenge
+from challenges.errors import InvalidInput
+from challenges.families.arithmetic import NEAR_MISS_KINDS
+
+
+@pytest.mark.parametrize("challenge_id", ["add-base2", "add-base10", "mul-base2", "mul-base10"])
+@pytest.mark.parametrize("length", [3, 8, 40])
+def test_near_misses_of_every_kind_are_wrong_and_well_formed(challenge_id, length):
+    challenge = get_challenge(challenge_id)
+    language = challenge.language
+    rng = np.random.default_rng(length)
+    a, b = language.operands(length, 3000, rng)
+    truth = language.compute(a, b)
+    kinds = np.arange(3000) % len(NEAR_MISS_KINDS)
+    wrong, ok = language.near_misses(a, b, truth, kinds, rng)
+    made = Counter(NEAR_MISS_KINDS[k] for k in kinds[ok])
+    assert set(made) == set(NEAR_MISS_KINDS)  # every kind is possible at this length
+    assert min(made.values()) > 100
+    assert (wrong[ok] != truth[ok]).all()
+    assert (wrong[ok] >= 0).all()
+    texts = language.render_equations(a[ok], b[ok], wrong[ok])
+    assert not challenge.label(texts).any()  # parses (no leading zero) and is wrong
+
+
+def test_dropped_carry_is_a_real_forgotten_carry():
+    language = get_challenge("add-base10").language
+    a, b = np.array([15]), np.array([17])  # 15 + 17 = 32: the carry out of the units column
+    wrong, ok = language.near_misses(a, b, a + b, np.array([4]), np.random.default_rng(0))
+    assert ok.all() and wrong.tolist() == [22]
+
+
+def test_kinds_are_mixed_evenly_in_samples():
+    challenge = get_challenge("add-base10")
+    examples = challenge.sample("train", n=4000, seed=0, length=5)
+    wrong = [t for t, y in zip(examples.texts.tolist(), examples.labels.tolist()) if not y]
+    assert len(wrong) == 2000
+    # The result's digit count reveals nothing on its own: the truth often has the same length.
+    same_length = sum(
+        len(t.split("=")[1]) == len(str(sum(map(int, t.split("=")[0].split("+"))))) for t in wrong
+    )
+    assert same_length / len(wrong) > 0.8
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("12+29", "missing '='"),
+        ("12=41", "missing '\\+'"),
+        ("1+2+3=6", "second '\\+' at position 4"),
+        ("1+2=3=3", "second '=' at position 6"),
+        ("12=29+41", "comes before"),
+        ("+29=29", "empty first operand"),
+        ("12+=12", "empty second operand"),
+        ("12+29=", "empty result"),
+        ("12+029=41", "leading zero at position 4"),
+        ("12 + 29 = 41", "whitespace at position 3"),
+        ("12*29=348", "'\\*' at position 3 is not allowed"),
+    ],
+)
+def test_malformed_equations_say_what_and_where(text, message):
+    with pytest.raises(InvalidInput, match=message):
+        get_challenge("add-base10").check(text)
