@@ -6,7 +6,7 @@ Two ways in:
   callable (or a module) that, when loaded, registers its challenges / models. They are read when
   the command line starts, never at import time of this package.
 * ``--plugin MODULE``: import a module that is not packaged (``python -m challenges --plugin
-  my_ideas list``); importing it registers what it defines.
+  my_ideas list`` finds ``my_ideas.py`` in the current directory) and call its ``register()``.
 
 A plugin that fails to import, or registers an id that is already taken, is an error that names it.
 """
@@ -37,7 +37,15 @@ def load_plugins(modules: Iterable[str] = ()) -> None:
         if module in _loaded:
             continue
         _loaded.add(module)
-        _run(f"plugin module '{module}'", lambda m=module: importlib.import_module(m), call=False)
+        _run(f"plugin module '{module}'", lambda m=module: _import_and_register(m), call=False)
+
+
+def _import_and_register(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    register = getattr(module, "register", None)
+    if not callable(register):
+        raise PluginError(f"plugin module '{module_name}' has no register() function to call")
+    register()
 
 
 def _run(label: str, load, call: bool) -> None:
@@ -46,6 +54,8 @@ def _run(label: str, load, call: bool) -> None:
             loaded = load()
             if call and callable(loaded):
                 loaded()
+    except PluginError:
+        raise
     except ChallengeError as error:
         raise PluginError(f"{label} was refused: {error}") from None
     except Exception as error:  # noqa: BLE001 - any failure of foreign code is reported by name

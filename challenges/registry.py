@@ -82,6 +82,10 @@ class Registry(Generic[T]):
             f"Unknown {self.kind} '{name}'.{hint} Known: {', '.join(self._items)}"
         )
 
+    def find(self, name: object) -> T | None:
+        """The object registered as ``name``, or None (no error, no suggestions)."""
+        return self._items.get(name) if isinstance(name, str) else None
+
     def origin(self, name: str) -> str:
         """Where ``name`` came from: 'built-in' or the plugin that added it."""
         self.get(name)

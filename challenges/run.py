@@ -1,0 +1,251 @@
+"""challenge x model x seed -> result records: planning, running and resuming the benchmark.
+
+A :class:`Cell` is one unit of work, plain and picklable, so that a process pool here (``--jobs``)
+or any distributed executor (Ray, Dask, a cluster scheduler) can take it: ``run_cell(cell)`` returns
+a JSON-ready record and touches no shared state. Only the caller writes records to the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+import subprocess
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import get_challenge, list_challenges
+from .errors import ChallengeError, InvalidArgument
+from .profiles import Profile, get_profile
+from .store import ResultStore
+
+RECORD_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One (challenge, model, seed) run with everything needed to repeat it."""
+
+    challenge: str
+    model: str
+    seed: int
+    profile: str = "quick"
+    train_lengths: tuple[int, int] | None = None
+    device: str = "cpu"
+    plugins: tuple[str, ...] = ()
+    model_options: tuple[tuple[str, Any], ...] = field(default=())
+
+    @property
+    def label(self) -> str:
+        return f"{self.challenge} / {self.model} / seed {self.seed}"
+
+
+def model_options_for(model_id: str, profile: Profile, device: str) -> dict[str, Any]:
+    """Constructor options a model takes from the profile (budgets, device), by its signature."""
+    import inspect
+
+    import baselines
+
+    cls = baselines.get_model_class(model_id)
+    accepted = inspect.signature(cls).parameters
+    wanted = {"max_steps": profile.max_steps, "max_seconds": profile.max_seconds, "device": device}
+    if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        return wanted
+    return {k: v for k, v in wanted.items() if k in accepted}
+
+
+def cell_key(cell: Cell) -> str:
+    """What makes two runs the same experiment: challenge version, model config, seed, lengths."""
+    import baselines
+
+    challenge = get_challenge(cell.challenge)
+    profile = get_profile(cell.profile)
+    options = {**model_options_for(cell.model, profile, cell.device), **dict(cell.model_options)}
+    config = baselines.create_model(cell.model, **options).config_dict()
+    identity = {
+        "challenge": challenge.id,
+        "version": challenge.version,
+        "model": cell.model,
+        "config": config,
+        "seed": cell.seed,
+        "train_lengths": list(cell.train_lengths or challenge.train_lengths),
+        "profile": {k: v for k, v in profile.to_dict().items() if k not in ("name", "seeds")},
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def plan(
+    challenge_ids: Iterable[str] | None,
+    model_ids: Iterable[str] | None,
+    seeds: Iterable[int],
+    profile: str,
+    *,
+    train_lengths: tuple[int, int] | None = None,
+    device: str = "cpu",
+    plugins: tuple[str, ...] = (),
+) -> list[Cell]:
+    """Every (challenge, model, seed) cell, challenges in registry order, unknown ids rejected."""
+    import baselines
+
+    challenges = list(challenge_ids) if challenge_ids else list_challenges()
+    models = list(model_ids) if model_ids else list(baselines.MODELS)
+    for challenge_id in challenges:
+        get_challenge(challenge_id)
+    for model_id in models:
+        baselines.get_model_class(model_id)
+    return [
+        Cell(c, m, s, profile, train_lengths, device, plugins)
+        for c in challenges
+        for m in models
+        for s in seeds
+    ]
+
+
+@lru_cache(maxsize=1)
+def environment() -> dict[str, Any]:
+    """Package versions, git commit and machine, stored with every record."""
+    versions = {}
+    for package in ("torch", "numpy", "pandas", "sympy", "gmpy2", "hofstadter-challenges"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent,
+        ).stdout.strip() or None  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"versions": versions, "git_commit": commit, "python": platform.python_version(),
+            "machine": platform.machine()}  # fmt: skip
+
+
+def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+    """Run one cell; always returns a record (status ok, not-applicable or failed)."""
+    from .experiment import run_experiment
+    from .plugins import load_plugins
+
+    started = time.perf_counter()
+    base = {
+        "schema": RECORD_SCHEMA,
+        "challenge": cell.challenge,
+        "model": cell.model,
+        "seed": cell.seed,
+        "profile": cell.profile,
+        "device": cell.device,
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        **environment(),
+    }
+    try:
+        load_plugins(cell.plugins)
+        base["key"] = cell_key(cell)
+        challenge = get_challenge(cell.challenge)
+        profile = get_profile(cell.profile)
+        options = {**model_options_for(cell.model, profile, cell.device), **dict(cell.model_options)}
+        record = run_experiment(
+            challenge,
+            cell.model,
+            cell.seed,
+            profile=profile,
+            train_lengths=cell.train_lengths,
+            device=cell.device,
+            model_options=options,
+            progress=progress,
+        )
+        record = {**base, **record}
+        record.setdefault("status", "ok")
+    except KeyboardInterrupt:
+        raise
+    except Exception as error:  # noqa: BLE001 - a failed run is recorded, the benchmark goes on
+        record = {
+            **base,
+            "status": "failed",
+            "reason": f"{type(error).__name__}: {error}",
+            "traceback": traceback.format_exc(limit=6) if not isinstance(error, ChallengeError) else None,
+        }
+    record.setdefault("challenge_version", get_challenge(cell.challenge).version)
+    record["wall_seconds"] = round(time.perf_counter() - started, 3)
+    return _json_safe(record)
+
+
+def _json_safe(value: Any) -> Any:
+    """Records go to JSON: numpy scalars become Python numbers, NaN becomes None."""
+    import math
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def pending(cells: list[Cell], store: ResultStore, force: bool) -> tuple[list[Cell], int]:
+    """The cells still to run, and how many were skipped because they are recorded."""
+    if force:
+        return cells, 0
+    done = store.done_keys()
+    todo = [cell for cell in cells if cell_key(cell) not in done]
+    return todo, len(cells) - len(todo)
+
+
+def execute(
+    cells: list[Cell], store: ResultStore, jobs: int = 1,
+    on_start: Callable[[Cell], None] | None = None,
+    on_finish: Callable[[Cell, dict], None] | None = None,
+    on_progress: Callable[[Cell, float], None] | None = None,
+) -> Iterator[dict]:  # fmt: skip
+    """Run ``cells`` (in ``jobs`` processes), appending each record to ``store`` as it finishes."""
+    if jobs < 1:
+        raise InvalidArgument(f"--jobs must be at least 1, got {jobs}")
+    if jobs == 1:
+        for cell in cells:
+            if on_start:
+                on_start(cell)
+            record = run_cell(cell, (lambda f, c=cell: on_progress(c, f)) if on_progress else None)
+            store.append(record)
+            if on_finish:
+                on_finish(cell, record)
+            yield record
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        queue = iter(cells)
+        running = {}
+        for cell in queue:
+            running[pool.submit(run_cell, cell)] = cell
+            if on_start:
+                on_start(cell)
+            if len(running) >= jobs:
+                break
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                cell = running.pop(future)
+                record = future.result()
+                store.append(record)
+                if on_finish:
+                    on_finish(cell, record)
+                yield record
+                nxt = next(queue, None)
+                if nxt is not None:
+                    running[pool.submit(run_cell, nxt)] = nxt
+                    if on_start:
+                        on_start(nxt)
+
+
+def cell_dict(cell: Cell) -> dict:
+    return asdict(cell)
