@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, ClassVar
@@ -18,7 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from challenges.core import Challenge, Examples
-from challenges.errors import UnknownModel
+from challenges.errors import InvalidArgument, UnknownModel
 from challenges.registry import Registry
 
 
@@ -72,7 +73,19 @@ MODELS: Registry[type[Model]] = Registry("model", UnknownModel)
 
 
 def register_model(cls: type[Model], *, origin: str | None = None) -> type[Model]:
-    """Class decorator / function: add a model class to the registry under ``cls.id``."""
+    """Class decorator / function: add a model class to the registry under ``cls.id``.
+
+    A class that breaks the protocol (not a Model, no id or description, abstract methods left)
+    is refused here with what is missing.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Model)):
+        raise InvalidArgument(f"expected a subclass of baselines.Model, got {cls!r}")
+    for attribute in ("id", "description"):
+        if not isinstance(getattr(cls, attribute, None), str):
+            raise InvalidArgument(f"model class {cls.__name__} needs a string '{attribute}'")
+    if inspect.isabstract(cls):
+        missing = ", ".join(sorted(cls.__abstractmethods__))
+        raise InvalidArgument(f"model '{cls.id}' ({cls.__name__}) does not implement: {missing}")
     return MODELS.register(cls.id, cls, origin=origin)
 
 

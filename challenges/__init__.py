@@ -19,7 +19,24 @@ CHALLENGES: Registry[Challenge] = Registry("challenge", UnknownChallenge)
 
 
 def register_challenge(challenge: Challenge, *, origin: str | None = None) -> Challenge:
-    """Add a challenge to the registry (plugins call this, or expose it via an entry point)."""
+    """Add a challenge to the registry (plugins call this, or expose it via an entry point).
+
+    Anything that breaks the contract is refused here, with what is wrong, rather than failing
+    later in the middle of a benchmark run.
+    """
+    from .errors import InvalidArgument
+
+    if not isinstance(challenge, Challenge):
+        raise InvalidArgument(f"expected a Challenge, got {type(challenge).__name__}")
+    if not isinstance(challenge.language, Language):
+        raise InvalidArgument(f"challenge '{challenge.id}': language must subclass Language")
+    low, high = challenge.train_lengths
+    if not (isinstance(challenge.id, str) and challenge.id and 1 <= low <= high):
+        raise InvalidArgument(f"challenge '{challenge.id}': needs an id and 1 <= train lengths")
+    if any(length <= high for length in challenge.extrapolation_lengths):
+        raise InvalidArgument(
+            f"challenge '{challenge.id}': extrapolation lengths must exceed the training range"
+        )
     return CHALLENGES.register(challenge.id, challenge, origin=origin)
 
 

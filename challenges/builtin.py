@@ -6,7 +6,7 @@ from .core import Challenge
 from .families import addition, divisibility, multiplication, primes
 
 BUILTIN_CHALLENGES: tuple[Challenge, ...] = (
-    divisibility(2, 3, challenge_id="even-base3"),
+    divisibility(2, 3, challenge_id="even-base3", description="even numbers written in base 3"),
     divisibility(3, 10),
     divisibility(9, 10),
     divisibility(7, 10),

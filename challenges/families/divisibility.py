@@ -75,7 +75,9 @@ def extrapolation_lengths(train_max: int) -> tuple[int, ...]:
     return tuple(sorted({2 * train_max, 5 * train_max, 10 * train_max, 100, 1000} - {train_max}))
 
 
-def divisibility(modulus: int, base: int, challenge_id: str | None = None) -> Challenge:
+def divisibility(
+    modulus: int, base: int, challenge_id: str | None = None, description: str | None = None
+) -> Challenge:
     """The challenge "multiples of ``modulus`` written in ``base``" (base 2-36, modulus >= 2)."""
     check_base(base)
     if not isinstance(modulus, int) or modulus < 2:
@@ -83,7 +85,7 @@ def divisibility(modulus: int, base: int, challenge_id: str | None = None) -> Ch
     train_max = default_train_max_length(base)
     return Challenge(
         id=challenge_id or f"div{modulus}-base{base}",
-        description=f"multiples of {modulus} written in base {base}",
+        description=description or f"multiples of {modulus} written in base {base}",
         language=Divisible(modulus, base),
         family="divisibility",
         train_lengths=(1, train_max),

@@ -27,9 +27,7 @@ from ..numbers import (
     is_prime_array,
     length_bounds,
     random_primes,
-    render,
 )
-from ..splits import ENUMERATION_LIMIT
 from ._numbers import NumberLanguage
 from .divisibility import extrapolation_lengths
 

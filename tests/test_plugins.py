@@ -1,0 +1,106 @@
+"""The plugin path end to end: the worked example through run and leaderboard, and failures."""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib.metadata import EntryPoint
+from pathlib import Path
+
+import pytest
+
+from baselines import MODELS
+from challenges import CHALLENGES, plugins
+from challenges.cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "plugin"
+
+
+@pytest.fixture
+def clean_registries(monkeypatch):
+    """Whatever a test's plugins register is gone afterwards."""
+    challenges_before, models_before = set(CHALLENGES), set(MODELS)
+    loaded_before = set(plugins._loaded)
+    yield
+    for name in set(CHALLENGES) - challenges_before:
+        CHALLENGES.unregister(name)
+    for name in set(MODELS) - models_before:
+        MODELS.unregister(name)
+    plugins._loaded.clear()
+    plugins._loaded.update(loaded_before)
+    for module in [m for m in sys.modules if m.startswith(("hofstadter_example", "bad_plugin"))]:
+        sys.modules.pop(module)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_worked_example_through_run_and_leaderboard(tmp_path, monkeypatch, capsys, clean_registries):
+    monkeypatch.syspath_prepend(str(EXAMPLE))
+    results = str(tmp_path / "results")
+    code, out, err = run(
+        capsys, "--plugin", "hofstadter_example", "run", "div13-base7", "div3-base10",
+        "--model", "digit-sum", "--profile", "smoke", "--results", results, "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    records = {r["challenge"]: r for r in map(json.loads, out.splitlines())}
+    assert set(records) == {"div13-base7", "div3-base10"}
+    assert all(r["status"] == "ok" for r in records.values())
+    # the digit-sum rule is exact for 3 in base 10 (10 = 1 mod 3) at every length ...
+    assert min(m["accuracy"] for m in records["div3-base10"]["metrics"]) == 1.0
+    # ... and a poor guess for 13 in base 7, as it should be
+    assert min(m["accuracy"] for m in records["div13-base7"]["metrics"]) < 0.9
+
+    code, _, err = run(capsys, "--plugin", "hofstadter_example", "leaderboard",
+                       "--results", results, "--profile", "smoke")  # fmt: skip
+    assert code == 0, err
+    board = (tmp_path / "results" / "LEADERBOARD.md").read_text()
+    assert "div13-base7" in board and "digit-sum" in board
+    assert (tmp_path / "results" / "plots" / "div13-base7.png").stat().st_size > 1000
+
+
+def test_entry_points_are_read_when_the_command_line_starts(monkeypatch, capsys, clean_registries):
+    monkeypatch.syspath_prepend(str(EXAMPLE))
+    points = [
+        EntryPoint("div13-base7", "hofstadter_example:register_challenges", "hofstadter.challenges"),
+        EntryPoint("digit-sum", "hofstadter_example:register_models", "hofstadter.models"),
+    ]
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [p for p in points if p.group == group])
+    code, out, _ = run(capsys, "list", "--json")
+    rows = {row["id"]: row for row in json.loads(out)}
+    assert code == 0 and "div13-base7" in rows
+    assert "entry point 'div13-base7'" in rows["div13-base7"]["origin"]
+    assert rows["div13-base7"]["min_states"] == 13
+    assert "digit-sum" in MODELS
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("import not_a_module_anywhere\n", "failed to load: ModuleNotFoundError"),
+        ("def register():\n    raise RuntimeError('boom')\n", "failed to load: RuntimeError: boom"),
+        ("x = 1\n", "has no register() function"),
+        (
+            "from challenges import register_challenge\n"
+            "from challenges.families import divisibility\n"
+            "def register():\n    register_challenge(divisibility(3, 10))\n",
+            "challenge id 'div3-base10' from plugin module 'bad_plugin' collides with the one from built-in",
+        ),
+        (
+            "from baselines import Model, register_model\n"
+            "class Half(Model):\n    id = 'half'\n    description = 'no predict'\n"
+            "def register():\n    register_model(Half)\n",
+            "does not implement: predict",
+        ),
+    ],
+)
+def test_broken_plugins_are_named_and_refused(tmp_path, monkeypatch, capsys, clean_registries, source, message):
+    (tmp_path / "bad_plugin.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code, _, err = run(capsys, "--plugin", "bad_plugin", "list")
+    assert code == 2
+    assert "bad_plugin" in err and message in err
+    assert "Traceback" not in err

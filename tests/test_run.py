@@ -1,0 +1,114 @@
+"""The runner: one record per cell, resume, --force, failed and not-applicable runs, --jobs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from baselines import MODELS, Model, register_model
+from challenges.cli import main
+from challenges.store import ResultStore
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_single_run_json_record(tmp_path, capsys):
+    code, out, _ = run(capsys, "run", "div7-base10", "--model", "fsa", "--profile", "smoke",
+                       "--results", str(tmp_path), "--json")  # fmt: skip
+    assert code == 0
+    record = json.loads(out.splitlines()[-1])
+    assert {"challenge", "model", "seed", "train_lengths", "metrics"} <= set(record)
+    assert record["train_lengths"] == [1, 6]
+    lengths = [m["length"] for m in record["metrics"]]
+    assert lengths == [1, 2, 3, 4, 5, 6, 12, 30, 60, 100, 1000]
+    assert all(m["accuracy"] == 1.0 and m["split"] == "test" for m in record["metrics"])
+    for field in ("challenge_version", "model_config", "train_seconds", "steps", "parameters",
+                  "versions", "git_commit", "device", "date"):  # fmt: skip
+        assert field in record
+
+
+def test_rerun_skips_recorded_cells_and_force_redoes_them(tmp_path, capsys):
+    args = ["run", "div3-base10", "--model", "majority", "--model", "fsa", "--seed", "0",
+            "--seed", "1", "--profile", "smoke", "--results", str(tmp_path)]  # fmt: skip
+    assert run(capsys, *args)[0] == 0
+    store = ResultStore(tmp_path / "runs.jsonl")
+    assert len(store.records()) == 4
+    code, _, err = run(capsys, *args)
+    assert code == 0 and "4 already recorded" in err and "0 to run" in err
+    assert len(store.records()) == 4
+    assert run(capsys, *args, "--force")[0] == 0
+    assert len(store.records()) == 8
+
+
+def test_not_applicable_is_recorded_as_such(tmp_path, capsys):
+    code, out, _ = run(capsys, "run", "add-base10", "--model", "fsa", "--profile", "smoke",
+                       "--results", str(tmp_path), "--json")  # fmt: skip
+    record = json.loads(out.splitlines()[-1])
+    assert code == 0 and record["status"] == "not-applicable" and "regular" in record["reason"]
+
+
+class _Exploding(Model):
+    id = "test-exploding"
+    description = "raises while fitting"
+    trainable = True
+
+    def fit(self, challenge, train, val, seed):
+        raise FloatingPointError("loss is NaN")
+
+    def predict(self, texts):
+        return np.zeros(len(texts), dtype=bool)
+
+
+@pytest.fixture
+def exploding_model():
+    register_model(_Exploding)
+    yield _Exploding.id
+    MODELS.unregister(_Exploding.id)
+
+
+def test_a_failed_run_is_recorded_and_the_others_go_on(tmp_path, capsys, exploding_model):
+    code, out, _ = run(capsys, "run", "div3-base10", "--model", exploding_model, "--model",
+                       "majority", "--profile", "smoke", "--results", str(tmp_path), "--json")  # fmt: skip
+    records = {r["model"]: r for r in map(json.loads, out.splitlines())}
+    assert code == 1
+    assert records[exploding_model]["status"] == "failed"
+    assert "loss is NaN" in records[exploding_model]["reason"]
+    assert records["majority"]["status"] == "ok"
+    # failed runs are not "done": a rerun tries them again, and only them
+    _, _, err = run(capsys, "run", "div3-base10", "--model", exploding_model, "--model",
+                    "majority", "--profile", "smoke", "--results", str(tmp_path))  # fmt: skip
+    assert "1 already recorded" in err and "1 to run" in err
+
+
+def test_parallel_jobs_write_every_record(tmp_path, capsys):
+    code, _, _ = run(capsys, "run", "div3-base10", "even-base3", "--model", "fsa", "--model",
+                     "majority", "--profile", "smoke", "--jobs", "2", "--results", str(tmp_path))  # fmt: skip
+    records = ResultStore(tmp_path / "runs.jsonl").records()
+    assert code == 0 and len(records) == 4
+    assert {(r["challenge"], r["model"]) for r in records} == {
+        ("div3-base10", "fsa"), ("div3-base10", "majority"),
+        ("even-base3", "fsa"), ("even-base3", "majority"),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "div3-base10"], "--model"),
+        (["run", "div3-base10", "--model", "gruu"], "Did you mean: 'gru'"),
+        (["run", "div3-base10", "--model", "fsa", "--device", "tpu"], "unknown device 'tpu'"),
+        (["run", "div3-base10", "--model", "fsa", "--train-lengths", "4-2"], "1 <= first <= last"),
+        (["run", "div3-base10", "--model", "fsa", "--train-lengths", "a-b"], "look like 1-6"),
+        (["run", "div3-base10", "--model", "fsa", "--jobs", "0"], "at least 1"),
+        (["leaderboard", "--results", "/nonexistent/place"], "no results at"),
+    ],
+)
+def test_bad_run_options_are_one_line_errors(tmp_path, capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and message in err and "Traceback" not in err
