@@ -32,13 +32,13 @@ class Metric:
         return asdict(self)
 
 
-def test_lengths(challenge: Challenge, lengths: Iterable[int] | None = None) -> tuple[int, ...]:
+def scored_lengths(challenge: Challenge, lengths: Iterable[int] | None = None) -> tuple[int, ...]:
     """The lengths to score: the given ones, or the whole test split (training range + beyond)."""
     chosen = tuple(sorted(set(lengths))) if lengths is not None else challenge.lengths("test")
     return tuple(L for L in chosen if all(classes_available(challenge, "test", L)))
 
 
-def test_set(challenge: Challenge, length: int, n: int, seed: int = EVAL_SEED) -> Examples:
+def evaluation_set(challenge: Challenge, length: int, n: int, seed: int = EVAL_SEED) -> Examples:
     """The (cached) balanced test examples of one length."""
     return cached_sample(challenge, "test", n=n, seed=seed, length=length)
 
@@ -56,9 +56,9 @@ def score(
     ``n`` may be a function of the length, so that long, expensive lengths can use fewer strings.
     """
     metrics = []
-    for length in test_lengths(challenge, lengths):
+    for length in scored_lengths(challenge, lengths):
         count = n(length) if callable(n) else n
-        examples = test_set(challenge, length, count, seed)
+        examples = evaluation_set(challenge, length, count, seed)
         guesses = np.asarray(predict(examples.texts), dtype=bool)
         accuracy = float((guesses == examples.labels).mean())
         metrics.append(Metric("test", length, accuracy, len(examples)))

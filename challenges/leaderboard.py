@@ -99,15 +99,16 @@ def challenge_table(frame: pd.DataFrame, challenge_id: str, status: pd.DataFrame
             for length in beyond:
                 at = group.loc[group["length"] == length, "accuracy"]
                 entry[f"{length} digits"] = _mean_std(at) if len(at) else "-"
-            entry["solved"] = "yes" if (summary["worst"] >= SOLVED_ACCURACY).all() else "no"
-            entry["_sort"] = (-(summary["worst"] >= SOLVED_ACCURACY).all(), -summary["worst"].mean())
+            solved = bool((summary["worst"] >= SOLVED_ACCURACY).all())
+            entry["solved"] = "yes" if solved else "no"
+            entry["_sort"] = (not solved, -float(summary["worst"].mean()))  # solved first, then best
             out.append(entry)
     if status is not None:
         for _, row in status[status["challenge"] == challenge_id].drop_duplicates("model").iterrows():
             if any(e["model"] == row["model"] for e in out):
                 continue
             out.append({"model": row["model"], "in-distribution": row["status"],
-                        "solved": "-", "_sort": (1, 2.0)})  # fmt: skip
+                        "solved": "-", "_sort": (True, 2.0)})  # fmt: skip
     table = pd.DataFrame(out)
     if table.empty:
         return table

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import platform
 import subprocess
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -222,7 +223,8 @@ def execute(
                 on_finish(cell, record)
             yield record
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_limit_threads, initargs=(threads,)) as pool:
         queue = iter(cells)
         running = {}
         for cell in queue:
@@ -247,5 +249,8 @@ def execute(
                         on_start(nxt)
 
 
-def cell_dict(cell: Cell) -> dict:
-    return asdict(cell)
+def _limit_threads(threads: int) -> None:
+    """Worker start-up: share the cores. Oversubscribed torch threads slow down by 100x or more."""
+    import torch
+
+    torch.set_num_threads(threads)

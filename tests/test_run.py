@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from baselines import MODELS, Model, register_model
+from challenges import get_challenge
 from challenges.cli import main
+from challenges.evaluate import scored_lengths
 from challenges.store import ResultStore
 
 
@@ -26,7 +28,9 @@ def test_single_run_json_record(tmp_path, capsys):
     assert {"challenge", "model", "seed", "train_lengths", "metrics"} <= set(record)
     assert record["train_lengths"] == [1, 6]
     lengths = [m["length"] for m in record["metrics"]]
-    assert lengths == [1, 2, 3, 4, 5, 6, 12, 30, 60, 100, 1000]
+    # every test length that holds both classes (the 10 one-digit numbers leave test no 7 or 0)
+    assert lengths == list(scored_lengths(get_challenge("div7-base10")))
+    assert lengths[-5:] == [12, 30, 60, 100, 1000] and 2 in lengths
     assert all(m["accuracy"] == 1.0 and m["split"] == "test" for m in record["metrics"])
     for field in ("challenge_version", "model_config", "train_seconds", "steps", "parameters",
                   "versions", "git_commit", "device", "date"):  # fmt: skip

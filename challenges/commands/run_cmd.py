@@ -81,7 +81,7 @@ def run_command(args: argparse.Namespace) -> int:
                  plugins=tuple(args.plugin))  # fmt: skip
     store = ResultStore(args.results / "runs.jsonl")
     todo, skipped = pending(cells, store, args.force)
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     console.print(
         f"{len(cells)} runs planned ({profile.name} profile, seeds {', '.join(map(str, seeds))}); "
         f"{skipped} already recorded in {store.path}, {len(todo)} to run"

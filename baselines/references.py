@@ -1,0 +1,291 @@
+"""Hand-built automata: exact references for the regular challenges, and the best finite-state
+approximations of the others. Built from a challenge's public facts (family, parameters, base,
+alphabet) only -- never from its oracle.
+
+Strings are read most significant digit first. The automata's domain is well-formed strings: they
+do not police leading zeros (``"007"`` reads as 7), which is the oracle's business, so that their
+state counts are those of the languages of numbers (``Challenge.min_states``).
+
+``fsa``
+    Multiples of m in base b: the residue automaton (state r, digit d -> (r*b + d) mod m),
+    minimised. It is exact at every length.
+``fsa-approx``
+    The exact automaton where there is one; otherwise a finite automaton that is right on most
+    strings and provably wrong on some:
+
+    * primes -- a *wheel*: accept the numbers coprime to a primorial (2x3x5x7 = 210 by default),
+      and the wheel's own primes. The states track the exact value while it is below the primorial
+      (so that 0, 1, 2, 3, 5, 7 are judged right) and its residue after that.
+    * ``a+b=c`` and ``axb=c`` -- *casting out nines* and its relatives: the equation must hold
+      modulo base-1, base+1 and base**k (the last k digits). Each modulus is a genuine DFA over
+      the whole alphabet that tracks (a mod m), then (a mod m, b mod m), then
+      ((a op b) mod m, c mod m); the approximation is their intersection, evaluated by running
+      each DFA (the product automaton, not built: its states would multiply).
+
+>>> from challenges import get_challenge
+>>> exact_automaton(get_challenge("div7-base10")).num_states
+7
+>>> checks = approximation(get_challenge("add-base10"), ApproxConfig()).checks
+>>> [(name, dfa.accepts("12+29=14")) for name, dfa in checks]  # 41 with its digits swapped
+[('mod 9', True), ('mod 11', False), ('mod 100', False)]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import sympy
+
+from challenges.core import Challenge, Examples
+from challenges.errors import InvalidArgument, NotApplicable
+from challenges.numbers import DIGITS
+
+from .automata import DFA, intersection_accepts
+from .base import FitReport, Model, register_model
+from .configured import ConfiguredModel
+
+# --- automata --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def residue_automaton(modulus: int, base: int) -> DFA:
+    """Minimal DFA of the multiples of ``modulus`` written in ``base``.
+
+    >>> residue_automaton(2, 3).num_states, residue_automaton(4, 10).num_states
+    (2, 3)
+    """
+    residues = np.arange(modulus)[:, None]
+    table = (residues * base + np.arange(base)[None, :]) % modulus
+    return DFA(table, 0, frozenset({0}), DIGITS[:base]).minimize()
+
+
+@lru_cache(maxsize=None)
+def wheel_automaton(base: int, wheel_primes: tuple[int, ...] = (2, 3, 5, 7)) -> DFA:
+    """Minimal DFA accepting the wheel's primes and the numbers > 1 coprime to their product.
+
+    >>> wheel = wheel_automaton(10)
+    >>> [n for n in range(30) if wheel.accepts(str(n))]
+    [2, 3, 5, 7, 11, 13, 17, 19, 23, 29]
+    >>> wheel.accepts("121"), wheel.accepts("1001")  # 11 x 11 slips through; 7 x 11 x 13 does not
+    (True, False)
+    """
+    primorial = math.prod(wheel_primes)
+
+    def step(state: tuple[str, int], digit: str) -> tuple[str, int]:
+        kind, value = state
+        value = value * base + DIGITS.index(digit)
+        if kind == "exact" and value < primorial:
+            return "exact", value
+        return "residue", value % primorial
+
+    def accept(state: tuple[str, int]) -> bool:
+        kind, value = state
+        if kind == "exact" and value < primorial:  # small enough to judge the value itself
+            return value in wheel_primes or (value > 1 and math.gcd(value, primorial) == 1)
+        return math.gcd(value, primorial) == 1
+
+    return DFA.explore(DIGITS[:base], ("exact", 0), step, accept).minimize()
+
+
+@lru_cache(maxsize=None)
+def equation_automaton(operator: str, base: int, modulus: int) -> DFA:
+    """Minimal DFA of the equations ``a{operator}b=c`` that hold modulo ``modulus``.
+
+    Malformed strings (no operand, a second operator) fall into a dead state.
+
+    >>> mod9 = equation_automaton("+", 10, 9)
+    >>> mod9.accepts("12+29=41"), mod9.accepts("12+29=42"), mod9.accepts("12+29=14")
+    (True, False, True)
+    """
+    combine = (lambda a, b: a + b) if operator == "+" else (lambda a, b: a * b)
+    digits = DIGITS[:base]
+    dead = ("dead",)
+
+    # States: (phase, x, y, seen) -- phase "a": x = a mod m; phase "b": x = a mod m, y = b mod m;
+    # phase "c": x = (a op b) mod m, y = c mod m. ``seen``: the current operand has a digit.
+    def step(state: tuple, symbol: str) -> tuple:
+        if state == dead:
+            return dead
+        phase, x, y, seen = state
+        if symbol in digits:
+            value = DIGITS.index(symbol)
+            if phase == "a":
+                return "a", (x * base + value) % modulus, 0, True
+            return phase, x, (y * base + value) % modulus, True
+        if phase == "a" and symbol == operator and seen:
+            return "b", x, 0, False
+        if phase == "b" and symbol == "=" and seen:
+            return "c", combine(x, y) % modulus, 0, False
+        return dead
+
+    def accept(state: tuple) -> bool:
+        return state != dead and state[0] == "c" and state[3] and state[1] == state[2]
+
+    alphabet = digits + operator + "="
+    return DFA.explore(alphabet, ("a", 0, 0, False), step, accept).minimize()
+
+
+# --- what each challenge gets ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApproxConfig:
+    """Settings of ``fsa-approx``: the wheel's primes, and how many last digits to check."""
+
+    wheel_primes: tuple[int, ...] = (2, 3, 5, 7)
+    last_digits: int = 2
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wheel_primes", tuple(sorted(set(self.wheel_primes))))
+        if not self.wheel_primes or not all(sympy.isprime(p) for p in self.wheel_primes):
+            raise InvalidArgument(f"wheel_primes must be primes, got {self.wheel_primes}")
+        if math.prod(self.wheel_primes) > 10**6:
+            raise InvalidArgument("the wheel's primorial must stay below a million states")
+        if not 0 <= self.last_digits <= 3:
+            raise InvalidArgument(f"last_digits must be 0-3, got {self.last_digits}")
+
+
+@dataclass(frozen=True)
+class Approximation:
+    """A finite-state verdict: a string is accepted when every named check accepts it."""
+
+    checks: tuple[tuple[str, DFA], ...]
+    exact: bool
+
+    def accepts_many(self, texts: np.ndarray) -> np.ndarray:
+        return intersection_accepts((dfa for _, dfa in self.checks), texts)
+
+    @property
+    def num_states(self) -> int:
+        """States of the product automaton (at most; the product is never built)."""
+        return math.prod(dfa.num_states for _, dfa in self.checks)
+
+
+def _parameter(challenge: Challenge, name: str):
+    return dict(challenge.parameters)[name]
+
+
+def _divisibility(challenge: Challenge) -> DFA:
+    return residue_automaton(_parameter(challenge, "modulus"), challenge.base)
+
+
+EXACT_BUILDERS: dict[str, Callable[[Challenge], DFA]] = {"divisibility": _divisibility}
+
+
+def exact_automaton(challenge: Challenge) -> DFA:
+    """The minimal DFA of a regular challenge; :class:`NotApplicable` for the others."""
+    reason = why_no_exact_automaton(challenge, "fsa")
+    if reason:
+        raise NotApplicable(reason)
+    return EXACT_BUILDERS[challenge.family](challenge)
+
+
+def why_no_exact_automaton(challenge: Challenge, model_id: str) -> str | None:
+    """None if ``challenge`` has an exact automaton, else why ``model_id`` cannot be used."""
+    if not challenge.regular:
+        return (
+            f"{model_id} needs a regular language; {challenge.id} is not regular "
+            f"({challenge.description})"
+        )
+    if challenge.family not in EXACT_BUILDERS:
+        return f"{model_id} has no construction for the {challenge.family} family of {challenge.id}"
+    return None
+
+
+def check_moduli(base: int, last_digits: int) -> tuple[int, ...]:
+    """base-1, base+1 and base**last_digits, less those that check nothing (1) and repeats.
+
+    >>> check_moduli(10, 2), check_moduli(2, 2)
+    ((9, 11, 100), (3, 4))
+    """
+    candidates = (base - 1, base + 1, base**last_digits if last_digits else 1)
+    return tuple(dict.fromkeys(m for m in candidates if m >= 2))
+
+
+def _primes(challenge: Challenge, config: ApproxConfig) -> Approximation:
+    wheel = wheel_automaton(challenge.base, config.wheel_primes)
+    name = "wheel " + "x".join(map(str, config.wheel_primes))
+    return Approximation(((name, wheel),), exact=False)
+
+
+def _equations(challenge: Challenge, config: ApproxConfig) -> Approximation:
+    operator = _parameter(challenge, "operator")
+    checks = tuple(
+        (f"mod {m}", equation_automaton(operator, challenge.base, m))
+        for m in check_moduli(challenge.base, config.last_digits)
+    )
+    return Approximation(checks, exact=False)
+
+
+APPROXIMATION_BUILDERS: dict[str, Callable[[Challenge, ApproxConfig], Approximation]] = {
+    "primes": _primes,
+    "arithmetic": _equations,
+}
+
+
+def approximation(challenge: Challenge, config: ApproxConfig) -> Approximation:
+    """The exact automaton where there is one, else the family's finite-state approximation."""
+    if why_no_exact_automaton(challenge, "fsa-approx") is None:
+        return Approximation((("exact", exact_automaton(challenge)),), exact=True)
+    if challenge.family not in APPROXIMATION_BUILDERS:
+        raise NotApplicable(_no_approximation(challenge))
+    return APPROXIMATION_BUILDERS[challenge.family](challenge, config)
+
+
+def _no_approximation(challenge: Challenge) -> str:
+    return f"fsa-approx has no construction for the {challenge.family} family of {challenge.id}"
+
+
+# --- models ----------------------------------------------------------------------------------
+
+
+@register_model
+class ExactAutomaton(Model):
+    """The minimal DFA of a regular challenge, built by hand: 100% at every length."""
+
+    id = "fsa"
+    description = "exact minimal DFA built from the challenge's definition (regular challenges)"
+    trainable = False
+
+    def applies_to(self, challenge: Challenge) -> str | None:
+        return why_no_exact_automaton(challenge, self.id)
+
+    def fit(self, challenge: Challenge, train: Examples, val: Examples, seed: int) -> FitReport:
+        super().fit(challenge, train, val, seed)
+        self.dfa = exact_automaton(challenge)
+        return FitReport(extra={"states": self.dfa.num_states})
+
+    def predict(self, texts: np.ndarray) -> np.ndarray:
+        return self.dfa.run_many(texts)
+
+
+@register_model
+class ApproximateAutomaton(ConfiguredModel):
+    """The best finite-state guess: the exact DFA where there is one, else a wheel (primes) or
+    modular checks (equations)."""
+
+    id = "fsa-approx"
+    description = (
+        "finite-state approximation: exact DFA, prime wheel mod 210, or equation checks "
+        "mod base-1, base+1, base**2"
+    )
+    trainable = False
+    Config = ApproxConfig
+
+    def applies_to(self, challenge: Challenge) -> str | None:
+        if why_no_exact_automaton(challenge, self.id) is None:
+            return None
+        return None if challenge.family in APPROXIMATION_BUILDERS else _no_approximation(challenge)
+
+    def fit(self, challenge: Challenge, train: Examples, val: Examples, seed: int) -> FitReport:
+        super().fit(challenge, train, val, seed)
+        self.approximation = approximation(challenge, self.config)
+        states = {name: dfa.num_states for name, dfa in self.approximation.checks}
+        return FitReport(extra={"exact": self.approximation.exact, "states": states})
+
+    def predict(self, texts: np.ndarray) -> np.ndarray:
+        return self.approximation.accepts_many(texts)

@@ -1,0 +1,333 @@
+"""The soft automaton: a network built to extrapolate, then hardened into an exact automaton.
+
+The state is a probability vector over ``K`` states, starting in state 0. Each symbol multiplies it
+by a learned row-stochastic matrix (a softmax over logits), so a state can never drift off the
+simplex however long the string: the failure that sinks a GRU at 30 digits cannot happen here. The
+answer is the probability of ending in an accepting state (a learned sigmoid readout per state),
+trained with binary cross-entropy.
+
+After training, the automaton is **hardened**: every row of every matrix is replaced by its
+argmax, which gives a deterministic automaton run by integer table lookups (exact, and fast at
+1000 digits); each reached state's verdict is refitted to the majority label of the training
+strings that end in it. Several automata (``restarts``) train side by side in one batch; the one
+kept is the best on validation, hard or soft, preferring the hard one on a tie and, among
+hard ones that tie, the one whose minimal automaton is smallest (Occam).
+
+>>> net = SoftAutomaton("ab", states=3)
+>>> net.set_hard(torch.tensor([[1, 0], [2, 1], [0, 2]]), torch.tensor([True, False, False]))
+>>> ids = torch.tensor([[0, 0, 0], [0, 1, 2]])  # "aaa" and "ab" (2 is padding)
+>>> (net(ids, torch.tensor([3, 2])) > 0).tolist()
+[True, False]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+from challenges.core import Challenge
+from challenges.errors import InvalidArgument
+
+from .automata import DFA
+from .base import FitReport, register_model
+from .learned import NetworkModel
+from .train import Classifier, LabelledBatch, TrainConfig, accuracies
+
+_CERTAIN = 30.0  # the logit a hard automaton answers with: sigmoid(30) is 1 in float32
+_EPSILON = 1e-6  # probabilities are clamped this far from 0 and 1 before taking log-odds
+
+
+@dataclass
+class SoftAutomatonConfig(TrainConfig):
+    """Settings of the soft automaton (and of the loop, see :class:`TrainConfig`).
+
+    ``states`` fixes K; left None it is ``state_factor`` x the challenge's minimal state count
+    where that is known (regular challenges), else ``default_states``. Training does not stop at
+    a perfect validation score: the score's tie-break prefers smaller automata, so ``patience``
+    lets a perfect automaton keep shrinking towards the minimal one.
+    """
+
+    lr: float = 0.1
+    patience: int = 5
+    target_accuracy: float | None = None
+    states: int | None = None
+    state_factor: float = 3.0
+    default_states: int = 64
+    restarts: int = 3
+    init: Literal["random", "permutation"] = "random"
+    temperature_start: float = 1.0
+    temperature_end: float = 1.0
+    entropy: float = 0.0
+    harden: bool = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.states is not None and self.states < 1 or self.default_states < 1 or self.restarts < 1:
+            raise InvalidArgument("states, default_states and restarts must be at least 1")
+        if self.init not in ("random", "permutation"):
+            raise InvalidArgument(f"unknown init '{self.init}': choose 'random' or 'permutation'")
+        if not (self.state_factor > 0 and self.temperature_start > 0 and self.temperature_end > 0):
+            raise InvalidArgument("state_factor and temperatures must be positive")
+
+    def states_for(self, challenge: Challenge) -> int:
+        """K for ``challenge``.
+
+        >>> from challenges import get_challenge
+        >>> SoftAutomatonConfig().states_for(get_challenge("div7-base10"))
+        21
+        """
+        if self.states is not None:
+            return self.states
+        if challenge.min_states is not None:
+            return max(2, math.ceil(self.state_factor * challenge.min_states))
+        return self.default_states
+
+
+class SoftAutomaton(Classifier):
+    """``restarts`` independent soft automata with ``states`` states over ``alphabet``.
+
+    While training, ``forward`` returns logits ``[restarts, batch]``. Once one automaton is kept
+    (:meth:`keep`), it returns ``[batch]``: from the soft matrices, or from the integer table
+    after :meth:`set_hard`. Padding (id ``symbols``) leaves the state unchanged.
+    """
+
+    def __init__(
+        self,
+        alphabet: str,
+        states: int,
+        restarts: int = 1,
+        init: str = "random",
+        temperatures: tuple[float, float] = (1.0, 1.0),
+        entropy: float = 0.0,
+        harden: bool = True,
+    ) -> None:
+        super().__init__()
+        symbols = len(alphabet)
+        self.alphabet, self.symbols, self.states, self.restarts = alphabet, symbols, states, restarts
+        self.init, self.temperatures, self.entropy, self.harden = init, temperatures, entropy, harden
+        self.logits = nn.Parameter(torch.zeros(restarts, symbols, states, states))
+        self.accept = nn.Parameter(torch.zeros(restarts, states))
+        # Buffers, so that checkpoints carry them: the schedule, the choice, the hard automaton.
+        self.register_buffer("temperature", torch.tensor(1.0))
+        self.register_buffer("kept", torch.tensor(-1))  # -1: all restarts still in play
+        self.register_buffer("hardened", torch.tensor(False))
+        self.register_buffer("table", torch.zeros(states, symbols, dtype=torch.int64))
+        self.register_buffer("accepting", torch.zeros(states, dtype=torch.bool))
+
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        with torch.no_grad():
+            self.logits.normal_(generator=generator)
+            self.accept.normal_(generator=generator)
+            if self.init == "permutation":
+                # A sharp random permutation per symbol: a state starts out meaning one prefix class.
+                rows = torch.arange(self.states)
+                for r in range(self.restarts):
+                    for s in range(self.symbols):
+                        targets = torch.randperm(self.states, generator=generator)
+                        self.logits[r, s, rows, targets] += 3.0
+
+    # --- the two ways to run ----------------------------------------------------------------
+    def matrices(self) -> torch.Tensor:
+        """Row-stochastic transition matrices ``[restarts, symbols, K, K]`` at the temperature."""
+        return torch.softmax(self.logits / self.temperature, dim=-1)
+
+    def acceptance(self) -> torch.Tensor:
+        """Probability that each state accepts, ``[restarts, K]``."""
+        return torch.sigmoid(self.accept)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        if self.hardened:
+            return torch.where(run_table(self.table, self.accepting, ids), _CERTAIN, -_CERTAIN)
+        matrices, acceptance = self.matrices(), self.acceptance()
+        if self.kept >= 0:
+            matrices, acceptance = matrices[self.kept, None], acceptance[self.kept, None]
+        probability = run_matrices(matrices, acceptance, ids).clamp(_EPSILON, 1 - _EPSILON)
+        logits = torch.log(probability) - torch.log1p(-probability)
+        return logits[0] if self.kept >= 0 else logits
+
+    # --- training hooks ---------------------------------------------------------------------
+    def anneal(self, fraction: float) -> None:
+        """Geometric temperature schedule from ``temperatures[0]`` to ``temperatures[1]``."""
+        start, end = self.temperatures
+        self.temperature.fill_(start * (end / start) ** fraction)
+
+    def penalty(self) -> torch.Tensor | float:
+        """Mean row entropy x ``entropy``: pushes every transition towards one target state."""
+        if not self.entropy:
+            return 0.0
+        rows = self.matrices()
+        return self.entropy * -(rows * torch.log(rows + 1e-9)).sum(-1).mean(dim=(1, 2)).sum()
+
+    def validate(self, batch: LabelledBatch) -> tuple[float, float]:
+        """The better of the soft and hardened automata; among hard ones, the smaller is better."""
+        soft = float(accuracies(self, batch).max())
+        if self.harden:
+            hard = self.hardened_candidate(batch)
+            if hard.accuracy >= soft:
+                return hard.accuracy, -hard.minimal_states
+        return soft, -self.states
+
+    # --- hardening --------------------------------------------------------------------------
+    def hardened_candidate(
+        self, val_set: LabelledBatch, train_set: LabelledBatch | None = None
+    ) -> "Hardened":
+        """The best restart once hardened: argmax per row, readouts refitted on ``train_set``.
+
+        Best means most accurate on ``val_set``, then fewest states once minimised (Occam).
+        """
+        tables = self.logits.detach().argmax(-1).transpose(1, 2)  # [restarts, K, symbols]
+        readouts = self.accept.detach() > 0
+        best = None
+        for restart in range(self.restarts):
+            table, accepting = tables[restart], readouts[restart]
+            if train_set is not None:
+                accepting = refit_readout(table, accepting, train_set)
+            right = run_table(table, accepting, val_set.ids) == val_set.labels.bool()
+            accuracy = float(right.float().mean())
+            dfa = DFA(table.cpu().numpy(), 0, accepting.cpu().numpy(), self.alphabet)
+            candidate = Hardened(restart, table, accepting, accuracy, dfa.minimize().num_states)
+            if best is None or (accuracy, -candidate.minimal_states) > (best.accuracy, -best.minimal_states):
+                best = candidate
+        assert best is not None
+        return best
+
+    def keep(self, restart: int) -> None:
+        """Answer with restart ``restart`` alone, from its soft matrices."""
+        self.kept.fill_(restart)
+
+    def set_hard(self, table: torch.Tensor, accepting: torch.Tensor) -> None:
+        """Answer with the deterministic automaton ``table`` ``[K, symbols]`` / ``accepting`` ``[K]``."""
+        self.table.copy_(table)
+        self.accepting.copy_(accepting)
+        self.hardened.fill_(True)
+
+
+@dataclass(frozen=True)
+class Hardened:
+    """One restart's automaton after hardening, with its validation accuracy and minimal size."""
+
+    restart: int
+    table: torch.Tensor  # [K, symbols] int64
+    accepting: torch.Tensor  # [K] bool
+    accuracy: float
+    minimal_states: int
+
+
+def run_matrices(matrices: torch.Tensor, acceptance: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """Acceptance probability ``[R, B]`` of ``R`` soft automata on right-padded ids ``[B, T]``.
+
+    One step multiplies every state vector by every symbol's matrix at once (a single matmul of
+    ``[B, K] x [K, (symbols + 1) K]``) and gathers the symbol read; on small K that is faster
+    than gathering a ``K x K`` matrix per row. Padding's matrix is the identity.
+
+    >>> swap = torch.tensor([[[[0.0, 1.0], [1.0, 0.0]]]])  # one automaton, one symbol: swap
+    >>> run_matrices(swap, torch.tensor([[1.0, 0.0]]), torch.tensor([[0, 0], [0, 1]])).tolist()
+    [[1.0, 0.0]]
+    """
+    restarts, symbols, states, _ = matrices.shape
+    batch = ids.shape[0]
+    identity = torch.eye(states, dtype=matrices.dtype, device=matrices.device)
+    identity = identity.expand(restarts, 1, states, states)
+    flat = torch.cat([matrices, identity], dim=1).transpose(1, 2).reshape(restarts, states, -1)
+    state = torch.zeros(restarts, batch, states, dtype=matrices.dtype, device=matrices.device)
+    state[..., 0] = 1.0
+    for column in ids.T:
+        every = torch.bmm(state, flat).view(restarts, batch, symbols + 1, states)
+        index = column.view(1, batch, 1, 1).expand(restarts, batch, 1, states)
+        state = every.gather(2, index).squeeze(2)
+    return (state * acceptance[:, None, :]).sum(-1)
+
+
+def run_table(table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """Acceptance ``[B]`` of the deterministic automaton ``table`` ``[K, symbols]`` on ids ``[B, T]``.
+
+    Integer lookups only -- exact at any length. Padding leaves the state where it is.
+
+    >>> parity = torch.tensor([[1, 0], [0, 1]])  # symbol 0 flips the state, symbol 1 keeps it
+    >>> run_table(parity, torch.tensor([True, False]), torch.tensor([[0, 0, 1], [0, 1, 2]])).tolist()
+    [True, False]
+    """
+    states = table.shape[0]
+    padded = torch.cat([table, torch.arange(states, device=table.device)[:, None]], dim=1)
+    flat = padded.reshape(-1)
+    width = padded.shape[1]
+    state = torch.zeros(ids.shape[0], dtype=torch.int64, device=ids.device)
+    for column in ids.T:
+        state = flat[state * width + column]
+    return accepting[state]
+
+
+def final_states(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """The state each string ends in, for readout refitting (same walk as :func:`run_table`)."""
+    states = table.shape[0]
+    return run_table(table, torch.arange(states, device=table.device), ids)
+
+
+@register_model
+class SoftAutomatonModel(NetworkModel):
+    """A learned probabilistic automaton, hardened into a deterministic one after training."""
+
+    id = "soft-automaton"
+    description = "soft automaton: softmax transitions over ~3x the minimal states, hardened to a DFA"
+    Config = SoftAutomatonConfig
+
+    def __init__(self, config: SoftAutomatonConfig | None = None, **options: Any) -> None:
+        super().__init__(config, **options)
+        self._states: int | None = None
+
+    def build(self, alphabet: str, challenge: Challenge | None) -> SoftAutomaton:
+        if challenge is not None:
+            self._states = self.config.states_for(challenge)
+        assert self._states is not None, "restore() reads the state count from the checkpoint"
+        c = self.config
+        temperatures = (c.temperature_start, c.temperature_end)
+        return SoftAutomaton(alphabet, self._states, c.restarts, c.init, temperatures, c.entropy, c.harden)
+
+    def restore(self, alphabet: str, state_dict: dict[str, torch.Tensor]) -> None:
+        self._states = int(state_dict["logits"].shape[-1])
+        super().restore(alphabet, state_dict)
+
+    def after_training(
+        self, report: FitReport, train_set: LabelledBatch, val_set: LabelledBatch
+    ) -> FitReport:
+        """Keep one automaton: the best on validation, hardened unless the soft one is better."""
+        network = self.network
+        assert isinstance(network, SoftAutomaton)
+        soft = accuracies(network, val_set)
+        extra: dict[str, Any] = {"states": network.states, "soft_val_accuracy": float(soft.max())}
+        if network.harden:
+            hard = network.hardened_candidate(val_set, train_set)
+            extra.update(hard_val_accuracy=hard.accuracy, minimal_states=hard.minimal_states)
+            if hard.accuracy >= float(soft.max()):
+                network.keep(hard.restart)
+                network.set_hard(hard.table, hard.accepting)
+                report.best_val_accuracy = hard.accuracy
+                report.extra.update(extra, kept=hard.restart, mode="hard")
+                return report
+        network.keep(int(soft.argmax()))
+        report.best_val_accuracy = float(soft.max())
+        report.extra.update(extra, kept=int(soft.argmax()), mode="soft")
+        return report
+
+    def as_dfa(self) -> DFA:
+        """The hardened automaton as a :class:`~baselines.automata.DFA` (to minimise or inspect)."""
+        network = self.network
+        if not isinstance(network, SoftAutomaton) or not network.hardened:
+            raise InvalidArgument("only a fitted, hardened soft automaton is a DFA")
+        return DFA(network.table.cpu().numpy(), 0, network.accepting.cpu().numpy(), network.alphabet)
+
+
+def refit_readout(table: torch.Tensor, readout: torch.Tensor, train_set: LabelledBatch) -> torch.Tensor:
+    """Each state's verdict: the majority label of the training strings ending in it.
+
+    States no training string ends in keep the learned readout ``readout``.
+    """
+    ends = final_states(table, train_set.ids)
+    states = table.shape[0]
+    members = torch.zeros(states, device=table.device).index_add_(0, ends, train_set.labels)
+    totals = torch.bincount(ends, minlength=states).to(members.dtype)
+    return torch.where(totals > 0, 2 * members > totals, readout)

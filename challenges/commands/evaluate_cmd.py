@@ -1,0 +1,148 @@
+"""``eval`` and ``models``: score one model on one challenge per length, and list the models.
+
+``eval`` fits a trainable model on a fresh training sample (``--seed``), then scores it on the
+fixed test sets of :mod:`challenges.evaluate`, so every model is scored on the same strings. Sizes
+and training budgets come from a run profile (``quick`` by default), as in ``run``, so that one
+``eval`` reproduces one cell of the benchmark; ``-n`` and ``--train-n`` override the sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from .. import evaluate, get_challenge
+from ..core import Challenge, Examples, Split
+from ..errors import InvalidArgument, NotApplicable
+from ..evaluate import Metric, score
+from ..profiles import PROFILES, get_profile
+from . import _args
+
+
+def register(subcommands: argparse._SubParsersAction) -> None:
+    p = subcommands.add_parser("eval", help="fit one model (if it learns) and score it per length")
+    p.add_argument("id", help="challenge id, e.g. div7-base10")
+    p.add_argument("--model", required=True, help="model id (see 'models')")
+    p.add_argument(
+        "--lengths", type=_args.length, nargs="+", metavar="L",
+        help="lengths to score (default: the whole test split, extrapolation lengths included)",
+    )  # fmt: skip
+    p.add_argument("--seed", type=_args.seed, default=0, help="training seed (test sets are fixed)")
+    p.add_argument("--profile", choices=sorted(PROFILES), default="quick",
+                   help="sizes and training budgets (default quick)")  # fmt: skip
+    p.add_argument("-n", type=_args.count, help="test examples per length (default: the profile's)")
+    p.add_argument("--train-n", type=_args.count,
+                   help="training examples for models that learn (default: the profile's)")  # fmt: skip
+    p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N, for models that take it")
+    p.add_argument("--json", action="store_true", help="one JSON object per length")
+    p.set_defaults(handler=eval_command)
+
+    p = subcommands.add_parser("models", help="list the registered models")
+    p.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    p.set_defaults(handler=models_command)
+
+
+def eval_command(args: argparse.Namespace) -> int:
+    import baselines  # registers the built-in models; challenges never import it at load time
+
+    from ..run import model_options_for
+
+    challenge = get_challenge(args.id)
+    profile = get_profile(args.profile)
+    model = baselines.create_model(args.model, **model_options_for(args.model, profile, args.device))
+    reason = model.applies_to(challenge)
+    if reason is not None:
+        raise NotApplicable(reason)
+    lengths = scored_lengths(challenge, args.lengths)
+    if model.trainable:
+        train_n = args.train_n or profile.train_size
+        val_n = profile.val_size if args.train_n is None else max(1, args.train_n // 10)
+        train = challenge.sample("train", n=train_n, seed=args.seed)
+        val = challenge.sample("val", n=val_n, seed=args.seed)
+    else:  # fixed references read nothing but the challenge's facts
+        train, val = _no_examples("train"), _no_examples("val")
+    model.fit(challenge, train, val, seed=args.seed)
+    metrics = score(model.predict, challenge, lengths=lengths, n=args.n or profile.test_size_at)
+    if args.json:
+        for metric in metrics:
+            print(json.dumps(metric_record(challenge, args.model, args.seed, metric)))
+        return 0
+    Console().print(metrics_table(challenge, args.model, args.seed, metrics))
+    return 0
+
+
+def scored_lengths(challenge: Challenge, lengths: list[int] | None) -> tuple[int, ...]:
+    """The lengths to score; a requested length that cannot be scored is an error, not a gap."""
+    usable = evaluate.scored_lengths(challenge, lengths)
+    if lengths is not None:
+        missing = sorted(set(lengths) - set(usable))
+        if missing:
+            raise InvalidArgument(
+                f"{challenge.id}: the test split holds no members or no non-members of length "
+                f"{', '.join(map(str, missing))}; scorable lengths: "
+                f"{', '.join(map(str, evaluate.scored_lengths(challenge)))}"
+            )
+    return usable
+
+
+def metric_record(challenge: Challenge, model_id: str, seed: int, metric: Metric) -> dict:
+    """One ``eval --json`` line."""
+    return {
+        "challenge": challenge.id,
+        "model": model_id,
+        "seed": seed,
+        **metric.to_dict(),
+        "extrapolation": metric.length > challenge.max_train_length,
+    }
+
+
+def metrics_table(challenge: Challenge, model_id: str, seed: int, metrics: list[Metric]) -> Table:
+    table = Table(title=f"{model_id} on {challenge.id} (seed {seed})")
+    table.add_column("length", justify="right")
+    table.add_column("accuracy", justify="right")
+    table.add_column("n", justify="right")
+    table.add_column("range")
+    for metric in metrics:
+        beyond = metric.length > challenge.max_train_length
+        table.add_row(
+            str(metric.length),
+            f"{metric.accuracy:.3f}",
+            str(metric.n),
+            "extrapolation" if beyond else "training range",
+            style="dim" if beyond else None,
+        )
+    return table
+
+
+def _no_examples(split: Split) -> Examples:
+    return Examples(
+        np.array([], dtype=np.str_), np.array([], dtype=bool), np.array([], dtype=np.int64), split
+    )
+
+
+def models_command(args: argparse.Namespace) -> int:
+    import baselines
+
+    rows = [
+        {
+            "id": model_id,
+            "trainable": cls.trainable,
+            "description": cls.description,
+            "origin": baselines.MODELS.origin(model_id),
+        }
+        for model_id, cls in baselines.MODELS.items()
+    ]
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    table = Table(title="models")
+    for column in ("id", "learns", "description", "origin"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["id"], "yes" if row["trainable"] else "no", row["description"], row["origin"])
+    Console().print(table)
+    return 0

@@ -1,0 +1,131 @@
+"""``explain``: extract the automaton a trained recurrent network computes, and compare it.
+
+``python -m challenges explain div3-base10 --model gru`` trains a GRU with the quick profile's
+budgets, extracts its automaton (:mod:`challenges.explain`), prints the automaton as a table,
+the comparison with the reference and accuracy per length of both, and writes a PNG of the
+hidden states. With ``--json`` the last line of stdout is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .. import get_challenge
+from ..profiles import PROFILES
+from . import _args
+
+
+def register(subcommands: argparse._SubParsersAction) -> None:
+    p = subcommands.add_parser(
+        "explain",
+        help="extract the automaton a trained recurrent network computes; compare with the reference",
+        description="Train MODEL, cluster its hidden states after every prefix up to --max-length "
+        "symbols into discrete states, read off and minimise the automaton, and compare it with "
+        "the reference automaton of the (regular) challenge.",
+    )
+    p.add_argument("id", help="a regular challenge, e.g. div3-base10")
+    p.add_argument("--model", required=True, help="a recurrent model: gru, lstm, rnn, rnn-compiled")
+    p.add_argument("--seed", type=_args.seed, default=0, help="training and clustering seed")
+    p.add_argument("--profile", choices=sorted(PROFILES), default="quick", help="training budgets")
+    p.add_argument("--train-lengths", type=_args.length_range, metavar="A-B",
+                   help="train on lengths A..B only (default: the challenge's training range)")  # fmt: skip
+    p.add_argument("--max-length", type=_args.length, metavar="L",
+                   help="record every prefix up to L symbols (default: ~60,000 prefixes: 4 digits "
+                   "in base 10, 10 in base 3)")  # fmt: skip
+    p.add_argument("--clusters", type=_args.count, metavar="K",
+                   help="cluster into exactly K states (default: the smallest K that agrees with "
+                   "the network on --threshold of held-out strings)")  # fmt: skip
+    p.add_argument("--max-clusters", type=_args.count, default=64, metavar="K",
+                   help="largest K the sweep tries (default 64)")  # fmt: skip
+    p.add_argument("--threshold", type=float, default=0.995,
+                   help="agreement with the network that stops the sweep (default 0.995)")  # fmt: skip
+    p.add_argument("--lengths", type=_args.length, nargs="+", metavar="L",
+                   help="lengths to score (default: the whole test split, up to 1000 digits)")  # fmt: skip
+    p.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
+                   help="the plot goes to DIR/explain/ID-MODEL-seedS.png (default: results/)")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    p.set_defaults(handler=explain_command)
+
+
+def explain_command(args: argparse.Namespace) -> int:
+    from ..explain import ExplainOptions, explain
+    from .evaluate_cmd import scored_lengths
+
+    challenge = get_challenge(args.id)
+    options = ExplainOptions(
+        profile=args.profile,
+        train_lengths=args.train_lengths,
+        max_length=args.max_length,
+        clusters=args.clusters,
+        max_clusters=args.max_clusters,
+        threshold=args.threshold,
+        lengths=None if args.lengths is None else scored_lengths(challenge, args.lengths),
+        plot=args.results / "explain" / f"{challenge.id}-{args.model}-seed{args.seed}.png",
+    )
+    status = Console(stderr=True, highlight=False)
+    with status.status("explaining") as spinner:
+        report = explain(challenge, args.model, args.seed, options,
+                         progress=lambda message: spinner.update(message))  # fmt: skip
+    console = Console(highlight=False, stderr=args.json)  # keep stdout for the JSON line
+    console.print(automaton_table(report))
+    console.print(summary(report))
+    console.print(accuracy_table(report))
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    return 0
+
+
+def automaton_table(report) -> Table:
+    """One row per extracted state: what its prefixes mean, whether it accepts, where it goes."""
+    minimal = report.extraction.minimal
+    table = Table(title=f"automaton extracted from {report.model_id} on {report.challenge.id} "
+                  f"(k = {report.extraction.k} clusters, seed {report.seed})")  # fmt: skip
+    table.add_column("state", justify="right")
+    table.add_column(f"{report.labels.name} (share of its prefixes)")
+    table.add_column("accepts")
+    for symbol in minimal.alphabet:
+        table.add_column(symbol, justify="right")
+    counts = report.purity.counts
+    for state in range(minimal.num_states):
+        total = counts[state].sum()
+        held = [
+            f"{label} ({100 * counts[state, label] / total:.0f}%)"
+            for label in counts[state].argsort()[::-1][:3]
+            if counts[state, label]
+        ]
+        name = f"->{state}" if state == minimal.start else str(state)
+        table.add_row(name, ", ".join(held) or "(start only)", "yes" if minimal.accepting[state] else "no",
+                      *map(str, minimal.transitions[state].tolist()))  # fmt: skip
+    return table
+
+
+def summary(report) -> str:
+    minimal, reference = report.extraction.minimal, report.reference
+    verdict = (
+        "[green]equivalent to the reference[/]"
+        if report.equivalent
+        else f"[red]not equivalent[/]: shortest counterexample {report.counterexample!r}"
+    )
+    return (
+        f"{minimal.num_states} states extracted (reference: {reference.num_states}), {verdict}\n"
+        f"purity by {report.labels.name}: {100 * report.purity.overall:.2f}%; agreement with the "
+        f"network on held-out strings of {report.max_length + 1}-{report.max_length + 2} symbols: "
+        f"{100 * report.agreement:.2f}%; {len(report.trace):,} prefixes recorded"
+        + (f"\nplot: {report.plot}" if report.plot else "")
+    )
+
+
+def accuracy_table(report) -> Table:
+    table = Table(title="accuracy per length: extracted automaton vs the network")
+    for column in ("length", "automaton", "network", "n"):
+        table.add_column(column, justify="right")
+    max_train = report.challenge.max_train_length
+    for ours, net in zip(report.extracted_metrics, report.net_metrics):
+        table.add_row(str(ours.length), f"{100 * ours.accuracy:.2f}%", f"{100 * net.accuracy:.2f}%",
+                      str(ours.n), style="dim" if ours.length > max_train else None)  # fmt: skip
+    return table

@@ -1,0 +1,83 @@
+"""One experiment: fit a model on a challenge with one seed, score it at every length, return a record.
+
+``run_experiment`` is a pure function of its arguments: it draws its own data, writes no files,
+and returns plain JSON-ready data, so a runner may call it in worker processes and store records
+wherever it likes (see :mod:`challenges.run`).
+
+>>> from challenges import get_challenge
+>>> from challenges.profiles import PROFILES
+>>> record = run_experiment(get_challenge("even-base3"), "majority", 0, profile=PROFILES["smoke"])
+>>> record["status"], record["metrics"][0]["split"], record["train_lengths"]
+('ok', 'test', [1, 13])
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .core import Challenge
+from .evaluate import score
+from .profiles import Profile
+
+
+def run_experiment(
+    challenge: Challenge,
+    model_id: str,
+    seed: int,
+    *,
+    profile: Profile,
+    train_lengths: tuple[int, int] | None = None,
+    device: str = "cpu",
+    model_options: dict[str, Any] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> dict[str, Any]:
+    """Fit ``model_id`` on ``challenge`` and score it on the test split at every length.
+
+    The model takes the profile's budgets and ``device`` where its constructor has those options;
+    ``model_options`` override them. Training draws ``profile.train_size`` examples over
+    ``train_lengths`` (the challenge's training range by default) and ``profile.val_size`` for
+    validation; scoring covers the whole test split -- every in-range length, including those a
+    narrower ``train_lengths`` left out, and every extrapolation length. ``progress`` receives the
+    fraction of the training budget spent (training only; scoring is not counted).
+    """
+    import baselines
+    from baselines.learned import NetworkModel
+
+    from .run import model_options_for
+
+    options = {**model_options_for(model_id, profile, device), **(model_options or {})}
+    model = baselines.create_model(model_id, **options)
+    record: dict[str, Any] = {
+        "challenge": challenge.id,
+        "challenge_version": challenge.version,
+        "model": model_id,
+        "model_config": model.config_dict(),
+        "seed": seed,
+    }
+    reason = model.applies_to(challenge)
+    if reason is not None:
+        return {**record, "status": "not-applicable", "reason": reason}
+    lengths = tuple(train_lengths or challenge.train_lengths)
+    train = challenge.sample("train", n=profile.train_size, seed=seed, length_range=lengths)
+    val = challenge.sample("val", n=profile.val_size, seed=seed, length_range=lengths)
+    if progress is not None and isinstance(model, NetworkModel):
+        model.progress = lambda state: progress(state.fraction)
+    started = time.perf_counter()
+    report = model.fit(challenge, train, val, seed)
+    train_seconds = report.train_seconds or time.perf_counter() - started
+    metrics = score(model.predict, challenge, n=profile.test_size_at)
+    return {
+        **record,
+        "model_config": model.config_dict(),
+        "train_lengths": list(lengths),
+        "metrics": [metric.to_dict() for metric in metrics],
+        "train_seconds": round(train_seconds, 3),
+        "steps": report.steps,
+        "parameters": model.parameter_count(),
+        "best_val_accuracy": report.best_val_accuracy,
+        "fit": report.extra,
+        "device": device,
+        "status": "ok",
+    }

@@ -1,0 +1,63 @@
+"""``eval`` and ``models`` through ``challenges.cli.main``, reading what a user would see."""
+
+from __future__ import annotations
+
+import json
+
+from challenges.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_eval_json_prints_one_object_per_length(capsys):
+    code, out, err = run(capsys, "eval", "div7-base10", "--model", "fsa", "--lengths", "3", "100",
+                         "-n", "40", "--json")  # fmt: skip
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [(r["length"], r["accuracy"], r["n"], r["split"]) for r in records] == [
+        (3, 1.0, 40, "test"),
+        (100, 1.0, 40, "test"),
+    ]
+    assert [r["extrapolation"] for r in records] == [False, True]
+    assert {r["model"] for r in records} == {"fsa"} and {r["challenge"] for r in records} == {"div7-base10"}
+
+
+def test_eval_fits_a_trainable_model_and_prints_a_table(capsys):
+    code, out, err = run(capsys, "eval", "prime-base10", "--model", "last-digits", "--lengths", "4",
+                         "-n", "200", "--train-n", "500")  # fmt: skip
+    assert code == 0, err
+    assert "last-digits on prime-base10" in out
+    assert "training range" in out  # the row of length 4
+
+
+def test_eval_of_a_model_that_does_not_apply_is_one_line_and_exit_2(capsys):
+    code, out, err = run(capsys, "eval", "add-base10", "--model", "fsa", "--json")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "fsa needs a regular language; add-base10 is not regular" in err
+
+
+def test_eval_of_an_unknown_model_suggests_the_closest(capsys):
+    code, _, err = run(capsys, "eval", "div7-base10", "--model", "fsa-aprox")
+    assert code == 2
+    assert "Unknown model 'fsa-aprox'. Did you mean: 'fsa-approx'" in err
+
+
+def test_eval_of_a_length_without_both_classes_is_refused(capsys):
+    code, _, err = run(capsys, "eval", "prime-base2", "--model", "fsa-approx", "--lengths", "1")
+    assert code == 2
+    assert "no members or no non-members of length 1" in err
+
+
+def test_models_json_lists_every_model_with_its_facts(capsys):
+    code, out, err = run(capsys, "models", "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    by_id = {row["id"]: row for row in rows}
+    assert {"fsa", "fsa-approx", "rnn-compiled", "majority", "last-digits", "length-only"} <= set(by_id)
+    assert by_id["majority"]["trainable"] is True and by_id["fsa"]["trainable"] is False
+    assert all(isinstance(row["description"], str) and row["description"] for row in rows)

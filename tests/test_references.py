@@ -1,0 +1,180 @@
+"""Hand-built references (fsa, fsa-approx) and the trivial baselines."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import baselines
+from baselines.references import (
+    ApproxConfig,
+    approximation,
+    equation_automaton,
+    exact_automaton,
+    wheel_automaton,
+)
+from baselines.trivial import LastDigits, LengthOnly, Majority
+from challenges import get_challenge, list_challenges
+from challenges.core import Examples
+from challenges.errors import InvalidArgument, NotApplicable
+from challenges.evaluate import score
+from challenges.families.arithmetic import NEAR_MISS_KINDS
+from challenges.numbers import to_base
+
+REGULAR = ("even-base3", "div3-base10", "div9-base10", "div7-base10", "div29-base10")
+ARITHMETIC = ("add-base2", "add-base10", "mul-base2", "mul-base10")
+
+
+def fitted(model_id: str, challenge_id: str, **options):
+    challenge = get_challenge(challenge_id)
+    model = baselines.create_model(model_id, **options)
+    model.fit(challenge, challenge.sample("train", n=400), challenge.sample("val", n=40), seed=0)
+    return model
+
+
+def examples(texts, labels) -> Examples:
+    texts = np.array(texts, dtype=np.str_)
+    return Examples(texts, np.array(labels, dtype=bool), np.strings.str_len(texts), "train")
+
+
+# --- fsa ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("challenge_id", REGULAR)
+def test_fsa_is_exact_at_every_test_length(challenge_id):
+    model = fitted("fsa", challenge_id)
+    sizes = lambda length: 40 if length < 100 else 20  # noqa: E731 - long strings: fewer
+    metrics = score(model.predict, get_challenge(challenge_id), n=sizes)
+    assert metrics[-1].length == 1000
+    assert [m.accuracy for m in metrics] == [1.0] * len(metrics)
+
+
+@pytest.mark.parametrize("challenge_id", sorted(set(list_challenges()) - set(REGULAR)))
+def test_fsa_refuses_non_regular_challenges_in_one_line(challenge_id):
+    challenge = get_challenge(challenge_id)
+    reason = baselines.create_model("fsa").applies_to(challenge)
+    assert reason.startswith(f"fsa needs a regular language; {challenge_id} is not regular")
+    assert "\n" not in reason
+    with pytest.raises(NotApplicable):
+        exact_automaton(challenge)
+
+
+# --- fsa-approx --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("challenge_id", REGULAR)
+def test_fsa_approx_is_the_exact_automaton_on_regular_challenges(challenge_id):
+    challenge = get_challenge(challenge_id)
+    approx = approximation(challenge, ApproxConfig())
+    assert approx.exact and len(approx.checks) == 1
+    assert approx.checks[0][1].equivalent(exact_automaton(challenge)) is None
+
+
+@pytest.mark.parametrize("challenge_id", list_challenges())
+def test_fsa_approx_applies_everywhere_and_beats_chance_where_it_can(challenge_id):
+    challenge = get_challenge(challenge_id)
+    model = baselines.create_model("fsa-approx")
+    assert model.applies_to(challenge) is None
+    model.fit(challenge, None, None, seed=0)
+    (metric,) = score(model.predict, challenge, lengths=[challenge.max_train_length], n=200)
+    hard = dict(challenge.parameters).get("hard", False)  # semiprimes dodge every small factor
+    assert metric.accuracy >= (0.45 if hard else 0.8)
+
+
+def test_wheel_accepts_the_wheel_primes_and_numbers_coprime_to_it():
+    expected = [n for n in range(500) if n in (2, 3, 5, 7) or (n > 1 and math.gcd(n, 210) == 1)]
+    for base in (2, 3, 10):
+        wheel = wheel_automaton(base)
+        assert [n for n in range(500) if wheel.accepts(to_base(n, base))] == expected
+
+
+def test_a_wider_wheel_is_configurable_and_rejects_more():
+    narrow, wide = wheel_automaton(10, (2, 3, 5, 7)), wheel_automaton(10, (2, 3, 5, 7, 11))
+    assert narrow.accepts("121") and not wide.accepts("121") and wide.accepts("11")
+    with pytest.raises(InvalidArgument):
+        ApproxConfig(wheel_primes=(2, 9))
+
+
+def test_casting_out_nines_misses_swapped_digits_that_elevens_catch():
+    nines, elevens, hundreds = (equation_automaton("+", 10, m) for m in (9, 11, 100))
+    assert nines.accepts("12+29=14")  # 41 with its digits swapped: the same digit sum
+    assert not elevens.accepts("12+29=14") and not hundreds.accepts("12+29=14")
+    assert not any(check.accepts("12+29=42") for check in (nines, elevens, hundreds))
+    # A wrong result that differs by a multiple of 9 x 11 x 100 slips past all three.
+    approx = approximation(get_challenge("add-base10"), ApproxConfig())
+    assert approx.accepts_many(np.array(["12+29=41", "12+29=9941"])).tolist() == [True, True]
+
+
+@pytest.mark.parametrize("challenge_id", ARITHMETIC)
+def test_modular_checks_never_reject_a_correct_equation(challenge_id):
+    challenge = get_challenge(challenge_id)
+    approx = approximation(challenge, ApproxConfig())
+    for length in (1, challenge.max_train_length, 100):
+        members = challenge.sample("test", n=100, length=length)
+        members = members.texts[members.labels]
+        for _, check in approx.checks:
+            assert check.run_many(members).all()
+
+
+def near_misses(challenge, kind: str, length: int, n: int = 300) -> np.ndarray:
+    """Wrong equations of one kind, made by the family (tests may look inside a challenge)."""
+    language, rng = challenge.language, np.random.default_rng(0)
+    a, b = language.operands(length, n, rng)
+    kinds = np.full(n, NEAR_MISS_KINDS.index(kind))
+    wrong, ok = language.near_misses(a, b, language.compute(a, b), kinds, rng)
+    return language.render_equations(a[ok], b[ok], wrong[ok])
+
+
+@pytest.mark.parametrize("kind", NEAR_MISS_KINDS)
+def test_what_each_check_catches_in_base_10_addition(kind):
+    checks = dict(approximation(get_challenge("add-base10"), ApproxConfig()).checks)
+    texts = near_misses(get_challenge("add-base10"), kind, length=12)
+    caught = {name: 1 - check.run_many(texts).mean() for name, check in checks.items()}
+    # base + 1: every near miss changes the result by e * 10**p with 0 < |e| < 11 (a swap: by
+    # 9 (h - l) 10**p), never by a multiple of 11.
+    assert caught["mod 11"] == 1.0
+    # base - 1: a digit swap keeps the digit sum; a digit change 0 <-> 9 does too.
+    if kind == "digit-swap":
+        assert caught["mod 9"] == 0.0
+    elif kind in ("off-by-one", "off-by-power"):
+        assert caught["mod 9"] == 1.0
+    # base**2: only changes within the last two digits.
+    if kind == "off-by-one":
+        assert caught["mod 100"] == 1.0
+    else:
+        assert caught["mod 100"] < 0.5
+
+
+# --- trivial baselines -------------------------------------------------------------------------
+
+
+def test_majority_answers_the_training_majority():
+    model = Majority()
+    model.fit(get_challenge("div7-base10"), examples(["7", "14", "15"], [True, True, False]), None, 0)
+    assert model.predict(np.array(["1", "22", "343"])).tolist() == [True, True, True]
+
+
+def test_last_digits_looks_up_the_suffix_and_falls_back_to_the_majority():
+    model = LastDigits(k=1)
+    train = examples(["10", "20", "21", "31", "41", "5"], [True, True, False, False, True, False])
+    model.fit(get_challenge("div7-base10"), train, None, 0)
+    # suffix 0: 2 of 2 members; 1: 1 of 3; 5: 0 of 1; unseen 9: the majority (a tie: non-member)
+    assert model.predict(np.array(["90", "71", "15", "99"])).tolist() == [True, False, False, False]
+    with pytest.raises(InvalidArgument, match="unknown option 'width'"):
+        LastDigits(width=1)
+
+
+def test_length_only_learns_a_label_per_length():
+    model = LengthOnly()
+    train = examples(["1", "2", "33", "44", "45"], [True, True, False, False, True])
+    model.fit(get_challenge("div7-base10"), train, None, 0)
+    assert model.predict(np.array(["9", "99", "999"])).tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize("model_id", ["majority", "last-digits", "length-only"])
+def test_trivial_baselines_stay_near_chance_on_multiples_of_7(model_id):
+    model = fitted(model_id, "div7-base10")
+    (metric,) = score(model.predict, get_challenge("div7-base10"), lengths=[6], n=400)
+    assert 0.35 <= metric.accuracy <= 0.65
