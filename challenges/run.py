@@ -195,6 +195,29 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def prepare_test_sets(
+    cells: list[Cell], on_length: Callable[[str, int], None] | None = None
+) -> list[tuple[str, int, int]]:
+    """Draw (or load) every test set the cells will score on, once, before any cell runs.
+
+    Test sets are shared by every model and seed; drawn here in one process they reach the disk
+    cache, so parallel workers load them instead of racing to find the same 1000-digit primes.
+    Returns the (challenge, length, n) drawn.
+    """
+    from .evaluate import evaluation_set, scored_lengths
+
+    drawn = []
+    for challenge_id, profile_name in dict.fromkeys((c.challenge, c.profile) for c in cells):
+        challenge, profile = get_challenge(challenge_id), get_profile(profile_name)
+        for length in scored_lengths(challenge):
+            n = profile.test_size_at(length)
+            evaluation_set(challenge, length, n)
+            drawn.append((challenge_id, length, n))
+            if on_length is not None:
+                on_length(challenge_id, length)
+    return drawn
+
+
 def pending(cells: list[Cell], store: ResultStore, force: bool) -> tuple[list[Cell], int]:
     """The cells still to run, and how many were skipped because they are recorded."""
     if force:

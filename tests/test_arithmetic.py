@@ -24,7 +24,7 @@ def test_near_misses_of_every_kind_are_wrong_and_well_formed(challenge_id, lengt
     wrong, ok = language.near_misses(a, b, truth, kinds, rng)
     made = Counter(NEAR_MISS_KINDS[k] for k in kinds[ok])
     assert set(made) == set(NEAR_MISS_KINDS)  # every kind is possible at this length
-    assert min(made.values()) > 100
+    assert min(made.values()) > 50  # rare kinds are redrawn by the sampler (see test below)
     assert (wrong[ok] != truth[ok]).all()
     assert (wrong[ok] >= 0).all()
     texts = language.render_equations(a[ok], b[ok], wrong[ok])
@@ -34,7 +34,8 @@ def test_near_misses_of_every_kind_are_wrong_and_well_formed(challenge_id, lengt
 def test_dropped_carry_is_a_real_forgotten_carry():
     language = get_challenge("add-base10").language
     a, b = np.array([15]), np.array([17])  # 15 + 17 = 32: the carry out of the units column
-    wrong, ok = language.near_misses(a, b, a + b, np.array([4]), np.random.default_rng(0))
+    kind = np.array([NEAR_MISS_KINDS.index("dropped-carry")])
+    wrong, ok = language.near_misses(a, b, a + b, kind, np.random.default_rng(0))
     assert ok.all() and wrong.tolist() == [22]
 
 
@@ -69,3 +70,14 @@ def test_kinds_are_mixed_evenly_in_samples():
 def test_malformed_equations_say_what_and_where(text, message):
     with pytest.raises(InvalidInput, match=message):
         get_challenge("add-base10").check(text)
+
+
+def test_jump_swap_escapes_casting_out_nines_and_elevens():
+    language = get_challenge("add-base10").language
+    a, b = np.array([100_000] * 200), np.array([32_415] * 200)  # truth 132415
+    kind = np.full(200, NEAR_MISS_KINDS.index("jump-swap"))
+    wrong, ok = language.near_misses(a, b, a + b, kind, np.random.default_rng(0))
+    assert ok.any()
+    for value in wrong[ok].tolist():
+        assert value != 132415 and (value - 132415) % 99 == 0
+        assert sorted(str(value)) == sorted("132415")

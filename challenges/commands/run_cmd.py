@@ -65,8 +65,10 @@ def _summary(record: dict) -> tuple[str, str, str]:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    from .. import get_challenge
+    from ..evaluate import scored_lengths
     from ..leaderboard import write_leaderboard
-    from ..run import execute, pending, plan
+    from ..run import execute, pending, plan, prepare_test_sets
     from ..store import ResultStore
 
     if not args.all and not (args.ids and args.model):
@@ -92,6 +94,10 @@ def run_command(args: argparse.Namespace) -> int:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console, transient=False) as progress:
+        if todo:
+            lengths = sum(len(scored_lengths(get_challenge(c))) for c in dict.fromkeys(x.challenge for x in todo))
+            preparing = progress.add_task("test sets", total=lengths)
+            prepare_test_sets(todo, lambda c, n: progress.advance(preparing))
         overall = progress.add_task("all runs", total=len(todo))
         current = progress.add_task("", total=1.0, visible=False)
 

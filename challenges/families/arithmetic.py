@@ -1,13 +1,17 @@
 """Correct additions ``a+b=c`` and multiplications ``axb=c`` in a base, against near misses.
 
 A random wrong result would betray itself by its length alone, so non-members are *near misses* of
-the true result, five kinds mixed evenly (each never equal to the truth, never negative, never with
+the true result, six kinds mixed evenly (each never equal to the truth, never negative, never with
 a leading zero):
 
 ``off-by-one``     c + 1 or c - 1
 ``off-by-power``   c + base**k or c - base**k, 1 <= k <= digits of c
 ``digit-change``   one digit of c replaced by another
 ``digit-swap``     two adjacent, different digits of c swapped
+``jump-swap``      two different digits of c two places apart swapped (132 -> 231); the error
+                   is a multiple of (base-1)(base+1), so neither casting out nines nor casting
+                   out elevens sees it -- without this kind, a mod-(base+1) automaton catches
+                   every other kind at every length
 ``dropped-carry``  one column's carry forgotten (c - carry * base**(column+1)): in the column sums
                    of a+b, or of the partial products of long multiplication for axb
 
@@ -51,7 +55,9 @@ from ..numbers import (
 from ..splits import ENUMERATION_LIMIT
 from .divisibility import extrapolation_lengths
 
-NEAR_MISS_KINDS = ("off-by-one", "off-by-power", "digit-change", "digit-swap", "dropped-carry")
+NEAR_MISS_KINDS = (
+    "off-by-one", "off-by-power", "digit-change", "digit-swap", "jump-swap", "dropped-carry"
+)  # fmt: skip
 OPERATORS = {"+": ("addition", "+"), "x": ("multiplication", "x")}
 MAX_ARITHMETIC_BASE = 16  # 'x' must never be a digit
 
@@ -244,6 +250,16 @@ class EquationLanguage(Language):
             wrong[k] = truth[k] + delta - delta * base
             top_becomes_zero = (position + 2 == nd[k]) & (low_digit == 0)
             ok[k] &= (nd[k] >= 2) & (low_digit != high_digit) & ~top_becomes_zero
+
+        k = kinds == NEAR_MISS_KINDS.index("jump-swap")
+        if k.any():
+            position = rng.integers(0, np.maximum(nd[k] - 2, 1))
+            low_digit = digit_at(truth[k], position, base)
+            high_digit = digit_at(truth[k], position + 2, base)
+            delta = (high_digit - low_digit) * powers(base, position, truth[k])
+            wrong[k] = truth[k] + delta - delta * base * base
+            top_becomes_zero = (position + 3 == nd[k]) & (low_digit == 0)
+            ok[k] &= (nd[k] >= 3) & (low_digit != high_digit) & ~top_becomes_zero
 
         k = kinds == NEAR_MISS_KINDS.index("dropped-carry")
         if k.any():
