@@ -56,9 +56,9 @@ def in_range_accuracy(record: dict[str, Any], low: int, high: int) -> float:
 
 def speed(args: argparse.Namespace) -> tuple[pd.DataFrame, list[dict]]:
     challenge = get_challenge("div3-base10")
-    records = [run(args, challenge, "gru", seed) for seed in args.seeds]
+    records = [run(args, challenge, model, seed) for model in args.models or ["gru"] for seed in args.seeds]
     rows = [{
-        "seed": r["seed"], "test accuracy, 1-6 digits": in_range_accuracy(r, 1, 6),
+        "model": r["model"], "seed": r["seed"], "test accuracy, 1-6 digits": in_range_accuracy(r, 1, 6),
         "train seconds": r["train_seconds"], "steps": r["steps"], "best val": r["best_val_accuracy"],
     } for r in records]  # fmt: skip
     return pd.DataFrame(rows), records
@@ -66,9 +66,13 @@ def speed(args: argparse.Namespace) -> tuple[pd.DataFrame, list[dict]]:
 
 def classroom(args: argparse.Namespace) -> tuple[pd.DataFrame, list[dict]]:
     challenge = get_challenge("div3-base10")
-    records = [run(args, challenge, "gru", seed, train_lengths=(1, 4)) for seed in args.seeds]
+    records = [
+        run(args, challenge, model, seed, train_lengths=(1, 4))
+        for model in args.models or ["gru"]
+        for seed in args.seeds
+    ]
     lengths = [m["length"] for m in records[0]["metrics"]]
-    rows = [{"seed": r["seed"], "train seconds": r["train_seconds"],
+    rows = [{"model": r["model"], "seed": r["seed"], "train seconds": r["train_seconds"],
              **{str(n): accuracy_at(r, n) for n in lengths}} for r in records]  # fmt: skip
     return pd.DataFrame(rows), records
 
@@ -81,7 +85,7 @@ def extrapolation(args: argparse.Namespace) -> tuple[pd.DataFrame, list[dict]]:
         # Columns by multiple of the longest training length, so base 3 (13 digits) lines up.
         columns = {f"{n // high}x" if n % high == 0 and n // high <= 10 else str(n): n
                    for n in challenge.extrapolation_lengths}  # fmt: skip
-        for model_id in args.models:
+        for model_id in args.models or ["soft-automaton", "gru", "lstm"]:
             runs = [run(args, challenge, model_id, seed) for seed in args.seeds]
             records += runs
             row = {"challenge": challenge_id, "model": model_id,
@@ -117,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("figure", choices=("speed", "classroom", "extrapolation"))
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--models", nargs="+", default=["soft-automaton", "gru", "lstm"])
+    parser.add_argument("--models", nargs="+", help="default: gru; soft-automaton gru lstm to extrapolate")
     parser.add_argument("--challenges", nargs="+", default=list(REGULAR))
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                         help="a model option for every run, e.g. restarts=3")  # fmt: skip

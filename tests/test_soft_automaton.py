@@ -8,14 +8,9 @@ import torch
 import torch.nn.functional as F
 
 from baselines.encoding import encode
-from baselines.soft_automaton import (
-    SoftAutomatonConfig,
-    SoftAutomatonModel,
-    refit_readout,
-    run_matrices,
-    run_table,
-)
-from baselines.train import LabelledBatch, load_checkpoint, save_checkpoint
+from baselines.hardening import refit_readout, run_table
+from baselines.soft_automaton import SoftAutomatonConfig, SoftAutomatonModel, run_matrices
+from baselines.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge
 
 DIV3 = get_challenge("div3-base10")
@@ -58,6 +53,7 @@ def test_soft_path_ignores_padding():
 
 def test_states_default_to_three_times_the_minimal_automaton():
     assert SoftAutomatonConfig().states_for(DIV3) == 9
+    assert SoftAutomatonConfig(restarts=2).restarts_for(9) == 2
     assert SoftAutomatonConfig(states=5).states_for(DIV3) == 5
     assert SoftAutomatonConfig(default_states=40).states_for(get_challenge("prime-base10")) == 40
 
@@ -75,10 +71,10 @@ def test_hardening_gives_an_exact_automaton_on_div3(hardened):
 
 def test_readout_is_refitted_to_the_majority_label_of_each_final_state():
     table = torch.tensor([[1, 2], [1, 1], [2, 2]])  # state 1 after "a...", 2 after "b..."
-    examples = LabelledBatch(*encode(np.array(["a", "ab", "b", "bb", "ba"]), "ab"),
-                             labels=torch.tensor([1.0, 1.0, 0.0, 1.0, 0.0]))  # fmt: skip
-    learned = torch.tensor([False, False, True])
-    assert refit_readout(table, learned, examples).tolist() == [False, True, False]
+    ids, _ = encode(np.array(["a", "ab", "b", "bb", "ba"]), "ab")
+    labels = torch.tensor([1.0, 1.0, 0.0, 1.0, 0.0])
+    learned = torch.tensor([True, False, True])  # state 0: no string ends there, so it keeps this
+    assert refit_readout(table, learned, ids, labels).tolist() == [True, True, False]
 
 
 def test_hardened_checkpoint_keeps_its_table(hardened, tmp_path):
