@@ -26,6 +26,7 @@ from challenges.errors import NotApplicable
 from .base import Model
 from .compiled import CompiledRNN
 from .extraction import Recurrence
+from .learned import one_torch_thread
 from .rnn import RecurrentModel
 
 
@@ -68,7 +69,8 @@ class TorchRecurrence:
         # torch starts every layer at zero when no state is passed: so do we.
         return np.zeros((rows, self.parts * self.width), dtype=np.float32)
 
-    def _unpack(self, hidden: np.ndarray):
+    def _unpack(self, hidden: np.ndarray) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Rows of flat states -> the ``(layers, rows, hidden)`` tensor(s) torch's layer takes."""
         tensor = torch.from_numpy(np.ascontiguousarray(hidden, dtype=np.float32))
         layers = [
             part.reshape(len(hidden), self.rnn.num_layers, self.rnn.hidden_size).transpose(0, 1).contiguous()
@@ -77,6 +79,7 @@ class TorchRecurrence:
         return tuple(layers) if self.parts == 2 else layers[0]
 
     @torch.no_grad()
+    @one_torch_thread()  # as the model's own fit and predict: small steps gain nothing from two
     def step(self, hidden: np.ndarray, symbols: np.ndarray) -> np.ndarray:
         symbols_t = torch.from_numpy(np.asarray(symbols, dtype=np.int64))
         inputs = torch.nn.functional.one_hot(symbols_t, self.symbols)

@@ -8,7 +8,8 @@ Run one of::
 
 Every run goes through :func:`challenges.experiment.run_experiment` with a profile's budgets
 (``--profile quick`` by default), so the figures are what the benchmark itself would record.
-Prints Markdown; ``--jsonl PATH`` also writes the raw records. Torch uses ``--threads`` threads.
+Prints Markdown; ``--jsonl PATH`` also writes the raw records. The models train and predict on
+one torch thread (see :func:`baselines.learned.one_torch_thread`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import torch
 
 from challenges import get_challenge
 from challenges.experiment import run_experiment
@@ -126,10 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                         help="a model option for every run, e.g. restarts=3")  # fmt: skip
     parser.add_argument("--train-size", type=int, help="override the profile's training set size")
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--jsonl", type=Path, help="also write the raw records here")
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
     profile = get_profile(args.profile)
     args.profile_obj = replace(profile, train_size=args.train_size) if args.train_size else profile
     args.options = parse_options(args.option)

@@ -69,6 +69,7 @@ class ExplainOptions:
     held_out: int = 1000  # strings per held-out length for choosing k
     lengths: tuple[int, ...] | None = None  # scored lengths (default: the whole test split)
     plot: Path | None = None  # where the PNG goes (None: no plot)
+    checkpoint: Path | None = None  # load the fitted network from here if present, else save it
     model_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -168,8 +169,17 @@ def explain(
     reference, model = _check(challenge, model_id, options)
     max_length = options.max_length or default_max_length(challenge.base)
     profile = get_profile(options.profile)
-    say(f"fitting {model_id} on {challenge.id} (seed {seed})")
-    fit = fit_model(model, challenge, seed, profile, options.train_lengths)
+    if options.checkpoint is not None and options.checkpoint.exists():
+        say(f"loading {model_id} from {options.checkpoint}")
+        model = load_fitted(options.checkpoint, model_id, challenge)
+        fit = {"checkpoint": str(options.checkpoint)}
+    else:
+        say(f"fitting {model_id} on {challenge.id} (seed {seed})")
+        fit = fit_model(model, challenge, seed, profile, options.train_lengths)
+        if options.checkpoint is not None:
+            from baselines.train import save_checkpoint
+
+            fit["checkpoint"] = str(save_checkpoint(model, options.checkpoint))
 
     say(f"recording hidden states of every prefix up to {max_length} symbols")
     trace = record_prefixes(recurrence_of(model), max_length, well_formed_mask(challenge))
@@ -226,6 +236,8 @@ def _check(challenge: Challenge, model_id: str, options: ExplainOptions) -> tupl
     reason = why_no_hidden_states(model) or model.applies_to(challenge)
     if reason:
         raise NotApplicable(reason)
+    if options.checkpoint is not None and not model.trainable:
+        raise InvalidArgument(f"--checkpoint is for learned networks; '{model_id}' is built, not trained")
     return exact_automaton(challenge), model
 
 
@@ -279,6 +291,19 @@ def fit_model(
     train = challenge.sample("train", n=profile.train_size, seed=seed, length_range=lengths)
     val = challenge.sample("val", n=profile.val_size, seed=seed, length_range=lengths)
     return {**asdict(model.fit(challenge, train, val, seed=seed)), "train_lengths": list(lengths)}
+
+
+def load_fitted(path: Path, model_id: str, challenge: Challenge) -> Model:
+    """A network saved by an earlier ``explain --checkpoint``, checked against what is asked."""
+    from baselines.train import load_checkpoint
+
+    model = load_checkpoint(path)
+    if model.id != model_id or model.alphabet != challenge.alphabet:
+        raise InvalidArgument(
+            f"{path} holds a '{model.id}' network over {model.alphabet!r}; asked for '{model_id}' "
+            f"on {challenge.id} (alphabet {challenge.alphabet!r})"
+        )
+    return model
 
 
 def well_formed_mask(challenge: Challenge) -> Callable[[np.ndarray], np.ndarray]:

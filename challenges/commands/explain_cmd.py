@@ -48,6 +48,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    help="lengths to score (default: the whole test split, up to 1000 digits)")  # fmt: skip
     p.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
                    help="the plot goes to DIR/explain/ID-MODEL-seedS.png (default: results/)")  # fmt: skip
+    p.add_argument("--checkpoint", type=Path, metavar="PATH",
+                   help="load the fitted network from PATH if it exists; else train and save it "
+                   "there (learned networks only)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     p.set_defaults(handler=explain_command)
 
@@ -66,6 +69,7 @@ def explain_command(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         lengths=None if args.lengths is None else scored_lengths(challenge, args.lengths),
         plot=args.results / "explain" / f"{challenge.id}-{args.model}-seed{args.seed}.png",
+        checkpoint=args.checkpoint,
     )
     status = Console(stderr=True, highlight=False)
     with status.status("explaining") as spinner:
