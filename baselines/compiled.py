@@ -36,8 +36,6 @@ a given length); hard thresholds keep the network exact at every length instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,24 +49,9 @@ from .automata import DFA
 from .base import FitReport, register_model
 from .configured import ConfiguredModel
 from .references import exact_automaton, why_no_exact_automaton
+from .threads import one_torch_thread
 
 _ROWS_PER_BATCH = 512
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run torch on one thread inside the block, then restore the setting.
-
-    A thousand steps of tiny operations gain little from a second thread, and lose a lot when
-    another process holds the other core: measured on 2 cores beside two busy processes, 1000
-    steps took 0.15 s on one thread and 25 s on two (every operation waits for both threads).
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class _CompiledNetwork(nn.Module):
@@ -88,7 +71,7 @@ class _CompiledNetwork(nn.Module):
     @torch.no_grad()
     def final_hidden(self, symbols: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The hidden state after each row of ``symbols`` (n, time); ``lengths`` of them count."""
-        with _one_thread():
+        with one_torch_thread():
             hidden = self.initial(symbols.shape[0])
             for t in range(symbols.shape[1]):
                 # Past a row's end is padding, a symbol the network never defined: keep the state.

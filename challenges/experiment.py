@@ -22,6 +22,20 @@ from .evaluate import score
 from .profiles import Profile
 
 
+def model_options_for(model_id: str, profile: Profile, device: str) -> dict[str, Any]:
+    """Constructor options a model takes from the profile (budgets, device), by its signature."""
+    import inspect
+
+    import baselines
+
+    cls = baselines.get_model_class(model_id)
+    accepted = inspect.signature(cls).parameters
+    wanted = {"max_steps": profile.max_steps, "max_seconds": profile.max_seconds, "device": device}
+    if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        return wanted
+    return {k: v for k, v in wanted.items() if k in accepted}
+
+
 def run_experiment(
     challenge: Challenge,
     model_id: str,
@@ -45,7 +59,6 @@ def run_experiment(
     import baselines
     from baselines.learned import NetworkModel
 
-    from .run import model_options_for
 
     options = {**model_options_for(model_id, profile, device), **(model_options or {})}
     model = baselines.create_model(model_id, **options)

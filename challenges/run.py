@@ -25,7 +25,8 @@ from typing import Any
 
 from . import get_challenge, list_challenges
 from .errors import ChallengeError, InvalidArgument
-from .profiles import Profile, get_profile
+from .experiment import model_options_for
+from .profiles import get_profile
 from .store import ResultStore
 
 RECORD_SCHEMA = 1
@@ -47,20 +48,6 @@ class Cell:
     @property
     def label(self) -> str:
         return f"{self.challenge} / {self.model} / seed {self.seed}"
-
-
-def model_options_for(model_id: str, profile: Profile, device: str) -> dict[str, Any]:
-    """Constructor options a model takes from the profile (budgets, device), by its signature."""
-    import inspect
-
-    import baselines
-
-    cls = baselines.get_model_class(model_id)
-    accepted = inspect.signature(cls).parameters
-    wanted = {"max_steps": profile.max_steps, "max_seconds": profile.max_seconds, "device": device}
-    if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
-        return wanted
-    return {k: v for k, v in wanted.items() if k in accepted}
 
 
 def cell_key(cell: Cell) -> str:
