@@ -107,12 +107,13 @@ def challenge_table(frame: pd.DataFrame, challenge_id: str, status: pd.DataFrame
         for _, row in status[status["challenge"] == challenge_id].drop_duplicates("model").iterrows():
             if any(e["model"] == row["model"] for e in out):
                 continue
-            out.append({"model": row["model"], "in-distribution": row["status"],
+            out.append({"model": row["model"], "seeds": "-", "in-distribution": row["status"],
                         "solved": "-", "_sort": (True, 2.0)})  # fmt: skip
     table = pd.DataFrame(out)
     if table.empty:
         return table
-    return table.sort_values("_sort", kind="stable").drop(columns="_sort").fillna("-").reset_index(drop=True)
+    ordered = table.sort_values("_sort", kind="stable").drop(columns="_sort").astype(object)
+    return ordered.fillna("-").reset_index(drop=True)
 
 
 def headline(frame: pd.DataFrame) -> pd.DataFrame:

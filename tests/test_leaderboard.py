@@ -1,0 +1,82 @@
+"""The leaderboard, built from a small recorded fixture (16 real smoke-profile runs).
+
+The fixture was recorded with::
+
+    python -m challenges run div3-base10 prime-base2 --model fsa --model fsa-approx \\
+        --model soft-automaton --model majority --seed 0 --seed 1 --profile smoke --results DIR
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from challenges.leaderboard import (
+    challenge_table,
+    headline,
+    latest_records,
+    markdown,
+    statuses,
+    tidy,
+    write_leaderboard,
+)
+
+FIXTURE = Path(__file__).parent / "fixtures" / "runs.jsonl"
+
+
+def records() -> list[dict]:
+    return [json.loads(line) for line in FIXTURE.read_text().splitlines()]
+
+
+def test_tidy_has_one_row_per_seed_and_length():
+    frame = tidy(latest_records(records(), "smoke"))
+    assert set(frame["challenge"]) == {"div3-base10", "prime-base2"}
+    fsa = frame[(frame["challenge"] == "div3-base10") & (frame["model"] == "fsa")]
+    assert sorted(fsa["seed"].unique()) == [0, 1]
+    assert (fsa["accuracy"] == 1.0).all()
+    assert 1000 in set(fsa["length"])
+
+
+def test_challenge_table_reports_mean_std_and_solved():
+    chosen = latest_records(records(), "smoke")
+    table = challenge_table(tidy(chosen), "div3-base10", statuses(chosen)).set_index("model")
+    assert table.loc["fsa", "solved"] == "yes"
+    assert table.loc["fsa", "in-distribution"] == "100.0 ± 0.0"
+    assert table.loc["majority", "solved"] == "no"
+    assert {"12 digits", "1000 digits"} <= set(table.columns)
+    assert table.index[0] in ("fsa", "fsa-approx", "soft-automaton")  # solved models come first
+
+
+def test_not_applicable_pairs_are_listed():
+    chosen = latest_records(records(), "smoke")
+    table = challenge_table(tidy(chosen), "prime-base2", statuses(chosen)).set_index("model")
+    assert table.loc["fsa", "in-distribution"] == "not-applicable"
+
+
+def test_headline_marks_solved_cells():
+    table = headline(tidy(latest_records(records(), "smoke")))
+    assert table.loc["div3-base10", "fsa"].endswith("*")
+    assert table.loc["prime-base2", "fsa"] == "n/a"
+    assert not table.loc["prime-base2", "majority"].endswith("*")
+
+
+def test_markdown_is_a_github_table():
+    text = markdown(pd.DataFrame({"model": ["a", "b"], "accuracy": ["1.0", "0.5"]}))
+    assert text.splitlines() == ["| model | accuracy |", "|---|---|", "| a | 1.0 |", "| b | 0.5 |"]
+
+
+def test_write_leaderboard_produces_tables_and_plots(tmp_path):
+    paths = write_leaderboard(records(), tmp_path, profile="smoke")
+    board = paths["markdown"].read_text()
+    assert "## div3-base10" in board and "![prime-base2](plots/prime-base2.png)" in board
+    csv = pd.read_csv(paths["csv"])
+    assert {"challenge", "model", "length", "mean", "std", "seeds"} <= set(csv.columns)
+    assert (tmp_path / "plots" / "div3-base10.png").stat().st_size > 5000
+
+
+def test_reruns_count_once_and_other_profiles_are_left_out():
+    rerun = [dict(r, date="9999") for r in records()]
+    assert len(latest_records(records() + rerun, "smoke")) == len(records())
+    assert latest_records(records(), "quick") == []
