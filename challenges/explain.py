@@ -271,7 +271,7 @@ def _extract(
 
 
 def _model_options(model_id: str, profile: Profile, options: ExplainOptions) -> dict[str, Any]:
-    from .run import model_options_for
+    from .experiment import model_options_for
 
     return {**model_options_for(model_id, profile, "cpu"), **options.model_options}
 
