@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .core import Challenge
+from .core import Challenge, Examples
 from .evaluate import score
 from .profiles import Profile
 
@@ -34,6 +34,16 @@ def model_options_for(model_id: str, profile: Profile, device: str) -> dict[str,
     if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
         return wanted
     return {k: v for k, v in wanted.items() if k in accepted}
+
+
+def training_data(
+    challenge: Challenge, seed: int, profile: Profile, train_lengths: tuple[int, int] | None = None
+) -> tuple[Examples, Examples, tuple[int, int]]:
+    """The training and validation examples a run draws, and the length range they cover."""
+    lengths = tuple(train_lengths or challenge.train_lengths)
+    train = challenge.sample("train", n=profile.train_size, seed=seed, length_range=lengths)
+    val = challenge.sample("val", n=profile.val_size, seed=seed, length_range=lengths)
+    return train, val, lengths  # type: ignore[return-value]
 
 
 def run_experiment(
@@ -72,9 +82,7 @@ def run_experiment(
     reason = model.applies_to(challenge)
     if reason is not None:
         return {**record, "status": "not-applicable", "reason": reason}
-    lengths = tuple(train_lengths or challenge.train_lengths)
-    train = challenge.sample("train", n=profile.train_size, seed=seed, length_range=lengths)
-    val = challenge.sample("val", n=profile.val_size, seed=seed, length_range=lengths)
+    train, val, lengths = training_data(challenge, seed, profile, train_lengths)
     if progress is not None and isinstance(model, NetworkModel):
         model.progress = lambda state: progress(state.fraction)
     started = time.perf_counter()

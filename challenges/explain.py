@@ -287,9 +287,9 @@ def fit_model(
     """
     from dataclasses import asdict
 
-    lengths = tuple(train_lengths or challenge.train_lengths)
-    train = challenge.sample("train", n=profile.train_size, seed=seed, length_range=lengths)
-    val = challenge.sample("val", n=profile.val_size, seed=seed, length_range=lengths)
+    from .experiment import training_data
+
+    train, val, lengths = training_data(challenge, seed, profile, train_lengths)
     return {**asdict(model.fit(challenge, train, val, seed=seed)), "train_lengths": list(lengths)}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -39,7 +40,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    help="train on lengths A..B only (default: the challenge's training range)")  # fmt: skip
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
-    p.add_argument("--jobs", type=int, default=1, help="cells run in parallel processes")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="cells run in parallel processes (default: one per core with --all, else 1)")  # fmt: skip
     p.add_argument("--force", action="store_true", help="run cells even if already recorded")
     p.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
                    help="where runs.jsonl and the leaderboard go (default: results/)")  # fmt: skip
@@ -73,6 +75,8 @@ def run_command(args: argparse.Namespace) -> int:
 
     if not args.all and not (args.ids and args.model):
         raise InvalidArgument("name challenges and --model, or use --all (see 'run --help')")
+    if args.jobs is None:
+        args.jobs = (os.cpu_count() or 1) if args.all else 1
     if args.jobs < 1:
         raise InvalidArgument(f"--jobs must be at least 1, got {args.jobs}")
     _check_device(args.device)
