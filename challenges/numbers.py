@@ -26,7 +26,7 @@ import gmpy2
 import numpy as np
 import sympy
 
-from .errors import InvalidArgument
+from .errors import InvalidArgument, InvalidInput
 
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 MAX_BASE = len(DIGITS)
@@ -56,6 +56,31 @@ def describe_char(char: str) -> str:
     return f"{char!r} (U+{ord(char):04X} {name})"
 
 
+def foreign_character(char: str, position: int, base: int, allowed: str) -> InvalidInput:
+    """The error for ``char`` at ``position`` (1-based) where only ``allowed`` may stand.
+
+    One diagnosis for every kind of string: whitespace, a non-ASCII digit such as '٣', an
+    uppercase digit, a digit too large for the base, or anything else.
+    """
+
+    digits = digit_alphabet(base)
+    if char.isspace():
+        return InvalidInput(f"whitespace at position {position}: write strings with no spaces")
+    if (char.isdigit() or char.isnumeric()) and not char.isascii():
+        return InvalidInput(
+            f"{describe_char(char)} at position {position} is not an ASCII digit: use {digits}"
+        )
+    if char.lower() in digits:
+        return InvalidInput(
+            f"uppercase {char!r} at position {position}: digits beyond 9 are lowercase ({digits})"
+        )
+    if char in DIGITS:
+        return InvalidInput(
+            f"digit {char!r} at position {position} is not valid in base {base} {allowed}"
+        )
+    return InvalidInput(f"{describe_char(char)} at position {position} is not allowed {allowed}")
+
+
 def validate_digits(text: str, base: int, *, what: str = "number", offset: int = 0) -> str:
     """Check that ``text`` is a well-formed number in ``base``; return it unchanged.
 
@@ -69,38 +94,13 @@ def validate_digits(text: str, base: int, *, what: str = "number", offset: int =
     ...
     challenges.errors.InvalidInput: leading zero at position 1 of number '012': write numbers without leading zeros ('0' alone is zero)
     """
-    from .errors import InvalidInput
 
     digits = digit_alphabet(base)
     if text == "":
         raise InvalidInput(f"empty {what}: write at least one digit")
     for index, char in enumerate(text):
-        position = offset + index + 1
-        if char in digits:
-            continue
-        if char.isspace():
-            raise InvalidInput(
-                f"whitespace at position {position}: write digit strings with no spaces"
-            )
-        if char.isdigit() or char.isnumeric():
-            if not char.isascii():
-                raise InvalidInput(
-                    f"{describe_char(char)} at position {position} is not an ASCII digit: "
-                    f"use the digits {digits}"
-                )
-        if char.lower() in digits:
-            raise InvalidInput(
-                f"uppercase {char!r} at position {position}: digits beyond 9 are lowercase ({digits})"
-            )
-        if char in DIGITS:
-            raise InvalidInput(
-                f"digit {char!r} at position {position} is not valid in base {base} "
-                f"(digits: {digits})"
-            )
-        raise InvalidInput(
-            f"{describe_char(char)} at position {position} is not a digit of base {base} "
-            f"(digits: {digits})"
-        )
+        if char not in digits:
+            raise foreign_character(char, offset + index + 1, base, "(digits: " + digits + ")")
     if len(text) > 1 and text[0] == "0":
         raise InvalidInput(
             f"leading zero at position {offset + 1} of {what} {text!r}: "

@@ -75,7 +75,7 @@ def test_random_primes_are_prime_in_range_and_reproducible():
         ("\u0663", 10, "not an ASCII digit"),
         ("007", 10, "leading zero at position 1"),
         ("1F", 16, "uppercase 'F' at position 2"),
-        ("1-2", 10, "'-' at position 2 is not a digit"),
+        ("1-2", 10, "'-' at position 2 is not allowed \\(digits: 0123456789\\)"),
     ],
 )
 def test_malformed_numbers_say_what_and_where(text, base, message):
