@@ -36,7 +36,8 @@ def main() -> None:
     for challenge_id, n in [("div7-base10", 1_000_000), ("even-base3", 1_000_000),
                             ("add-base10", 200_000), ("mul-base10", 200_000),
                             ("add-base2", 200_000), ("prime-base10", 100_000)]:  # fmt: skip
-        print(f"{challenge_id:14s} train split, training lengths: {best_rate(challenge_id, n):>12,.0f} labelled strings/s")
+        rate = best_rate(challenge_id, n)
+        print(f"{challenge_id:14s} train split, training lengths: {rate:>12,.0f} labelled strings/s")
     if args.primes:
         challenge = get_challenge("prime-base10")
         started = time.perf_counter()

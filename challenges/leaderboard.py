@@ -85,7 +85,9 @@ def _mean_std(values: pd.Series) -> str:
     return f"{mean:.1f} ± {100 * values.std(ddof=1):.1f}"
 
 
-def challenge_table(frame: pd.DataFrame, challenge_id: str, status: pd.DataFrame | None = None) -> pd.DataFrame:
+def challenge_table(
+    frame: pd.DataFrame, challenge_id: str, status: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One challenge: a row per model; in-distribution and each extrapolation length, mean ± std."""
     rows = frame[frame["challenge"] == challenge_id]
     out = []
@@ -176,7 +178,9 @@ def plot_challenge(frame: pd.DataFrame, challenge_id: str, path: Path) -> Path |
     return path
 
 
-def render_markdown(records: list[dict], frame: pd.DataFrame, status: pd.DataFrame, plots: dict[str, str]) -> str:
+def render_markdown(
+    records: list[dict], frame: pd.DataFrame, status: pd.DataFrame, plots: dict[str, str]
+) -> str:
     """The whole LEADERBOARD.md."""
     challenges = list(dict.fromkeys([r["challenge"] for r in records]))
     profiles = sorted({str(r.get("profile")) for r in records})
@@ -213,7 +217,8 @@ def write_leaderboard(records: list[dict], out_dir: Path, profile: str | None = 
     summary = frame.groupby(["challenge", "model", "length"], sort=False)["accuracy"].agg(
         ["mean", "std", "min", "count"]
     )
-    summary.rename(columns={"count": "seeds"}).reset_index().to_csv(csv_path, index=False, float_format="%.4f")
+    summary = summary.rename(columns={"count": "seeds"}).reset_index()
+    summary.to_csv(csv_path, index=False, float_format="%.4f")
     md_path = out_dir / "LEADERBOARD.md"
     md_path.write_text(render_markdown(chosen, frame, status, plots), encoding="utf-8")
     return {"markdown": md_path, "csv": csv_path, **{k: out_dir / v for k, v in plots.items()}}

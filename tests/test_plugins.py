@@ -97,7 +97,9 @@ def test_entry_points_are_read_when_the_command_line_starts(monkeypatch, capsys,
         ),
     ],
 )
-def test_broken_plugins_are_named_and_refused(tmp_path, monkeypatch, capsys, clean_registries, source, message):
+def test_broken_plugins_are_named_and_refused(
+    tmp_path, monkeypatch, capsys, clean_registries, source, message
+):
     (tmp_path / "bad_plugin.py").write_text(source)
     monkeypatch.syspath_prepend(str(tmp_path))
     code, _, err = run(capsys, "--plugin", "bad_plugin", "list")

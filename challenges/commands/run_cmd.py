@@ -41,7 +41,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     p.add_argument("--jobs", type=int, default=None,
-                   help="cells run in parallel processes (default: one per core with --all, else 1)")  # fmt: skip
+                   help="parallel processes (default: one per core with --all, else 1)")  # fmt: skip
     p.add_argument("--force", action="store_true", help="run cells even if already recorded")
     p.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
                    help="where runs.jsonl and the leaderboard go (default: results/)")  # fmt: skip
@@ -99,7 +99,8 @@ def run_command(args: argparse.Namespace) -> int:
                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console, transient=False) as progress:
         if todo:
-            lengths = sum(len(scored_lengths(get_challenge(c))) for c in dict.fromkeys(x.challenge for x in todo))
+            challenges = dict.fromkeys(cell.challenge for cell in todo)
+            lengths = sum(len(scored_lengths(get_challenge(c))) for c in challenges)
             preparing = progress.add_task("test sets", total=lengths)
             prepare_test_sets(todo, lambda c, n: progress.advance(preparing))
         overall = progress.add_task("all runs", total=len(todo))

@@ -17,9 +17,10 @@ a leading zero):
 
 A problem where the drawn kind is impossible (no carry to drop, equal digits to swap) is replaced by
 a fresh problem, so the kinds stay evenly mixed; only where a kind cannot occur at all (one-digit
-results have no digits to swap) do its rows fall back to another kind. The length of an equation is the digit count of its
-longer operand; operands are drawn uniformly among the pairs of that length. The split is decided
-by the left-hand side ``a+b``, so a problem and its near misses never straddle train and test.
+results have no digits to swap) do its rows fall back to another kind. The length of an equation
+is the digit count of its longer operand; operands are drawn uniformly among the pairs of that
+length. The split is decided by the left-hand side ``a+b``, so a problem and its near misses never
+straddle train and test.
 
 >>> from challenges.families.arithmetic import addition
 >>> c = addition(10)

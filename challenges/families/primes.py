@@ -96,7 +96,10 @@ class Primes(NumberLanguage):
             return f"{shown} is prime"
         factor = _smallest_factor(value)
         if factor is None:
-            return f"{shown} is not prime: it fails the strong probable-prime test (no factor below {_FACTOR_SEARCH_LIMIT:,})"
+            return (
+                f"{shown} is not prime: it fails the strong probable-prime test "
+                f"(no factor below {_FACTOR_SEARCH_LIMIT:,})"
+            )
         return f"{shown} is not prime: {value} = {factor} x {value // factor}"
 
 
