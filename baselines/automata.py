@@ -31,7 +31,8 @@ from functools import cached_property
 import numpy as np
 
 from challenges.errors import InvalidArgument, InvalidInput
-from challenges.numbers import describe_char
+
+from .symbols import reject_foreign, symbol_matrix
 
 # Past this many states, running every state through a chunk costs more than the plain loop.
 _CHUNKED_MAX_STATES = 40  # measured break-even on a million digits: about 45 states
@@ -209,19 +210,6 @@ class DFA:
 
     # --- encoding ---------------------------------------------------------------------------
     @cached_property
-    def _symbol_of_code(self) -> np.ndarray:
-        """Code point -> symbol index; NUL -> the pad symbol; anything else -> -1 (last entry).
-
-        Indexing with ``mode='clip'`` sends every code point past the table to that last entry,
-        so one gather both encodes the strings and flags foreign characters.
-        """
-        codes = [ord(c) for c in self.alphabet]
-        table = np.full(max(codes) + 2, -1, dtype=np.int16)
-        table[codes] = np.arange(len(codes))
-        table[0] = len(codes)
-        return table
-
-    @cached_property
     def _padded_table(self) -> np.ndarray:
         """Transitions with one more column, the pad symbol, that leaves every state unchanged."""
         return np.column_stack([self.transitions, np.arange(self.num_states)])
@@ -233,32 +221,8 @@ class DFA:
         return (self._padded_table * width).reshape(-1)
 
     def encode(self, texts: np.ndarray) -> np.ndarray:
-        """``(n, width)`` symbol indices of a numpy unicode array; padding is ``len(alphabet)``.
-
-        Raises :class:`InvalidInput` naming the first string with a character outside the alphabet.
-        """
-        texts = np.ascontiguousarray(texts, dtype=np.str_).reshape(-1)
-        width = texts.dtype.itemsize // 4
-        codes = texts.view(np.uint32).reshape(texts.size, width)
-        symbols = np.take(self._symbol_of_code, codes, mode="clip")
-        pad = len(self.alphabet)
-        bad = symbols < 0
-        # NUL is numpy's padding at the end of a string; one inside a string is a foreign symbol.
-        padded = symbols == pad
-        bad[:, :-1] |= padded[:, :-1] & ~padded[:, 1:]
-        if bad.any():
-            row, column = np.argwhere(bad)[0]
-            self._reject(str(texts[row]), int(column))
-        return symbols
-
-    def _reject(self, text: str, position: int) -> None:
-        for index, char in enumerate(text[position:], start=position):
-            if char not in self.alphabet:
-                raise InvalidInput(
-                    f"{describe_char(char)} at position {index + 1} of {_shorten(text)} is not in "
-                    f"the automaton's alphabet {self.alphabet!r}"
-                )
-        raise InvalidInput(f"NUL inside {_shorten(text)} is not in the alphabet {self.alphabet!r}")
+        """``(n, width)`` symbol indices; padding is ``len(alphabet)`` (see :mod:`.symbols`)."""
+        return symbol_matrix(texts, self.alphabet)
 
     # --- running ----------------------------------------------------------------------------
     def run_many(self, texts: np.ndarray) -> np.ndarray:
@@ -307,7 +271,7 @@ class DFA:
         if not isinstance(text, str):
             raise InvalidInput(f"expected a string, got {type(text).__name__}")
         if "\x00" in text:  # numpy would read a trailing NUL as padding
-            self._reject(text, text.index("\x00"))
+            reject_foreign(text, text.index("\x00"), self.alphabet)
         return self.encode(np.array([text]))[0]
 
     def _loop(self, symbols: np.ndarray) -> int:
@@ -374,7 +338,3 @@ def _path_to(node, parent) -> str:
         node, symbol = parent[node]
         symbols.append(symbol)
     return "".join(reversed(symbols))
-
-
-def _shorten(text: str, limit: int = 40) -> str:
-    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"

@@ -13,16 +13,12 @@ turns padding into a zero vector, and an automaton can give padding the identity
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
-from challenges.errors import InvalidInput
-from challenges.numbers import describe_char
-
-_NUL = 0  # numpy pads shorter strings of a unicode array with NUL code points
+from .symbols import symbol_matrix
 
 
 class Encoded(NamedTuple):
@@ -37,40 +33,15 @@ def pad_id(alphabet: str) -> int:
     return len(alphabet)
 
 
-@lru_cache(maxsize=64)
-def _lookup(alphabet: str) -> np.ndarray:
-    """Code point -> symbol id; -1 marks characters outside the alphabet, NUL maps to padding."""
-    table = np.full(max(map(ord, alphabet)) + 1, -1, dtype=np.int64)
-    table[[ord(char) for char in alphabet]] = np.arange(len(alphabet))
-    table[_NUL] = pad_id(alphabet)
-    return table
-
-
 def encode(texts: np.ndarray, alphabet: str) -> Encoded:
     """Symbol ids of every string, vectorised over the batch (no Python loop over strings).
 
     The width is the longest string's length, whatever the array's unicode width was. A character
-    outside ``alphabet`` raises :class:`InvalidInput` naming it.
+    outside ``alphabet`` raises :class:`InvalidInput` naming it (:func:`.symbols.symbol_matrix`).
     """
-    texts = np.ascontiguousarray(texts, dtype=np.str_)
-    width = texts.dtype.itemsize // 4
-    if texts.size == 0 or width == 0:
-        empty = torch.full((texts.size, 0), pad_id(alphabet), dtype=torch.int64)
-        return Encoded(empty, torch.zeros(texts.size, dtype=torch.int64))
-    codes = texts.view(np.uint32).reshape(texts.size, width)
-    lengths = (codes != _NUL).sum(axis=1)
-    codes = codes[:, : lengths.max()]
-    table = _lookup(alphabet)
-    # Code points beyond the table are outside the alphabet too: clip them onto a -1 slot.
-    inside = codes < len(table)
-    ids = np.where(inside, table[np.where(inside, codes, 0)], -1)
-    if (ids < 0).any():
-        row, column = np.argwhere(ids < 0)[0]
-        char = chr(int(codes[row, column]))
-        raise InvalidInput(
-            f"{describe_char(char)} at position {column + 1} of {str(texts[row])!r} "
-            f"is not in the alphabet {alphabet!r}"
-        )
+    symbols = symbol_matrix(texts, alphabet)
+    lengths = (symbols != pad_id(alphabet)).sum(axis=1)
+    ids = symbols[:, : int(lengths.max(initial=0))].astype(np.int64)
     return Encoded(torch.from_numpy(ids), torch.from_numpy(lengths.astype(np.int64)))
 
 

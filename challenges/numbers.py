@@ -210,7 +210,7 @@ def render(values: np.ndarray, base: int) -> np.ndarray:
     for column in range(width - 1, -1, -1):
         remaining, digit = np.divmod(remaining, base)
         right_aligned[:, column] = _ASCII[digit]
-    ndigits = np.searchsorted(_place_values(base, width), values, side="right").clip(min=1)
+    ndigits = digit_counts(values, base)
     codes = right_aligned
     if ndigits.min() < width:  # shorter numbers: move their digits left over the leading zeros
         codes = np.zeros_like(right_aligned)
@@ -218,6 +218,19 @@ def render(values: np.ndarray, base: int) -> np.ndarray:
             rows = ndigits == count
             codes[rows, :count] = right_aligned[rows, width - count :]
     return codes.view(f"<U{width}").ravel()
+
+
+def digit_counts(values: np.ndarray, base: int) -> np.ndarray:
+    """Digit count of every number in ``values`` (int64 or object array); 1 for zero.
+
+    >>> digit_counts(np.array([0, 9, 10, 999]), 10).tolist()
+    [1, 1, 2, 3]
+    """
+    if values.dtype == object:
+        return np.array([digit_count(int(v), base) for v in values], dtype=np.int64)
+    width = digit_count(int(values.max()), base) if values.size else 1
+    place = _place_values(base, width)
+    return np.searchsorted(place, values, side="right").clip(min=1).astype(np.int64)
 
 
 @lru_cache(maxsize=None)

@@ -40,7 +40,7 @@ from ..numbers import (
     check_base,
     default_train_max_length,
     digit_alphabet,
-    digit_count,
+    digit_counts,
     digits_of,
     fits_int64,
     foreign_character,
@@ -62,15 +62,6 @@ OPERATORS = {"+": ("addition", "+"), "x": ("multiplication", "x")}
 MAX_ARITHMETIC_BASE = 16  # 'x' must never be a digit
 
 
-
-
-def digit_counts(values: np.ndarray, base: int) -> np.ndarray:
-    """Digit count of every number in ``values`` (int64 or object array)."""
-    if values.dtype == object:
-        return np.array([digit_count(int(v), base) for v in values], dtype=np.int64)
-    width = digit_count(int(values.max()), base) if values.size else 1
-    place = np.power(np.int64(base), np.arange(width, dtype=np.int64))
-    return np.searchsorted(place, values, side="right").clip(min=1).astype(np.int64)
 
 
 def digit_at(values: np.ndarray, position: np.ndarray, base: int) -> np.ndarray:
