@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import get_challenge, list_challenges
+from . import CHALLENGES, get_challenge, list_challenges
 from .errors import ChallengeError, InvalidArgument
 from .experiment import model_options_for
 from .profiles import get_profile
@@ -160,7 +160,8 @@ def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dic
             "reason": f"{type(error).__name__}: {error}",
             "traceback": traceback.format_exc(limit=6) if not isinstance(error, ChallengeError) else None,
         }
-    record.setdefault("challenge_version", get_challenge(cell.challenge).version)
+    known = CHALLENGES.find(cell.challenge)  # a failed plugin may have left it unregistered
+    record.setdefault("challenge_version", known.version if known else None)
     record["wall_seconds"] = round(time.perf_counter() - started, 3)
     return _json_safe(record)
 
