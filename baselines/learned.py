@@ -54,11 +54,20 @@ class NetworkModel(ConfiguredModel):
         self.network = network.to(self.device)
         train_set = LabelledBatch.of(train, self.alphabet, self.device)
         val_set = LabelledBatch.of(val, self.alphabet, self.device)
-        report = train_network(self.network, train_set, val_set, self.config, generator, self.progress)
-        return self.after_training(report, train_set, val_set)
+        config = self.first_training_config()
+        report = train_network(self.network, train_set, val_set, config, generator, self.progress)
+        return self.after_training(report, train_set, val_set, generator)
+
+    def first_training_config(self) -> TrainConfig:
+        """The budgets of the training loop (a model that trains in stages may give it less)."""
+        return self.config
 
     def after_training(
-        self, report: FitReport, train_set: LabelledBatch, val_set: LabelledBatch
+        self,
+        report: FitReport,
+        train_set: LabelledBatch,
+        val_set: LabelledBatch,
+        generator: torch.Generator,
     ) -> FitReport:
         """A hook for work after the loop (the soft automaton hardens itself here)."""
         return report

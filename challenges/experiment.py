@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .cache import cached_sample
 from .core import Challenge, Examples
 from .evaluate import score
 from .profiles import Profile
@@ -39,11 +40,15 @@ def model_options_for(model_id: str, profile: Profile, device: str) -> dict[str,
 def training_data(
     challenge: Challenge, seed: int, profile: Profile, train_lengths: tuple[int, int] | None = None
 ) -> tuple[Examples, Examples, tuple[int, int]]:
-    """The training and validation examples a run draws, and the length range they cover."""
-    lengths = tuple(train_lengths or challenge.train_lengths)
-    train = challenge.sample("train", n=profile.train_size, seed=seed, length_range=lengths)
-    val = challenge.sample("val", n=profile.val_size, seed=seed, length_range=lengths)
-    return train, val, lengths  # type: ignore[return-value]
+    """The training and validation examples a run draws, and the length range they cover.
+
+    They are cached (:mod:`challenges.cache`): every model of a seed trains on the same strings,
+    and slow ones (hard primes) are drawn once, not once per model.
+    """
+    low, high = train_lengths or challenge.train_lengths
+    train = cached_sample(challenge, "train", profile.train_size, seed, None, length_range=(low, high))
+    val = cached_sample(challenge, "val", profile.val_size, seed, None, length_range=(low, high))
+    return train, val, (low, high)
 
 
 def run_experiment(

@@ -38,7 +38,7 @@ LONG_LENGTH = 100
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile("smoke", (0,), 512, 256, 64, 16, 60, 5.0),
-    "quick": Profile("quick", (0, 1, 2), 20_000, 2_000, 1_000, 100, 3_000, 10.0),
+    "quick": Profile("quick", (0, 1, 2), 100_000, 2_000, 1_000, 100, 3_000, 10.0),
     "full": Profile("full", (0, 1, 2, 3, 4), 100_000, 10_000, 2_000, 200, 20_000, 600.0),
 }
 

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from baselines.encoding import encode
 from baselines.hardening import refit_readout, run_table
-from baselines.soft_automaton import SoftAutomatonConfig, SoftAutomatonModel, run_matrices
+from baselines.soft_automaton import Hardened, SoftAutomatonConfig, SoftAutomatonModel, run_matrices
 from baselines.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge
 
@@ -51,8 +51,8 @@ def test_soft_path_ignores_padding():
                                run_matrices(matrices, acceptance, padded.ids)[:, :2])  # fmt: skip
 
 
-def test_states_default_to_three_times_the_minimal_automaton():
-    assert SoftAutomatonConfig().states_for(DIV3) == 9
+def test_states_default_to_twice_the_minimal_automaton():
+    assert SoftAutomatonConfig().states_for(DIV3) == 6
     assert SoftAutomatonConfig(restarts=2).restarts_for(9) == 2
     assert SoftAutomatonConfig(states=5).states_for(DIV3) == 5
     assert SoftAutomatonConfig(default_states=40).states_for(get_challenge("prime-base10")) == 40
@@ -63,7 +63,7 @@ def test_hardening_gives_an_exact_automaton_on_div3(hardened):
     assert report.extra["mode"] == "hard"
     assert report.extra["minimal_states"] == 3
     dfa = model.as_dfa()
-    assert dfa.transitions.shape == (9, 10)  # one integer target per state and digit: a DFA
+    assert dfa.transitions.shape == (6, 10)  # one integer target per state and digit: a DFA
     test = DIV3.sample("test", 200, seed=0, length=1000)
     assert model.predict(test.texts).tolist() == test.labels.tolist()
     assert model.predict(test.texts).tolist() == dfa.run_many(test.texts).tolist()
@@ -86,3 +86,30 @@ def test_hardened_checkpoint_keeps_its_table(hardened, tmp_path):
     loaded = load_checkpoint(path)
     probe = np.array(["0", "3", "10", "123456789" * 20])
     assert loaded.predict(probe).tolist() == model.predict(probe).tolist() == [True, True, False, True]
+
+
+def test_a_seeded_automaton_starts_as_the_dfa_it_was_seeded_from():
+    table = torch.tensor([[1, 2], [0, 0], [2, 1]])
+    accepting = torch.tensor([True, False, False])
+    model = SoftAutomatonModel(retrain_sharpness=8.0)
+    model.alphabet = "ab"
+    start = Hardened(0, table, accepting, accuracy=1.0, minimal_states=3)
+    network = model.seeded_from(start, torch.Generator().manual_seed(0))
+    assert network.states == 5  # retrain_factor 1.5 x 3 states, rounded up: two spare states
+    hard = network.logits.detach().argmax(-1).transpose(1, 2)[:, :3]
+    assert all(torch.equal(restart, table) for restart in hard)
+    assert ((network.accept.detach()[:, :3] > 0) == accepting).all()
+
+
+def test_an_imperfect_first_stage_is_retrained_from_its_table_and_never_worse():
+    div7 = get_challenge("div7-base10")
+    model = SoftAutomatonModel(max_steps=400, max_seconds=60, eval_every=50, restarts=1, states=10)
+    train, val = div7.sample("train", 20_000, seed=0), div7.sample("val", 1000, seed=0)
+    report = model.fit(div7, train, val, seed=0)
+    first = max(report.extra["soft_val_accuracy"], report.extra["hard_val_accuracy"],
+                report.extra.get("table_val_accuracy", 0.0))  # fmt: skip
+    assert first < 1.0, "the first stage was meant to be cut short"
+    second = report.extra["retrained"]
+    assert second["steps"] >= 1
+    assert report.best_val_accuracy >= first
+    assert report.steps <= 400

@@ -1,0 +1,182 @@
+"""Read an automaton off a trained model by asking it about strings of training length only.
+
+A network trained on numbers of at most 6 digits can be right on all of them and still wrong on
+longer ones: nothing in training checks how its states behave beyond 6 digits. What it knows
+in range is enough to rebuild the automaton it approximates, by the construction behind Angluin's
+L* (1987): an **observation table** whose row for a prefix ``p`` holds the model's answers on
+``p + e`` for every suffix ``e`` in a fixed set. Prefixes with the same row lead to the same state
+(they are indistinguishable by any tested continuation); the state a prefix reaches after one more
+symbol is the row of ``p + symbol``. Every query is kept within the training lengths -- prefixes of
+at most ``a + 1`` symbols and suffixes of at most ``b``, with ``a + 1 + b`` the longest training
+length -- so the model is only asked what it was trained to answer. Where a state-per-residue
+automaton fits in that window (multiples of 29 need 2-symbol prefixes and 3-symbol suffixes to
+tell all 29 residues apart and to close the table), the table gives it exactly, even from a model
+whose own states drift after 12 digits.
+
+Prefixes and suffixes come from the training strings themselves (so a number's prefix never
+starts with a zero it could not have). Weiss, Goldberg and Yahav (2018) extract automata from
+RNNs with full L*; here equivalence queries are replaced by the caller's validation set.
+
+>>> import torch
+>>> from baselines.hardening import run_table
+>>> parity = torch.tensor([[1, 0], [0, 1]])  # over "ab": accept an even number of a's
+>>> oracle = lambda ids: run_table(parity, torch.tensor([True, False]), ids)
+>>> words = ["a", "b", "ab", "ba", "aab", "bba", "abab", "baba", "aabb", "bbbb"]
+>>> from baselines.encoding import encode
+>>> import numpy as np
+>>> table, accepting = observation_table_automaton(oracle, encode(np.array(words), "ab").ids, 2, 4)
+>>> from baselines.automata import DFA
+>>> DFA(table.numpy(), 0, accepting.numpy(), "ab").minimize().num_states
+2
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+Oracle = Callable[[torch.Tensor], torch.Tensor]  # right-padded ids [B, T] -> accepted [B] bool
+
+MAX_PREFIXES = 2048  # rows of the table: the shortest prefixes of training strings first
+MAX_SUFFIXES = 2048  # columns: the shortest suffixes first
+_QUERY_BATCH = 1 << 18
+
+
+def observation_table_automaton(
+    oracle: Oracle, ids: torch.Tensor, symbols: int, max_length: int, tolerance: float = 0.0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A DFA ``(table [n, symbols], accepting [n])`` with start state 0, read off ``oracle``.
+
+    ``ids`` are right-padded training strings (padding id ``symbols``); ``max_length`` is the
+    longest length the oracle was trained on. State ``n - 1`` is a rejecting sink for
+    transitions no training prefix exercised.
+    """
+    access_length = (max_length - 1) // 2  # a: prefixes that may open a state
+    suffix_length = max_length - 1 - access_length  # b
+    prefixes = _distinct_pieces(ids, symbols, access_length + 1, from_end=False, limit=MAX_PREFIXES)
+    suffixes = _distinct_pieces(ids, symbols, suffix_length, from_end=True, limit=MAX_SUFFIXES)
+    rows = _rows(oracle, prefixes, suffixes, symbols)
+    prefix_lengths = (prefixes != symbols).sum(1)
+    state_of = _states_of_rows(rows, prefix_lengths <= access_length, tolerance)
+    return _automaton(prefixes, prefix_lengths, rows, state_of, access_length, symbols, oracle)
+
+
+def _distinct_pieces(
+    ids: torch.Tensor, symbols: int, max_piece: int, from_end: bool, limit: int
+) -> torch.Tensor:
+    """Distinct prefixes (or suffixes) of 1..max_piece symbols (suffixes: 0..max_piece), padded.
+
+    Shortest first, then in symbol order; at most ``limit`` of them.
+    """
+    lengths = (ids != symbols).sum(1)
+    pieces = [torch.full((1, max_piece), symbols, dtype=ids.dtype)] if from_end else []
+    for size in range(1, max_piece + 1):
+        rows = ids[lengths >= size]
+        if from_end:
+            starts = lengths[lengths >= size] - size
+            piece = rows.gather(1, starts[:, None] + torch.arange(size))
+        else:
+            piece = rows[:, :size]
+        padded = torch.full((len(piece), max_piece), symbols, dtype=ids.dtype)
+        padded[:, :size] = piece
+        pieces.append(_unique_rows(padded, symbols + 1))
+    return torch.cat(pieces)[:limit]
+
+
+def _unique_rows(rows: torch.Tensor, radix: int) -> torch.Tensor:
+    """The distinct rows of ``rows`` in lexicographic order (as numbers in base ``radix``: fast)."""
+    if rows.shape[1] * math.log2(radix) >= 62:  # too long to pack into one int64
+        return torch.unique(rows, dim=0)
+    weights = radix ** torch.arange(rows.shape[1] - 1, -1, -1, dtype=torch.int64)
+    _, first = np.unique((rows * weights).sum(1).numpy(), return_index=True)
+    return rows[torch.from_numpy(first)]
+
+
+def _rows(oracle: Oracle, prefixes: torch.Tensor, suffixes: torch.Tensor, symbols: int) -> torch.Tensor:
+    """The table: ``oracle(prefix + suffix)`` for every pair, ``[prefixes, suffixes]`` bool.
+
+    Padding between the two parts is harmless: every model here reads padding as "no symbol".
+    """
+    per_chunk = max(1, _QUERY_BATCH // len(suffixes))
+    answers = [_answers(oracle, chunk, suffixes, symbols) for chunk in prefixes.split(per_chunk)]
+    return torch.cat(answers).view(len(prefixes), len(suffixes)).bool()
+
+
+def _answers(oracle: Oracle, prefixes: torch.Tensor, suffixes: torch.Tensor, symbols: int) -> torch.Tensor:
+    """``oracle`` on every prefix + suffix pair, prefix-major."""
+    pairs = torch.cat(
+        [prefixes.repeat_interleave(len(suffixes), 0), suffixes.repeat(len(prefixes), 1)], dim=1
+    )
+    # Move padding to the end of each query, for oracles that stop at the first pad.
+    order = torch.sort((pairs == symbols).to(torch.int8), dim=1, stable=True).indices
+    return oracle(pairs.gather(1, order))
+
+
+def _states_of_rows(rows: torch.Tensor, opens: torch.Tensor, tolerance: float = 0.0) -> torch.Tensor:
+    """A state per prefix: rows of ``opens`` prefixes within ``tolerance`` of a state's first row
+    join it, others open a new state; the remaining prefixes join the nearest state.
+
+    States are numbered from 1 (0 is the start) in order of their first prefix.
+    """
+    limit = tolerance * rows.shape[1]
+    representatives: list[int] = []
+    state_of = torch.empty(len(rows), dtype=torch.int64)
+    reps = torch.empty(0, rows.shape[1], dtype=torch.bool)
+    for i in opens.nonzero().squeeze(1).tolist():
+        distances = (reps != rows[i]).sum(1)
+        if len(reps) and int(distances.min()) <= limit:
+            state_of[i] = int(distances.argmin()) + 1
+            continue
+        representatives.append(i)
+        reps = rows[representatives]
+        state_of[i] = len(representatives)
+    others = (~opens).nonzero().squeeze(1)
+    if len(others):
+        distances = (rows[others, None, :] != reps[None, :, :]).sum(-1)
+        state_of[others] = distances.argmin(1) + 1
+    return state_of
+
+
+def _automaton(
+    prefixes: torch.Tensor,
+    prefix_lengths: torch.Tensor,
+    rows: torch.Tensor,
+    state_of: torch.Tensor,
+    access_length: int,
+    symbols: int,
+    oracle: Oracle,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Transitions by majority vote of the access prefixes in each state; the sink is last."""
+    states = int(state_of.max()) + 2 if len(state_of) else 2
+    sink = states - 1
+    keys = [tuple(p[:n]) for p, n in zip(prefixes.tolist(), prefix_lengths.tolist())]
+    index = {key: i for i, key in enumerate(keys)}
+    parents, children, read = [], [], []
+    for i, key in enumerate(keys):
+        if len(key) > access_length:
+            continue
+        for symbol in range(symbols):
+            child = index.get(key + (symbol,))
+            if child is not None:
+                parents.append(i), children.append(child), read.append(symbol)
+    votes = torch.zeros(states, symbols, states)
+    if parents:
+        flat = (state_of[parents] * symbols + torch.tensor(read)) * states + state_of[children]
+        votes.view(-1).index_add_(0, flat, torch.ones(len(flat)))
+    for symbol in range(symbols):  # the start state: its children are the one-symbol prefixes
+        child = index.get((symbol,))
+        if child is not None:
+            votes[0, symbol, state_of[child]] += 1
+    table = torch.where(votes.sum(-1) > 0, votes.argmax(-1), sink)
+    table[sink] = sink
+    # A state accepts if most of its prefixes are accepted (the empty suffix is column 0).
+    accepted = torch.zeros(states).index_add_(0, state_of, rows[:, 0].float())
+    members = torch.bincount(state_of, minlength=states).float()
+    accepting = 2 * accepted > members
+    empty = torch.full((1, 1), symbols, dtype=prefixes.dtype)
+    accepting[0] = bool(oracle(empty)[0])
+    accepting[sink] = False
+    return table, accepting
