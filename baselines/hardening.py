@@ -23,12 +23,12 @@ def run_table(table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor) -
     return accepting[final_states(table, ids)]
 
 
-def final_states(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-    """The state each string ends in."""
+def final_states(table: torch.Tensor, ids: torch.Tensor, start: torch.Tensor | None = None) -> torch.Tensor:
+    """The state each string ends in, from state 0 or from ``start`` ``[B]``."""
     states = table.shape[0]
     padded = torch.cat([table, torch.arange(states, device=table.device)[:, None]], dim=1)
     flat, width = padded.reshape(-1), padded.shape[1]
-    state = torch.zeros(ids.shape[0], dtype=torch.int64, device=ids.device)
+    state = torch.zeros(ids.shape[0], dtype=torch.int64, device=ids.device) if start is None else start
     for column in ids.T:
         state = flat[state * width + column]
     return state

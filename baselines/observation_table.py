@@ -18,9 +18,8 @@ starts with a zero it could not have). Weiss, Goldberg and Yahav (2018) extract 
 RNNs with full L*; here equivalence queries are replaced by the caller's validation set.
 
 >>> import torch
->>> from baselines.hardening import run_table
 >>> parity = torch.tensor([[1, 0], [0, 1]])  # over "ab": accept an even number of a's
->>> oracle = lambda ids: run_table(parity, torch.tensor([True, False]), ids)
+>>> oracle = AutomatonOracle(parity, torch.tensor([True, False]))
 >>> words = ["a", "b", "ab", "ba", "aab", "bba", "abab", "baba", "aabb", "bbbb"]
 >>> from baselines.encoding import encode
 >>> import numpy as np
@@ -38,29 +37,57 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from .hardening import final_states
+
 Oracle = Callable[[torch.Tensor], torch.Tensor]  # right-padded ids [B, T] -> accepted [B] bool
 
-MAX_PREFIXES = 2048  # rows of the table: the shortest prefixes of training strings first
-MAX_SUFFIXES = 2048  # columns: the shortest suffixes first
+
+class AutomatonOracle:
+    """A DFA as an oracle (start state 0), which fills a table far faster than string by string.
+
+    Each prefix is run once; each suffix is run once from each state a prefix ends in, so a
+    table costs prefixes + states x suffixes runs, not prefixes x suffixes.
+    """
+
+    def __init__(self, table: torch.Tensor, accepting: torch.Tensor) -> None:
+        self.table, self.accepting = table.cpu(), accepting.cpu()
+
+    def __call__(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.accepting[final_states(self.table, ids)]
+
+    def rows(self, prefixes: torch.Tensor, suffixes: torch.Tensor) -> torch.Tensor:
+        reached, which = torch.unique(final_states(self.table, prefixes), return_inverse=True)
+        starts = reached.repeat_interleave(len(suffixes))
+        ends = final_states(self.table, suffixes.repeat(len(reached), 1), start=starts)
+        return self.accepting[ends].view(len(reached), len(suffixes))[which]
+
+MAX_STRINGS = 20_000  # prefixes and suffixes come from this many training strings (ample for short ones)
+MAX_PREFIXES = 1024  # rows of the table: the shortest prefixes of training strings first
+MAX_QUERIES = 1 << 20  # rows x columns at most: columns are the shortest suffixes first
 _QUERY_BATCH = 1 << 18
 
 
 def observation_table_automaton(
-    oracle: Oracle, ids: torch.Tensor, symbols: int, max_length: int, tolerance: float = 0.0
-) -> tuple[torch.Tensor, torch.Tensor]:
+    oracle: Oracle, ids: torch.Tensor, symbols: int, max_length: int, max_states: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor] | None:
     """A DFA ``(table [n, symbols], accepting [n])`` with start state 0, read off ``oracle``.
 
     ``ids`` are right-padded training strings (padding id ``symbols``); ``max_length`` is the
     longest length the oracle was trained on. State ``n - 1`` is a rejecting sink for
-    transitions no training prefix exercised.
+    transitions no training prefix exercised. None if the DFA would need more than
+    ``max_states`` states (the table tells as soon as its rows are known).
     """
     access_length = (max_length - 1) // 2  # a: prefixes that may open a state
     suffix_length = max_length - 1 - access_length  # b
+    ids = ids[:MAX_STRINGS]
     prefixes = _distinct_pieces(ids, symbols, access_length + 1, from_end=False, limit=MAX_PREFIXES)
-    suffixes = _distinct_pieces(ids, symbols, suffix_length, from_end=True, limit=MAX_SUFFIXES)
+    columns = max(1, MAX_QUERIES // len(prefixes))
+    suffixes = _distinct_pieces(ids, symbols, suffix_length, from_end=True, limit=columns)
     rows = _rows(oracle, prefixes, suffixes, symbols)
     prefix_lengths = (prefixes != symbols).sum(1)
-    state_of = _states_of_rows(rows, prefix_lengths <= access_length, tolerance)
+    state_of = _states_of_rows(rows, prefix_lengths <= access_length, (max_states or 0) - 2)
+    if state_of is None:
+        return None
     return _automaton(prefixes, prefix_lengths, rows, state_of, access_length, symbols, oracle)
 
 
@@ -83,16 +110,21 @@ def _distinct_pieces(
         padded = torch.full((len(piece), max_piece), symbols, dtype=ids.dtype)
         padded[:, :size] = piece
         pieces.append(_unique_rows(padded, symbols + 1))
+        if sum(map(len, pieces)) >= limit:  # longer pieces would be cut off anyway
+            break
     return torch.cat(pieces)[:limit]
 
 
 def _unique_rows(rows: torch.Tensor, radix: int) -> torch.Tensor:
     """The distinct rows of ``rows`` in lexicographic order (as numbers in base ``radix``: fast)."""
-    if rows.shape[1] * math.log2(radix) >= 62:  # too long to pack into one int64
-        return torch.unique(rows, dim=0)
-    weights = radix ** torch.arange(rows.shape[1] - 1, -1, -1, dtype=torch.int64)
-    _, first = np.unique((rows * weights).sum(1).numpy(), return_index=True)
-    return rows[torch.from_numpy(first)]
+    if rows.shape[1] * math.log2(radix) < 62:  # short enough to pack into one int64
+        weights = radix ** torch.arange(rows.shape[1] - 1, -1, -1, dtype=torch.int64)
+        keys = (rows * weights).sum(1).numpy()
+    else:  # compare the raw bytes of each row (not in lexicographic order, but deterministic)
+        array = np.ascontiguousarray(rows.numpy())
+        keys = array.view(np.dtype((np.void, array.dtype.itemsize * array.shape[1]))).ravel()
+    _, first = np.unique(keys, return_index=True)
+    return rows[torch.from_numpy(np.sort(first))] if keys.dtype.kind == "V" else rows[torch.from_numpy(first)]
 
 
 def _rows(oracle: Oracle, prefixes: torch.Tensor, suffixes: torch.Tensor, symbols: int) -> torch.Tensor:
@@ -100,6 +132,8 @@ def _rows(oracle: Oracle, prefixes: torch.Tensor, suffixes: torch.Tensor, symbol
 
     Padding between the two parts is harmless: every model here reads padding as "no symbol".
     """
+    if isinstance(oracle, AutomatonOracle):
+        return oracle.rows(prefixes, suffixes)
     per_chunk = max(1, _QUERY_BATCH // len(suffixes))
     answers = [_answers(oracle, chunk, suffixes, symbols) for chunk in prefixes.split(per_chunk)]
     return torch.cat(answers).view(len(prefixes), len(suffixes)).bool()
@@ -115,28 +149,25 @@ def _answers(oracle: Oracle, prefixes: torch.Tensor, suffixes: torch.Tensor, sym
     return oracle(pairs.gather(1, order))
 
 
-def _states_of_rows(rows: torch.Tensor, opens: torch.Tensor, tolerance: float = 0.0) -> torch.Tensor:
-    """A state per prefix: rows of ``opens`` prefixes within ``tolerance`` of a state's first row
-    join it, others open a new state; the remaining prefixes join the nearest state.
-
-    States are numbered from 1 (0 is the start) in order of their first prefix.
+def _states_of_rows(rows: torch.Tensor, opens: torch.Tensor, most: int) -> torch.Tensor | None:
+    """A state per prefix: one per distinct row among ``opens`` prefixes, numbered from 1 (0 is
+    the start) in order of first appearance; other prefixes take the state of an equal row, else
+    of the nearest one (Hamming distance). None if there would be more than ``most`` (if > 0).
     """
-    limit = tolerance * rows.shape[1]
-    representatives: list[int] = []
-    state_of = torch.empty(len(rows), dtype=torch.int64)
-    reps = torch.empty(0, rows.shape[1], dtype=torch.bool)
+    keys = [row.tobytes() for row in np.packbits(rows.numpy(), axis=1)]
+    state_by_row: dict[bytes, int] = {}
     for i in opens.nonzero().squeeze(1).tolist():
-        distances = (reps != rows[i]).sum(1)
-        if len(reps) and int(distances.min()) <= limit:
-            state_of[i] = int(distances.argmin()) + 1
-            continue
-        representatives.append(i)
-        reps = rows[representatives]
-        state_of[i] = len(representatives)
-    others = (~opens).nonzero().squeeze(1)
-    if len(others):
-        distances = (rows[others, None, :] != reps[None, :, :]).sum(-1)
-        state_of[others] = distances.argmin(1) + 1
+        state_by_row.setdefault(keys[i], len(state_by_row) + 1)
+        if 0 < most < len(state_by_row):
+            return None
+    state_of = torch.tensor([state_by_row.get(key, 0) for key in keys], dtype=torch.int64)
+    unmatched = (state_of == 0).nonzero().squeeze(1)
+    if len(unmatched):
+        first_rows = {state: i for i, key in enumerate(keys) if (state := state_by_row.get(key))}
+        representatives = rows[[first_rows[state] for state in range(1, len(state_by_row) + 1)]]
+        for chunk in unmatched.split(max(1, _QUERY_BATCH // max(1, representatives.numel()))):
+            distances = (rows[chunk, None, :] != representatives[None, :, :]).sum(-1)
+            state_of[chunk] = distances.argmin(1) + 1
     return state_of
 
 

@@ -44,7 +44,7 @@ from .automata import DFA
 from .base import FitReport, register_model
 from .hardening import refit_readout, run_table
 from .learned import NetworkModel
-from .observation_table import observation_table_automaton
+from .observation_table import AutomatonOracle, observation_table_automaton
 from .train import (
     Classifier,
     LabelledBatch,
@@ -253,14 +253,12 @@ class SoftAutomaton(Classifier):
         built from the training strings' own prefixes and suffixes. None if the result has more
         states than this automaton (it would be no simplification).
         """
-
-        def oracle(ids: torch.Tensor) -> torch.Tensor:
-            return run_table(hard.table, hard.accepting, ids.to(hard.table.device))
-
+        oracle = AutomatonOracle(hard.table, hard.accepting)
         ids = train_set.ids.cpu()
-        table, accepting = observation_table_automaton(oracle, ids, self.symbols, ids.shape[1])
-        if len(table) > self.states:
+        read = observation_table_automaton(oracle, ids, self.symbols, ids.shape[1], max_states=self.states)
+        if read is None:
             return None
+        table, accepting = read
         table, accepting = table.to(hard.table.device), accepting.to(hard.table.device)
         right = run_table(table, accepting, val_set.ids) == val_set.labels.bool()
         dfa = DFA(table.cpu().numpy(), 0, accepting.cpu().numpy(), self.alphabet)

@@ -9,7 +9,7 @@ import torch
 from baselines.automata import DFA
 from baselines.encoding import encode
 from baselines.hardening import run_table
-from baselines.observation_table import observation_table_automaton
+from baselines.observation_table import AutomatonOracle, _rows, observation_table_automaton
 from baselines.references import exact_automaton, residue_automaton
 from challenges import get_challenge
 from challenges.evaluate import evaluation_set
@@ -82,3 +82,23 @@ def test_symbols_no_training_prefix_starts_with_lead_to_a_rejecting_sink():
     sink = len(table) - 1
     assert table[0, 1] == sink and not accepting[sink]
     assert table[sink].tolist() == [sink, sink]
+
+
+def test_a_table_that_needs_more_states_than_allowed_gives_none():
+    challenge = get_challenge("div29-base10")
+    oracle, _ = table_oracle(exact_automaton(challenge))
+    ids = encode(challenge.sample("train", 5000, seed=0).texts, challenge.alphabet).ids
+    assert observation_table_automaton(oracle, ids, 10, ids.shape[1], max_states=20) is None
+    assert observation_table_automaton(oracle, ids, 10, ids.shape[1], max_states=40) is not None
+
+
+def test_the_automaton_oracle_fills_the_same_table_as_asking_string_by_string():
+    rng = np.random.default_rng(0)
+    table = torch.from_numpy(rng.integers(0, 6, size=(6, 3)))
+    accepting = torch.from_numpy(rng.random(6) < 0.5)
+    fast = AutomatonOracle(table, accepting)
+    prefixes = encode(np.array(["a", "ab", "cab", "bbc"]), "abc").ids
+    suffixes = encode(np.array(["", "c", "ba", "abc", "cc"]), "abc").ids
+    slow = _rows(lambda ids: run_table(table, accepting, ids), prefixes, suffixes, 3)
+    assert torch.equal(fast.rows(prefixes, suffixes), slow)
+    assert slow.shape == (4, 5) and slow.dtype == torch.bool
