@@ -31,6 +31,7 @@ candidate (soft, hardened, read off; first and second stage) competes on validat
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -407,24 +408,29 @@ class SoftAutomatonModel(NetworkModel):
         reads off that one. If none is perfect on validation, a small soft automaton starts
         from the table's DFA and trains on the rest of the budget; its candidates compete too.
         """
+        started = time.perf_counter()
         first = self.network
         assert isinstance(first, SoftAutomaton)
         best, extra = self.best_candidate(first, train_set, val_set)
         report.extra.update(extra)
-        c, spent = self.config, report.train_seconds or 0.0
-        seconds_left, steps_left = c.max_seconds - spent, c.max_steps - report.steps
+        c, trained = self.config, report.train_seconds or 0.0
+        # Reading the table counts against the budget too: it is part of fitting.
+        seconds_left = c.max_seconds - trained - (time.perf_counter() - started)
+        steps_left = c.max_steps - report.steps
         budget_left = seconds_left > 0 and steps_left > 0
         if c.retrain and best.read is not None and best.accuracy < 1.0 and budget_left:
             second = self.seeded_from(best.read, generator)
             budget = replace(c, max_steps=steps_left, max_seconds=seconds_left, target_accuracy=1.0)
+            spent = c.max_seconds - seconds_left
             progress = self.progress and _continued(self.progress, report.steps, spent, c)
             retrained = train_network(second, train_set, val_set, budget, generator, progress)
             second_best, second_extra = self.best_candidate(second, train_set, val_set)
             report.steps += retrained.steps
-            report.train_seconds = spent + (retrained.train_seconds or 0.0)
             report.extra["retrained"] = {"steps": retrained.steps, **second_extra}
             if (second_best.accuracy, -second_best.size) > (best.accuracy, -best.size):
                 self.network, best = second, second_best
+                self._shape = (second.states, second.restarts)
+        report.train_seconds = trained + (time.perf_counter() - started)
         network = self.network
         assert isinstance(network, SoftAutomaton)
         network.keep(best.restart)
@@ -465,12 +471,12 @@ class SoftAutomatonModel(NetworkModel):
         """
         c = self.config
         states = max(len(start.table), math.ceil(c.retrain_factor * len(start.table)))
-        restarts = c.restarts_for(states) if c.restarts is None else c.restarts
         temperatures = (c.temperature_start, c.temperature_end)
-        network = SoftAutomaton(self.alphabet or "", states, restarts, "random", temperatures, c.entropy)
+        network = SoftAutomaton(
+            self.alphabet or "", states, c.restarts_for(states), "random", temperatures, c.entropy
+        )
         network.reset_parameters(generator)
         network.seed_transitions(start.table.cpu(), start.accepting.cpu(), c.retrain_sharpness)
-        self._shape = (states, restarts)
         return network.to(self.device)
 
     def as_dfa(self) -> DFA:
