@@ -54,7 +54,40 @@ def tidy(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
                 "length": int(metric["length"]), "accuracy": float(metric["accuracy"]),
                 "n": int(metric["n"]), "max_train_length": int(max_train),
             })  # fmt: skip
-    return pd.DataFrame(rows, columns=_METRIC_COLUMNS)
+    frame = pd.DataFrame(rows, columns=_METRIC_COLUMNS)
+    # Registry order, not the order runs finished in, so tables keep their shape across reruns.
+    challenge_rank = _ranks(frame["challenge"], _registered_challenges())
+    model_rank = _ranks(frame["model"], _registered_models())
+    order = sorted(range(len(frame)), key=lambda i: (challenge_rank[i], model_rank[i]))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def in_registry_order(names: Iterable[str], registered: list[str]) -> list[str]:
+    """``names`` without repeats: registered ones in registry order, then the rest as they came.
+
+    >>> in_registry_order(["gru", "plugin-model", "fsa", "gru"], ["fsa", "rnn", "gru"])
+    ['fsa', 'gru', 'plugin-model']
+    """
+    unique = list(dict.fromkeys(names))
+    position = {name: i for i, name in enumerate(registered)}
+    return sorted(unique, key=lambda name: (position.get(name, len(position)), unique.index(name)))
+
+
+def _ranks(column: pd.Series, registered: list[str]) -> list[int]:
+    rank = {name: i for i, name in enumerate(in_registry_order(column, registered))}
+    return [rank[name] for name in column]
+
+
+def _registered_challenges() -> list[str]:
+    from . import list_challenges
+
+    return list_challenges()
+
+
+def _registered_models() -> list[str]:
+    from baselines import MODELS
+
+    return list(MODELS)
 
 
 def statuses(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
@@ -182,7 +215,7 @@ def render_markdown(
     records: list[dict], frame: pd.DataFrame, status: pd.DataFrame, plots: dict[str, str]
 ) -> str:
     """The whole LEADERBOARD.md."""
-    challenges = list(dict.fromkeys([r["challenge"] for r in records]))
+    challenges = in_registry_order([r["challenge"] for r in records], _registered_challenges())
     profiles = sorted({str(r.get("profile")) for r in records})
     commits = sorted({str(r.get("git_commit"))[:10] for r in records if r.get("git_commit")})
     parts = [

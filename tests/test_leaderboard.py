@@ -80,3 +80,10 @@ def test_reruns_count_once_and_other_profiles_are_left_out():
     rerun = [dict(r, date="9999") for r in records()]
     assert len(latest_records(records() + rerun, "smoke")) == len(records())
     assert latest_records(records(), "quick") == []
+
+
+def test_tables_keep_registry_order_whatever_order_the_runs_finished_in():
+    shuffled = list(reversed(latest_records(records(), "smoke")))
+    table = headline(tidy(shuffled))
+    assert list(table.index) == ["div3-base10", "prime-base2"]
+    assert list(table.columns) == ["fsa", "fsa-approx", "soft-automaton", "majority"]
