@@ -41,6 +41,11 @@ from .hardening import final_states
 
 Oracle = Callable[[torch.Tensor], torch.Tensor]  # right-padded ids [B, T] -> accepted [B] bool
 
+MAX_STRINGS = 20_000  # pieces come from this many training strings: ample for the short ones used
+MAX_PREFIXES = 1024  # rows of the table: the shortest prefixes of training strings first
+MAX_QUERIES = 1 << 20  # rows x columns at most: columns are the shortest suffixes first
+_QUERY_BATCH = 1 << 18  # queries (or row comparisons) handled at once, to bound memory
+
 
 class AutomatonOracle:
     """A DFA as an oracle (start state 0), which fills a table far faster than string by string.
@@ -61,10 +66,7 @@ class AutomatonOracle:
         ends = final_states(self.table, suffixes.repeat(len(reached), 1), start=starts)
         return self.accepting[ends].view(len(reached), len(suffixes))[which]
 
-MAX_STRINGS = 20_000  # prefixes and suffixes come from this many training strings (ample for short ones)
-MAX_PREFIXES = 1024  # rows of the table: the shortest prefixes of training strings first
-MAX_QUERIES = 1 << 20  # rows x columns at most: columns are the shortest suffixes first
-_QUERY_BATCH = 1 << 18
+
 
 
 def observation_table_automaton(
@@ -85,7 +87,8 @@ def observation_table_automaton(
     suffixes = _distinct_pieces(ids, symbols, suffix_length, from_end=True, limit=columns)
     rows = _rows(oracle, prefixes, suffixes, symbols)
     prefix_lengths = (prefixes != symbols).sum(1)
-    state_of = _states_of_rows(rows, prefix_lengths <= access_length, (max_states or 0) - 2)
+    most = None if max_states is None else max_states - 2  # the start state and the sink are extra
+    state_of = _states_of_rows(rows, prefix_lengths <= access_length, most)
     if state_of is None:
         return None
     return _automaton(prefixes, prefix_lengths, rows, state_of, access_length, symbols, oracle)
@@ -116,15 +119,17 @@ def _distinct_pieces(
 
 
 def _unique_rows(rows: torch.Tensor, radix: int) -> torch.Tensor:
-    """The distinct rows of ``rows`` in lexicographic order (as numbers in base ``radix``: fast)."""
-    if rows.shape[1] * math.log2(radix) < 62:  # short enough to pack into one int64
+    """The distinct rows of ``rows``: in lexicographic order when a row packs into one int64 (as a
+    number in base ``radix``), else in order of first appearance. Deterministic either way.
+    """
+    if rows.shape[1] * math.log2(radix) < 62:
         weights = radix ** torch.arange(rows.shape[1] - 1, -1, -1, dtype=torch.int64)
-        keys = (rows * weights).sum(1).numpy()
-    else:  # compare the raw bytes of each row (not in lexicographic order, but deterministic)
-        array = np.ascontiguousarray(rows.numpy())
-        keys = array.view(np.dtype((np.void, array.dtype.itemsize * array.shape[1]))).ravel()
-    _, first = np.unique(keys, return_index=True)
-    return rows[torch.from_numpy(np.sort(first))] if keys.dtype.kind == "V" else rows[torch.from_numpy(first)]
+        _, first = np.unique((rows * weights).sum(1).numpy(), return_index=True)
+        return rows[torch.from_numpy(first)]
+    array = np.ascontiguousarray(rows.numpy())
+    as_bytes = array.view(np.dtype((np.void, array.dtype.itemsize * array.shape[1]))).ravel()
+    _, first = np.unique(as_bytes, return_index=True)
+    return rows[torch.from_numpy(np.sort(first))]
 
 
 def _rows(oracle: Oracle, prefixes: torch.Tensor, suffixes: torch.Tensor, symbols: int) -> torch.Tensor:
@@ -149,16 +154,16 @@ def _answers(oracle: Oracle, prefixes: torch.Tensor, suffixes: torch.Tensor, sym
     return oracle(pairs.gather(1, order))
 
 
-def _states_of_rows(rows: torch.Tensor, opens: torch.Tensor, most: int) -> torch.Tensor | None:
+def _states_of_rows(rows: torch.Tensor, opens: torch.Tensor, most: int | None) -> torch.Tensor | None:
     """A state per prefix: one per distinct row among ``opens`` prefixes, numbered from 1 (0 is
     the start) in order of first appearance; other prefixes take the state of an equal row, else
-    of the nearest one (Hamming distance). None if there would be more than ``most`` (if > 0).
+    of the nearest one (Hamming distance). None if that makes more than ``most`` states.
     """
     keys = [row.tobytes() for row in np.packbits(rows.numpy(), axis=1)]
     state_by_row: dict[bytes, int] = {}
     for i in opens.nonzero().squeeze(1).tolist():
         state_by_row.setdefault(keys[i], len(state_by_row) + 1)
-        if 0 < most < len(state_by_row):
+        if most is not None and len(state_by_row) > most:
             return None
     state_of = torch.tensor([state_by_row.get(key, 0) for key in keys], dtype=torch.int64)
     unmatched = (state_of == 0).nonzero().squeeze(1)
@@ -185,17 +190,17 @@ def _automaton(
     sink = states - 1
     keys = [tuple(p[:n]) for p, n in zip(prefixes.tolist(), prefix_lengths.tolist())]
     index = {key: i for i, key in enumerate(keys)}
-    parents, children, read = [], [], []
-    for i, key in enumerate(keys):
-        if len(key) > access_length:
-            continue
-        for symbol in range(symbols):
-            child = index.get(key + (symbol,))
-            if child is not None:
-                parents.append(i), children.append(child), read.append(symbol)
+    edges = [  # (parent prefix, symbol, child prefix) for every access prefix and symbol seen
+        (i, symbol, child)
+        for i, key in enumerate(keys)
+        if len(key) <= access_length
+        for symbol in range(symbols)
+        if (child := index.get(key + (symbol,))) is not None
+    ]
     votes = torch.zeros(states, symbols, states)
-    if parents:
-        flat = (state_of[parents] * symbols + torch.tensor(read)) * states + state_of[children]
+    if edges:
+        parents, read, children = (torch.tensor(column) for column in zip(*edges))
+        flat = (state_of[parents] * symbols + read) * states + state_of[children]
         votes.view(-1).index_add_(0, flat, torch.ones(len(flat)))
     for symbol in range(symbols):  # the start state: its children are the one-symbol prefixes
         child = index.get((symbol,))
