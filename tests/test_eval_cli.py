@@ -61,3 +61,16 @@ def test_models_json_lists_every_model_with_its_facts(capsys):
     assert {"fsa", "fsa-approx", "rnn-compiled", "majority", "last-digits", "length-only"} <= set(by_id)
     assert by_id["majority"]["trainable"] is True and by_id["fsa"]["trainable"] is False
     assert all(isinstance(row["description"], str) and row["description"] for row in rows)
+
+
+def test_eval_of_a_trainable_model_reproduces_the_benchmark_cell(capsys):
+    from challenges import get_challenge
+    from challenges.experiment import run_experiment
+    from challenges.profiles import PROFILES
+
+    code, out, err = run(capsys, "eval", "prime-base10", "--model", "last-digits", "--profile", "smoke",
+                         "--seed", "1", "--json")  # fmt: skip
+    assert code == 0, err
+    by_eval = [(r["length"], r["accuracy"], r["n"]) for r in map(json.loads, out.splitlines())]
+    cell = run_experiment(get_challenge("prime-base10"), "last-digits", 1, profile=PROFILES["smoke"])
+    assert by_eval == [(m["length"], m["accuracy"], m["n"]) for m in cell["metrics"]]

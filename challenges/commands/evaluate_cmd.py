@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 
 import numpy as np
 from rich.console import Console
@@ -49,6 +50,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 def eval_command(args: argparse.Namespace) -> int:
     import baselines  # registers the built-in models; challenges never import it at load time
 
+    from ..experiment import training_data
     from ..run import model_options_for
 
     challenge = get_challenge(args.id)
@@ -58,11 +60,10 @@ def eval_command(args: argparse.Namespace) -> int:
     if reason is not None:
         raise NotApplicable(reason)
     lengths = scored_lengths(challenge, args.lengths)
-    if model.trainable:
-        train_n = args.train_n or profile.train_size
-        val_n = profile.val_size if args.train_n is None else max(1, args.train_n // 10)
-        train = challenge.sample("train", n=train_n, seed=args.seed)
-        val = challenge.sample("val", n=val_n, seed=args.seed)
+    if model.trainable:  # the very strings a run of this profile and seed trains on
+        if args.train_n is not None:
+            profile = replace(profile, train_size=args.train_n, val_size=max(1, args.train_n // 10))
+        train, val, _ = training_data(challenge, args.seed, profile)
     else:  # fixed references read nothing but the challenge's facts
         train, val = _no_examples("train"), _no_examples("val")
     model.fit(challenge, train, val, seed=args.seed)
