@@ -310,11 +310,12 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Hardened:
-    """One restart's automaton after hardening, with its validation accuracy and minimal size."""
+    """One restart's DFA -- hardened, or read off by the table -- with its validation accuracy
+    and minimal size."""
 
     restart: int
-    table: torch.Tensor  # [K, symbols] int64
-    accepting: torch.Tensor  # [K] bool
+    table: torch.Tensor  # [n, symbols] int64: n = K when hardened, n <= K when read off
+    accepting: torch.Tensor  # [n] bool
     accuracy: float
     minimal_states: int
 
