@@ -36,7 +36,7 @@ def cached_sample(
     split: Split,
     n: int,
     seed: int,
-    length: int | None,
+    length: int | None = None,
     length_range: tuple[int, int] | None = None,
 ) -> Examples:
     """``challenge.sample(...)``, from memory or disk when it was drawn before."""

@@ -46,8 +46,8 @@ def training_data(
     and slow ones (hard primes) are drawn once, not once per model.
     """
     low, high = train_lengths or challenge.train_lengths
-    train = cached_sample(challenge, "train", profile.train_size, seed, None, length_range=(low, high))
-    val = cached_sample(challenge, "val", profile.val_size, seed, None, length_range=(low, high))
+    train = cached_sample(challenge, "train", profile.train_size, seed, length_range=(low, high))
+    val = cached_sample(challenge, "val", profile.val_size, seed, length_range=(low, high))
     return train, val, (low, high)
 
 

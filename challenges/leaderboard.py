@@ -56,10 +56,15 @@ def tidy(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
             })  # fmt: skip
     frame = pd.DataFrame(rows, columns=_METRIC_COLUMNS)
     # Registry order, not the order runs finished in, so tables keep their shape across reruns.
-    challenge_rank = _ranks(frame["challenge"], _registered_challenges())
-    model_rank = _ranks(frame["model"], _registered_models())
-    order = sorted(range(len(frame)), key=lambda i: (challenge_rank[i], model_rank[i]))
-    return frame.iloc[order].reset_index(drop=True)
+    orders = {
+        "challenge": in_registry_order(frame["challenge"], _registered_challenges()),
+        "model": in_registry_order(frame["model"], _registered_models()),
+    }
+
+    def rank(column: pd.Series) -> pd.Series:
+        return column.map({name: i for i, name in enumerate(orders[str(column.name)])})
+
+    return frame.sort_values(["challenge", "model"], key=rank, kind="stable").reset_index(drop=True)
 
 
 def in_registry_order(names: Iterable[str], registered: list[str]) -> list[str]:
@@ -71,11 +76,6 @@ def in_registry_order(names: Iterable[str], registered: list[str]) -> list[str]:
     unique = list(dict.fromkeys(names))
     position = {name: i for i, name in enumerate(registered)}
     return sorted(unique, key=lambda name: (position.get(name, len(position)), unique.index(name)))
-
-
-def _ranks(column: pd.Series, registered: list[str]) -> list[int]:
-    rank = {name: i for i, name in enumerate(in_registry_order(column, registered))}
-    return [rank[name] for name in column]
 
 
 def _registered_challenges() -> list[str]:
