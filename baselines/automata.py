@@ -183,28 +183,42 @@ class DFA:
         """The same automaton started in ``state`` (the language of that state)."""
         return replace(self, start=state)
 
-    def equivalent(self, other: "DFA") -> str | None:
+    def equivalent(self, other: "DFA", within: "DFA | None" = None) -> str | None:
         """None if both accept the same strings, else the shortest string they disagree on.
 
-        Breadth-first search of the product automaton, symbols tried in alphabet order, so the
-        counterexample is the shortest and, among the shortest, the first in that order. It may be
-        the empty string ``""``: test the result with ``is None``.
+        ``within`` restricts the comparison to the strings it accepts (a challenge's well-formed
+        inputs, say: what a learned automaton does on "007" is no error when "007" is never a
+        question). Breadth-first search of the product automaton, symbols tried in alphabet
+        order, so the counterexample is the shortest and, among the shortest, the first in that
+        order. It may be the empty string ``""``: test the result with ``is None``.
+
+        >>> ends_in_a = DFA(np.array([[1, 0], [1, 0]]), 0, frozenset({1}), "ab")
+        >>> starts_with_a = DFA(np.array([[1, 2], [1, 1], [2, 2]]), 0, frozenset({1}), "ab")
+        >>> ends_in_a.equivalent(starts_with_a)
+        'ab'
+        >>> ends_in_a.equivalent(starts_with_a, within=ends_in_a)  # among strings that end in a
+        'ba'
         """
-        if self.alphabet != other.alphabet:
+        domain = within or DFA(np.zeros((1, len(self.alphabet)), dtype=np.intp), 0, frozenset({0}), self.alphabet)
+        if not self.alphabet == other.alphabet == domain.alphabet:
             raise InvalidArgument(
                 f"cannot compare automata over {self.alphabet!r} and {other.alphabet!r}"
             )
-        first = (self.start, other.start)
-        parent: dict[tuple[int, int], tuple[tuple[int, int], str] | None] = {first: None}
+        first = (self.start, other.start, domain.start)
+        parent: dict[tuple[int, int, int], tuple[tuple[int, int, int], str] | None] = {first: None}
         queue = deque([first])
         while queue:
-            pair = queue.popleft()
-            if self.accepting[pair[0]] != other.accepting[pair[1]]:
-                return _path_to(pair, parent)
+            mine, theirs, where = node = queue.popleft()
+            if domain.accepting[where] and self.accepting[mine] != other.accepting[theirs]:
+                return _path_to(node, parent)
             for i, symbol in enumerate(self.alphabet):
-                target = (int(self.transitions[pair[0], i]), int(other.transitions[pair[1], i]))
+                target = (
+                    int(self.transitions[mine, i]),
+                    int(other.transitions[theirs, i]),
+                    int(domain.transitions[where, i]),
+                )
                 if target not in parent:
-                    parent[target] = (pair, symbol)
+                    parent[target] = (node, symbol)
                     queue.append(target)
         return None
 

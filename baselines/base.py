@@ -1,8 +1,13 @@
 """The one small protocol every contestant implements, and the model registry.
 
 Modelled on scikit-learn's estimators: ``fit`` on a training split (a no-op for fixed references),
-``predict`` a boolean per string. A model never reaches into a challenge's internals: it sees the
-challenge's public facts (id, base, alphabet, parameters, lengths) and labelled examples.
+``predict`` a boolean per string.
+
+The information wall: a learner (``knows_rule = False``, the default) is fitted on a
+:class:`~challenges.core.LearnerView` -- alphabet, base, training lengths -- and the labelled
+strings, nothing else. Only references built from the rule (``knows_rule = True``: ``fsa``,
+``fsa-approx``, ``rnn-compiled``) receive the :class:`~challenges.core.Challenge`, and tables show
+them apart from the learners. :func:`task_for` is the one place that decides which a model gets.
 
 >>> from baselines import get_model_class
 >>> get_model_class("majority").trainable
@@ -14,13 +19,20 @@ from __future__ import annotations
 import inspect
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field, is_dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from challenges.core import Challenge, Examples
-from challenges.errors import InvalidArgument, UnknownModel
+from challenges.core import Challenge, Examples, LearnerView
+from challenges.errors import ChallengeError, InvalidArgument, UnknownModel
 from challenges.registry import Registry
+
+if TYPE_CHECKING:
+    from .automata import DFA
+
+
+class BudgetExceeded(ChallengeError):
+    """A learner ran past its safety budget; the run is recorded as over budget, not hung."""
 
 
 @dataclass
@@ -43,16 +55,24 @@ class Model(ABC):
     id: ClassVar[str]
     description: ClassVar[str]
     trainable: ClassVar[bool] = False
+    knows_rule: ClassVar[bool] = False  # built from the rule: sees the Challenge, shown apart
     config: Any = None
 
-    def applies_to(self, challenge: Challenge) -> str | None:
-        """None if the model can be used on ``challenge``, else the reason it cannot."""
+    def applies_to(self, task: Task) -> str | None:
+        """None if the model can be used on ``task`` (what :func:`task_for` gives it), else why not."""
         return None
 
-    def fit(self, challenge: Challenge, train: Examples, val: Examples, seed: int) -> FitReport:
-        """Learn from ``train`` (select on ``val``); fixed references only remember the challenge."""
-        self.challenge = challenge
+    def fit(self, task: Task, train: Examples, val: Examples, seed: int) -> FitReport:
+        """Learn from ``train`` (select on ``val``); fixed references only remember the challenge.
+
+        ``task`` is a :class:`LearnerView` for learners, the :class:`Challenge` for references.
+        """
+        self.task = task
         return FitReport()
+
+    def as_dfa(self) -> "DFA | None":
+        """The fitted model as a DFA, where that is its final form (so exactness can be proven)."""
+        return None
 
     @abstractmethod
     def predict(self, texts: np.ndarray) -> np.ndarray:
@@ -67,6 +87,26 @@ class Model(ABC):
         if self.config is None:
             return {}
         return asdict(self.config) if is_dataclass(self.config) else dict(self.config)
+
+
+Task = Challenge | LearnerView
+
+
+def learner_view_of(task: Task) -> LearnerView:
+    """The wall for code that hands a learner a whole challenge: it still sees only the view."""
+    return task.learner_view() if isinstance(task, Challenge) else task
+
+
+def task_for(model: Model | type[Model], challenge: Challenge, train_lengths: tuple[int, int] | None = None) -> Task:
+    """What ``model`` may know of ``challenge``: the challenge for references, else the learner's view.
+
+    >>> from challenges import get_challenge
+    >>> task_for(get_model_class("gru"), get_challenge("div29-base10"))
+    LearnerView(alphabet='0123456789', base=10, train_lengths=(1, 6))
+    >>> task_for(get_model_class("fsa"), get_challenge("div29-base10")).id
+    'div29-base10'
+    """
+    return challenge if model.knows_rule else challenge.learner_view(train_lengths)
 
 
 MODELS: Registry[type[Model]] = Registry("model", UnknownModel)

@@ -195,6 +195,7 @@ class CompiledRNN(ConfiguredModel):
     id = "rnn-compiled"
     description = "RNN whose weights encode the exact minimal DFA; no training (regular only)"
     trainable = False
+    knows_rule = True
     Config = CompiledConfig
 
     def applies_to(self, challenge: Challenge) -> str | None:
@@ -209,3 +210,6 @@ class CompiledRNN(ConfiguredModel):
 
     def predict(self, texts: np.ndarray) -> np.ndarray:
         return run_network(self.network, self.dfa, texts)
+
+    def as_dfa(self) -> DFA:
+        return self.dfa

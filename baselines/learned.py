@@ -13,10 +13,10 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from challenges.core import Challenge, Examples
+from challenges.core import Examples, LearnerView
 from challenges.errors import InvalidArgument
 
-from .base import FitReport
+from .base import FitReport, learner_view_of
 from .configured import ConfiguredModel
 from .encoding import encode, length_buckets
 from .threads import one_torch_thread
@@ -41,15 +41,16 @@ class NetworkModel(ConfiguredModel):
         self.alphabet: str | None = None
 
     @abstractmethod
-    def build(self, alphabet: str, challenge: Challenge | None) -> Classifier:
-        """A fresh network for strings over ``alphabet`` (``challenge`` is None on restore)."""
+    def build(self, alphabet: str, task: LearnerView | None) -> Classifier:
+        """A fresh network for strings over ``alphabet`` (``task`` is None on restore)."""
 
     @one_torch_thread()
-    def fit(self, challenge: Challenge, train: Examples, val: Examples, seed: int) -> FitReport:
+    def fit(self, task: LearnerView, train: Examples, val: Examples, seed: int) -> FitReport:
         """Train a fresh network on ``train``, selecting the best state on ``val``."""
-        self.challenge, self.alphabet = challenge, challenge.alphabet
+        task = learner_view_of(task)
+        self.task, self.alphabet = task, task.alphabet
         generator = torch.Generator().manual_seed(seed)
-        network = self.build(challenge.alphabet, challenge)
+        network = self.build(task.alphabet, task)
         network.reset_parameters(generator)
         self.network = network.to(self.device)
         train_set = LabelledBatch.of(train, self.alphabet, self.device)

@@ -250,6 +250,7 @@ class ExactAutomaton(Model):
     id = "fsa"
     description = "exact minimal DFA built from the challenge's definition (regular challenges)"
     trainable = False
+    knows_rule = True
 
     def applies_to(self, challenge: Challenge) -> str | None:
         return why_no_exact_automaton(challenge, self.id)
@@ -261,6 +262,9 @@ class ExactAutomaton(Model):
 
     def predict(self, texts: np.ndarray) -> np.ndarray:
         return self.dfa.run_many(texts)
+
+    def as_dfa(self) -> DFA:
+        return self.dfa
 
 
 @register_model
@@ -274,6 +278,7 @@ class ApproximateAutomaton(ConfiguredModel):
         "mod base-1, base+1, base**2"
     )
     trainable = False
+    knows_rule = True
     Config = ApproxConfig
 
     def applies_to(self, challenge: Challenge) -> str | None:
@@ -286,6 +291,11 @@ class ApproximateAutomaton(ConfiguredModel):
         self.approximation = approximation(challenge, self.config)
         states = {name: dfa.num_states for name, dfa in self.approximation.checks}
         return FitReport(extra={"exact": self.approximation.exact, "states": states})
+
+    def as_dfa(self) -> DFA | None:
+        """The single DFA where the approximation is one (regular challenges), else None."""
+        checks = self.approximation.checks
+        return checks[0][1] if len(checks) == 1 else None
 
     def predict(self, texts: np.ndarray) -> np.ndarray:
         return self.approximation.accepts_many(texts)

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from challenges.core import Challenge
+from challenges.core import LearnerView
 from challenges.errors import InvalidArgument
 
 from .base import register_model
@@ -109,7 +109,7 @@ class RecurrentModel(NetworkModel):
         if self.config.cell != cell:
             raise InvalidArgument(f"model '{self.id}' is a {cell} network; use model '{self.config.cell}'")
 
-    def build(self, alphabet: str, challenge: Challenge | None) -> RecurrentClassifier:
+    def build(self, alphabet: str, task: LearnerView | None) -> RecurrentClassifier:
         return RecurrentClassifier(len(alphabet), self.config)
 
 

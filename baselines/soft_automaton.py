@@ -38,7 +38,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from challenges.core import Challenge
+from challenges.core import LearnerView
 from challenges.errors import InvalidArgument
 
 from .automata import DFA
@@ -67,8 +67,8 @@ _MAX_RESTARTS, _RESTART_BUDGET = 8, 90
 class SoftAutomatonConfig(TrainConfig):
     """Settings of the soft automaton (and of the loop, see :class:`TrainConfig`).
 
-    ``states`` fixes K; left None it is ``state_factor`` x the challenge's minimal state count
-    where that is known (regular challenges), else ``default_states``. ``restarts`` left None is
+    ``states`` fixes K; left None it is ``default_states`` (a learner is never told the size of
+    the answer). ``restarts`` left None is
     as many automata (at most 8) as cost no more per step than one of 90 states: a step costs
     restarts x K^2, and small automata are cheap to train several times over. Training does not
     stop at a perfect validation score: the score's tie-break prefers smaller automata, so
@@ -113,18 +113,14 @@ class SoftAutomatonConfig(TrainConfig):
         if not (self.state_factor > 0 and self.temperature_start > 0 and self.temperature_end > 0):
             raise InvalidArgument("state_factor and temperatures must be positive")
 
-    def states_for(self, challenge: Challenge) -> int:
-        """K for ``challenge``.
+    def states_for(self, task: LearnerView) -> int:
+        """K for ``task`` (what a learner may know: alphabet and lengths, no state count).
 
         >>> from challenges import get_challenge
-        >>> SoftAutomatonConfig().states_for(get_challenge("div7-base10"))
-        14
+        >>> SoftAutomatonConfig().states_for(get_challenge("div7-base10").learner_view())
+        64
         """
-        if self.states is not None:
-            return self.states
-        if challenge.min_states is not None:
-            return max(2, math.ceil(self.state_factor * challenge.min_states))
-        return self.default_states
+        return self.states if self.states is not None else self.default_states
 
     def restarts_for(self, states: int) -> int:
         """How many automata of ``states`` states train side by side.
@@ -367,16 +363,16 @@ class SoftAutomatonModel(NetworkModel):
     """A learned probabilistic automaton, hardened into a deterministic one after training."""
 
     id = "soft-automaton"
-    description = "soft automaton: softmax transitions over 2x the minimal states, hardened into a DFA"
+    description = "soft automaton: softmax transitions over K states, hardened into a DFA"
     Config = SoftAutomatonConfig
 
     def __init__(self, config: SoftAutomatonConfig | None = None, **options: Any) -> None:
         super().__init__(config, **options)
         self._shape: tuple[int, int] | None = None  # (states, restarts), fixed by fit or restore
 
-    def build(self, alphabet: str, challenge: Challenge | None) -> SoftAutomaton:
-        if challenge is not None:
-            states = self.config.states_for(challenge)
+    def build(self, alphabet: str, task: LearnerView | None) -> SoftAutomaton:
+        if task is not None:
+            states = self.config.states_for(task)
             self._shape = (states, self.config.restarts_for(states))
         assert self._shape is not None, "restore() reads the shape from the checkpoint"
         c, (states, restarts) = self.config, self._shape
@@ -480,9 +476,11 @@ class SoftAutomatonModel(NetworkModel):
         network.seed_transitions(start.table.cpu(), start.accepting.cpu(), c.retrain_sharpness)
         return network.to(self.device)
 
-    def as_dfa(self) -> DFA:
-        """The hardened automaton as a :class:`~baselines.automata.DFA` (to minimise or inspect)."""
+    def as_dfa(self) -> DFA | None:
+        """The hardened automaton as a :class:`~baselines.automata.DFA`; None while it is soft."""
         network = self.network
-        if not isinstance(network, SoftAutomaton) or not network.hardened:
-            raise InvalidArgument("only a fitted, hardened soft automaton is a DFA")
+        if not isinstance(network, SoftAutomaton):
+            raise InvalidArgument("the soft automaton must be fitted (or loaded) first")
+        if not network.hardened:
+            return None
         return DFA(network.table.cpu().numpy(), 0, network.accepting.cpu().numpy(), network.alphabet)

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from challenges.core import Challenge, Examples
+from challenges.core import Examples, LearnerView
 from challenges.errors import InvalidArgument
 
-from .base import FitReport, Model, register_model
+from .base import FitReport, Model, learner_view_of, register_model
 from .configured import ConfiguredModel
 
 
@@ -68,8 +68,8 @@ class _TableModel(Model):
     def keys(self, texts: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def fit(self, challenge: Challenge, train: Examples, val: Examples, seed: int) -> FitReport:
-        super().fit(challenge, train, val, seed)
+    def fit(self, task: LearnerView, train: Examples, val: Examples, seed: int) -> FitReport:
+        super().fit(learner_view_of(task), train, val, seed)
         self.table = MajorityTable.learn(self.keys(train.texts), train.labels)
         return FitReport(extra={"table_size": int(self.table.keys.size)})
 

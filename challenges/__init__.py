@@ -9,7 +9,7 @@ True
 
 from __future__ import annotations
 
-from .core import Challenge, Examples, Language, Verdict
+from .core import Challenge, Examples, Language, LearnerView, Verdict
 from .errors import ChallengeError, UnknownChallenge
 from .registry import Registry
 
@@ -65,6 +65,7 @@ __all__ = [
     "ChallengeError",
     "Examples",
     "Language",
+    "LearnerView",
     "Verdict",
     "get_challenge",
     "list_challenges",

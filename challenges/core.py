@@ -87,6 +87,25 @@ class Language(ABC):
 
 
 @dataclass(frozen=True)
+class LearnerView:
+    """What a learner may know of a challenge: its symbols and the lengths it trains on.
+
+    The information wall of the benchmark. A learned model's ``fit`` receives this, never the
+    :class:`Challenge`: no id (``div29`` names the answer), no oracle, no minimal state count,
+    no ``regular`` flag, no extrapolation lengths. Only references built from the rule (models
+    with ``knows_rule``) see the challenge itself.
+
+    >>> from challenges import get_challenge
+    >>> get_challenge("div7-base10").learner_view()
+    LearnerView(alphabet='0123456789', base=10, train_lengths=(1, 6))
+    """
+
+    alphabet: str
+    base: int
+    train_lengths: tuple[int, int]
+
+
+@dataclass(frozen=True)
 class Challenge:
     """One benchmark task. Ids and versions are public interface: results are keyed by both.
 
@@ -108,6 +127,8 @@ class Challenge:
     min_states: int | None = None
     version: int = 1
     parameters: tuple[tuple[str, Any], ...] = ()
+    # Strings beyond 100 digits are slow to draw (primes): profiles test fewer of them there.
+    costly_long_samples: bool = False
 
     @property
     def base(self) -> int:
@@ -120,6 +141,11 @@ class Challenge:
     @property
     def max_train_length(self) -> int:
         return self.train_lengths[1]
+
+    def learner_view(self, train_lengths: tuple[int, int] | None = None) -> LearnerView:
+        """What a learner may know: alphabet, base, and the lengths it trains on."""
+        low, high = train_lengths or self.train_lengths
+        return LearnerView(self.alphabet, self.base, (int(low), int(high)))
 
     def lengths(self, split: Split) -> tuple[int, ...]:
         """Lengths a split covers: train and val the training range; test also extrapolates."""

@@ -192,7 +192,7 @@ def explain(
     )
 
     say("scoring the extracted automaton and the network per length")
-    sizes = profile.test_size_at
+    sizes = profile.test_size_for(challenge)
     extracted_metrics = score(extraction.minimal.run_many, challenge, options.lengths, n=sizes)
     net_metrics = score(model.predict, challenge, options.lengths, n=sizes)
     plot = None
@@ -233,7 +233,7 @@ def _check(challenge: Challenge, model_id: str, options: ExplainOptions) -> tupl
         )
     profile = get_profile(options.profile)
     model = baselines.create_model(model_id, **_model_options(model_id, profile, options))
-    reason = why_no_hidden_states(model) or model.applies_to(challenge)
+    reason = why_no_hidden_states(model) or model.applies_to(baselines.task_for(model, challenge))
     if reason:
         raise NotApplicable(reason)
     if options.checkpoint is not None and not model.trainable:
@@ -287,10 +287,13 @@ def fit_model(
     """
     from dataclasses import asdict
 
+    from baselines.base import task_for
+
     from .experiment import training_data
 
     train, val, lengths = training_data(challenge, seed, profile, train_lengths)
-    return {**asdict(model.fit(challenge, train, val, seed=seed)), "train_lengths": list(lengths)}
+    task = task_for(model, challenge, train_lengths)
+    return {**asdict(model.fit(task, train, val, seed=seed)), "train_lengths": list(lengths)}
 
 
 def load_fitted(path: Path, model_id: str, challenge: Challenge) -> Model:

@@ -4,8 +4,13 @@
 functions take that frame and return frames or Markdown strings; only :func:`write_leaderboard`
 touches the disk. Nothing here prints.
 
-Solved means: at least 99% accuracy at every tested length -- the training range and every
-extrapolation length -- in every seed.
+Solved means, in every seed: proven exact (the model's DFA is equivalent to the challenge's
+minimal DFA on every well-formed string), or a 95% Wilson lower bound of at least 99% at every
+tested length -- the training range and every extrapolation length. A sampled 100 of 100 is not
+enough (its lower bound is 96.3%); 1,000 of 1,000 is (99.6%).
+
+References built from the rule (``knows_rule``) are shown apart from the learners and never
+ranked with them.
 """
 
 from __future__ import annotations
@@ -17,7 +22,29 @@ from typing import Any
 import pandas as pd
 
 SOLVED_ACCURACY = 0.99
-_METRIC_COLUMNS = ["challenge", "model", "seed", "length", "accuracy", "n", "max_train_length"]
+_METRIC_COLUMNS = [
+    "challenge", "model", "seed", "length", "accuracy", "n", "max_train_length",
+    "train_size", "knows_rule", "equivalent",
+]  # fmt: skip
+
+
+def wilson_interval(correct: float, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """The 95% Wilson score interval of a proportion: ``correct`` right answers of ``n``.
+
+    Unlike the normal approximation it stays inside [0, 1] and is honest at 100%: all right is
+    not the same as surely right.
+
+    >>> [round(x, 4) for x in wilson_interval(100, 100)]
+    [0.963, 1.0]
+    >>> [round(x, 4) for x in wilson_interval(1000, 1000)]
+    [0.9962, 1.0]
+    """
+    if n <= 0:
+        return 0.0, 1.0
+    p = correct / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    spread = z / (1 + z * z / n) * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5)
+    return max(0.0, centre - spread), min(1.0, centre + spread)
 
 
 def latest_records(records: Iterable[dict[str, Any]], profile: str | None = None) -> list[dict]:
@@ -53,6 +80,8 @@ def tidy(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
                 "challenge": record["challenge"], "model": record["model"], "seed": record["seed"],
                 "length": int(metric["length"]), "accuracy": float(metric["accuracy"]),
                 "n": int(metric["n"]), "max_train_length": int(max_train),
+                "train_size": record.get("train_size"), "knows_rule": bool(record.get("knows_rule")),
+                "equivalent": record.get("equivalent"),
             })  # fmt: skip
     frame = pd.DataFrame(rows, columns=_METRIC_COLUMNS)
     # Registry order, not the order runs finished in, so tables keep their shape across reruns.
@@ -102,13 +131,43 @@ def statuses(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
 
 
 def per_seed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per (challenge, model, seed): in-distribution accuracy and whether every length >= 99%."""
+    """Per (challenge, model, seed): in-distribution accuracy, the worst accuracy and Wilson
+    lower bound over lengths, whether the run is proven exact, and whether it is solved."""
+    frame = frame.assign(
+        lower=[wilson_interval(a * n, n)[0] for a, n in zip(frame["accuracy"], frame["n"])]
+    )
     in_range = frame[frame["length"] <= frame["max_train_length"]]
     weighted = in_range.assign(correct=in_range["accuracy"] * in_range["n"])
-    grouped = weighted.groupby(["challenge", "model", "seed"])
-    in_dist = (grouped["correct"].sum() / grouped["n"].sum()).rename("in_distribution")
-    worst = frame.groupby(["challenge", "model", "seed"])["accuracy"].min().rename("worst")
-    return pd.concat([in_dist, worst], axis=1).reset_index()
+    keys = ["challenge", "model", "seed"]
+    in_dist = (weighted.groupby(keys)["correct"].sum() / weighted.groupby(keys)["n"].sum())
+    grouped = frame.groupby(keys)
+    table = pd.concat(
+        [
+            in_dist.rename("in_distribution"),
+            grouped["accuracy"].min().rename("worst"),
+            grouped["lower"].min().rename("worst_lower"),
+            grouped["equivalent"].first().map(lambda v: v is True).rename("proven"),
+        ],
+        axis=1,
+    ).reset_index()
+    table["solved"] = table["proven"] | (table["worst_lower"] >= SOLVED_ACCURACY)
+    return table
+
+
+def _pooled(group: pd.DataFrame) -> str:
+    """Mean ± std over seeds, then the 95% Wilson interval of all seeds' answers pooled and n."""
+    low, high = wilson_interval(float((group["accuracy"] * group["n"]).sum()), int(group["n"].sum()))
+    return f"{_mean_std(group['accuracy'])} [{100 * low:.1f}, {100 * high:.1f}] n={int(group['n'].sum())}"
+
+
+def _exactness(summary: pd.DataFrame, records_equivalent: pd.Series) -> str:
+    """'proven' (every seed), 'k/n proven', 'no' (a DFA, proven inexact) or 'sampled' (no DFA)."""
+    proven = int(summary["proven"].sum())
+    if proven == len(summary):
+        return "proven"
+    if proven:
+        return f"{proven}/{len(summary)} proven"
+    return "not exact" if records_equivalent.notna().any() else "sampled"
 
 
 def _mean_std(values: pd.Series) -> str:
@@ -121,7 +180,11 @@ def _mean_std(values: pd.Series) -> str:
 def challenge_table(
     frame: pd.DataFrame, challenge_id: str, status: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """One challenge: a row per model; in-distribution and each extrapolation length, mean ± std."""
+    """One challenge: a row per model; in-distribution and each extrapolation length.
+
+    Each length's cell is the mean ± std over seeds, then the 95% Wilson interval of the pooled
+    answers and their number. ``exact`` says whether the model's DFA is proven equivalent.
+    """
     rows = frame[frame["challenge"] == challenge_id]
     out = []
     if not rows.empty:
@@ -132,9 +195,10 @@ def challenge_table(
             entry = {"model": model, "seeds": int(summary["seed"].nunique()),
                      "in-distribution": _mean_std(summary["in_distribution"])}  # fmt: skip
             for length in beyond:
-                at = group.loc[group["length"] == length, "accuracy"]
-                entry[f"{length} digits"] = _mean_std(at) if len(at) else "-"
-            solved = bool((summary["worst"] >= SOLVED_ACCURACY).all())
+                at = group[group["length"] == length]
+                entry[f"{length} digits"] = _pooled(at) if len(at) else "-"
+            solved = bool(summary["solved"].all())
+            entry["exact"] = _exactness(summary, group["equivalent"])
             entry["solved"] = "yes" if solved else "no"
             entry["_sort"] = (not solved, -float(summary["worst"].mean()))  # solved first, then best
             out.append(entry)
@@ -158,14 +222,84 @@ def headline(frame: pd.DataFrame) -> pd.DataFrame:
     longest = frame.groupby("challenge")["length"].transform("max")
     at_longest = frame[frame["length"] == longest]
     mean = at_longest.groupby(["challenge", "model"], sort=False)["accuracy"].mean()
-    solved = per_seed(frame).groupby(["challenge", "model"])["worst"].min() >= SOLVED_ACCURACY
+    solved = per_seed(frame).groupby(["challenge", "model"])["solved"].all()
     cells = {
         key: f"{100 * value:.1f}{' *' if solved.get(key, False) else ''}" for key, value in mean.items()
     }
     table = pd.Series(cells).unstack(fill_value="n/a")
     order = list(dict.fromkeys(frame["challenge"]))
+    references = set(frame.loc[frame["knows_rule"], "model"])
     models = list(dict.fromkeys(frame["model"]))
-    return table.reindex(index=order, columns=[m for m in models if m in table.columns]).fillna("n/a")
+    # Learners first; references (built from the rule) after them, marked, never among them.
+    columns = [m for m in models if m in table.columns and m not in references]
+    columns += [m for m in models if m in table.columns and m in references]
+    table = table.reindex(index=order, columns=columns).fillna("n/a")
+    return table.rename(columns={m: f"{m} {REFERENCE_MARK}" for m in references})
+
+
+REFERENCE_MARK = "(ref)"
+
+
+def strings_needed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Challenge x learner: the fewest training strings at which every seed is solved.
+
+    Over the training sizes the records cover (a learning-curve run); "> N" when even the
+    largest size N left a seed unsolved. References are left out: they read no strings.
+    """
+    learners = frame[~frame["knows_rule"].astype(bool) & frame["train_size"].notna()]
+    if learners.empty or learners["train_size"].nunique() < 2:
+        return pd.DataFrame()
+    solved = per_size(learners).groupby(["challenge", "model", "train_size"], sort=False)["solved"].all()
+    cells = {}
+    for (challenge, model), by_size in solved.groupby(level=["challenge", "model"], sort=False):
+        sizes = by_size.index.get_level_values("train_size")
+        enough = sizes[by_size.to_numpy()]
+        cells[(challenge, model)] = f"{int(enough.min()):,}" if len(enough) else f"> {int(sizes.max()):,}"
+    table = pd.Series(cells).unstack(fill_value="-")
+    order = list(dict.fromkeys(learners["challenge"]))
+    models = [m for m in dict.fromkeys(learners["model"]) if m in table.columns]
+    return table.reindex(index=order, columns=models).fillna("-")
+
+
+def per_size(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`per_seed` for each training size of a learning-curve frame."""
+    parts = [per_seed(rows).assign(train_size=size) for size, rows in frame.groupby("train_size")]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def plot_curve(frame: pd.DataFrame, challenge_id: str, path: Path) -> Path | None:
+    """Accuracy against training strings (log x), one line per learner: in range and at the
+    longest tested length, mean over seeds."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = frame[(frame["challenge"] == challenge_id) & ~frame["knows_rule"].astype(bool)]
+    rows = rows[rows["train_size"].notna()]
+    if rows.empty or rows["train_size"].nunique() < 2:
+        return None
+    longest = int(rows["length"].max())
+    figure, (inside, beyond) = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    stats = per_size(rows)
+    for model, group in rows.groupby("model", sort=False):
+        in_range = stats[stats["model"] == model].groupby("train_size")["in_distribution"].mean()
+        inside.plot(in_range.index, 100 * in_range, marker="o", markersize=3, label=model)
+        far = group[group["length"] == longest].groupby("train_size")["accuracy"].mean()
+        beyond.plot(far.index, 100 * far, marker="o", markersize=3, label=model)
+    for axes, title in ((inside, "training lengths"), (beyond, f"{longest} digits")):
+        axes.set_xscale("log")
+        axes.set_ylim(40, 102)
+        axes.axhline(50, color="grey", linestyle=":", linewidth=1)
+        axes.set_xlabel("training strings")
+        axes.set_title(f"{challenge_id}: {title}")
+    inside.set_ylabel("test accuracy (%, mean over seeds)")
+    beyond.legend(fontsize=7, loc="lower right")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
 
 
 def markdown(table: pd.DataFrame, index: str | None = None) -> str:
@@ -212,35 +346,68 @@ def plot_challenge(frame: pd.DataFrame, challenge_id: str, path: Path) -> Path |
 
 
 def render_markdown(
-    records: list[dict], frame: pd.DataFrame, status: pd.DataFrame, plots: dict[str, str]
+    records: list[dict],
+    frame: pd.DataFrame,
+    status: pd.DataFrame,
+    plots: dict[str, str],
+    curve: pd.DataFrame | None = None,
+    curve_plots: dict[str, str] | None = None,
 ) -> str:
     """The whole LEADERBOARD.md."""
     challenges = in_registry_order([r["challenge"] for r in records], _registered_challenges())
     profiles = sorted({str(r.get("profile")) for r in records})
     commits = sorted({str(r.get("git_commit"))[:10] for r in records if r.get("git_commit")})
+    sizes = sorted({int(s) for s in frame["train_size"].dropna()})
     parts = [
         "# Leaderboard\n",
         f"Built by `python -m challenges leaderboard` from {len(records)} runs "
-        f"(profile: {', '.join(profiles)}; code: {', '.join(commits) or 'unknown'}). "
-        "Accuracy in %, mean ± standard deviation over seeds, on balanced test sets. "
-        f"**Solved** = at least {100 * SOLVED_ACCURACY:.0f}% at every tested length in every seed.\n",
+        f"(profile: {', '.join(profiles)}; code: {', '.join(commits) or 'unknown'}"
+        + (f"; {', '.join(f'{s:,}' for s in sizes)} training strings" if sizes else "")
+        + "). Accuracy in %, mean ± standard deviation over seeds, on balanced test sets; "
+        "beyond the training lengths each cell adds the 95% Wilson interval of all seeds' answers "
+        "pooled, and their number n. "
+        f"**Solved** = in every seed, proven exact (the model's DFA is equivalent to the minimal "
+        f"DFA on every well-formed string) or a Wilson lower bound of at least "
+        f"{100 * SOLVED_ACCURACY:.0f}% at every tested length. Models marked {REFERENCE_MARK} are "
+        "references built from the rule, shown apart and never ranked with the learners, which "
+        "see only the alphabet, the training lengths and the labelled strings.\n",
         "## Headline: accuracy at the longest tested length (* = solved at every length)\n",
         markdown(headline(frame), index="challenge"),
     ]
+    if curve is not None and not curve.empty:
+        parts += [
+            "## Strings needed: the fewest training strings at which every seed is solved\n",
+            markdown(strings_needed(curve), index="challenge"),
+        ]
+        for challenge_id, path in (curve_plots or {}).items():
+            parts.append(f"![{challenge_id} learning curve]({path})\n")
     for challenge_id in challenges:
         parts.append(f"## {challenge_id}\n")
         if challenge_id in plots:
             parts.append(f"![{challenge_id}]({plots[challenge_id]})\n")
-        parts.append(markdown(challenge_table(frame, challenge_id, status)))
+        table = challenge_table(frame, challenge_id, status)
+        is_reference = table["model"].isin(set(frame.loc[frame["knows_rule"], "model"])) if len(table) else []
+        parts.append(markdown(table[~is_reference] if len(table) else table))
+        if len(table) and is_reference.any():
+            parts.append(f"References {REFERENCE_MARK}, built from the rule:\n")
+            parts.append(markdown(table[is_reference]))
     return "\n".join(parts)
 
 
 def write_leaderboard(records: list[dict], out_dir: Path, profile: str | None = "quick") -> dict[str, Path]:
     """Write LEADERBOARD.md, leaderboard.csv and plots/*.png under ``out_dir``; returns the paths."""
     chosen = latest_records(records, profile)
-    frame = tidy(chosen)
+    curve = tidy(chosen)
     status = statuses(chosen)
+    # A learning-curve run: the tables show its largest training size, the curves all of them.
+    sizes = curve["train_size"].dropna()
+    frame = curve[curve["train_size"] == sizes.max()] if sizes.nunique() > 1 else curve
     out_dir.mkdir(parents=True, exist_ok=True)
+    curve_plots = {}
+    for challenge_id in dict.fromkeys(curve["challenge"]) if sizes.nunique() > 1 else ():
+        path = plot_curve(curve, challenge_id, out_dir / "plots" / f"{challenge_id}-curve.png")
+        if path is not None:
+            curve_plots[challenge_id] = f"plots/{challenge_id}-curve.png"
     plots = {}
     for challenge_id in dict.fromkeys(frame["challenge"]):
         path = plot_challenge(frame, challenge_id, out_dir / "plots" / f"{challenge_id}.png")
@@ -253,5 +420,7 @@ def write_leaderboard(records: list[dict], out_dir: Path, profile: str | None = 
     summary = summary.rename(columns={"count": "seeds"}).reset_index()
     summary.to_csv(csv_path, index=False, float_format="%.4f")
     md_path = out_dir / "LEADERBOARD.md"
-    md_path.write_text(render_markdown(chosen, frame, status, plots), encoding="utf-8")
-    return {"markdown": md_path, "csv": csv_path, **{k: out_dir / v for k, v in plots.items()}}
+    text = render_markdown(chosen, frame, status, plots, curve if curve_plots else None, curve_plots)
+    md_path.write_text(text, encoding="utf-8")
+    every_plot = {**plots, **{f"{k} curve": v for k, v in curve_plots.items()}}
+    return {"markdown": md_path, "csv": csv_path, **{k: out_dir / v for k, v in every_plot.items()}}

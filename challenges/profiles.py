@@ -9,9 +9,14 @@ more seeds, data and steps, and is meant for a GPU (``--device cuda``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from .errors import InvalidArgument
+
+if TYPE_CHECKING:
+    from .core import Challenge
 
 
 @dataclass(frozen=True)
@@ -23,12 +28,29 @@ class Profile:
     train_size: int  # examples in the fixed training set (balanced, over the training lengths)
     val_size: int  # examples for early stopping / model selection
     test_size: int  # test examples per length
-    long_test_size: int  # test examples per length beyond LONG_LENGTH digits (slow to sample)
+    long_test_size: int  # per length beyond LONG_LENGTH digits where sampling is costly (primes)
     max_steps: int  # optimiser steps at most, per learned model
     max_seconds: float  # wall-clock training budget per learned model
+    # What a plan covers (not part of a cell's identity): training-set sizes to sweep (empty:
+    # train_size alone) and whether only regular challenges are run.
+    train_sizes: tuple[int, ...] = ()
+    regular_only: bool = False
 
-    def test_size_at(self, length: int) -> int:
-        return self.long_test_size if length > LONG_LENGTH else self.test_size
+    def test_size_for(self, challenge: Challenge) -> Callable[[int], int]:
+        """Test strings per length for ``challenge``: ``test_size`` everywhere, but fewer long
+        ones where they are costly to draw (uniform 1000-digit primes take about a second each).
+
+        >>> from challenges import get_challenge
+        >>> quick = PROFILES["quick"]
+        >>> quick.test_size_for(get_challenge("div7-base10"))(1000), quick.test_size_for(get_challenge("prime-base10"))(1000)
+        (1000, 100)
+        """
+
+        def size(length: int) -> int:
+            costly = challenge.costly_long_samples and length > LONG_LENGTH
+            return self.long_test_size if costly else self.test_size
+
+        return size
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -40,7 +62,11 @@ PROFILES: dict[str, Profile] = {
     "smoke": Profile("smoke", (0,), 512, 256, 64, 16, 60, 5.0),
     "quick": Profile("quick", (0, 1, 2), 100_000, 2_000, 1_000, 100, 3_000, 10.0),
     "full": Profile("full", (0, 1, 2, 3, 4), 100_000, 10_000, 2_000, 200, 20_000, 600.0),
+    # Learning curves: how many strings each learner needs (regular challenges, quick budgets).
+    "curve": Profile("curve", (0, 1, 2), 100_000, 2_000, 1_000, 100, 3_000, 10.0,
+                     train_sizes=(100, 300, 1_000, 3_000, 10_000, 30_000, 100_000), regular_only=True),
 }
+PLAN_FIELDS = ("name", "seeds", "train_sizes", "regular_only")  # not part of a cell's identity
 
 
 def get_profile(name: str) -> Profile:

@@ -26,7 +26,7 @@ from typing import Any
 from . import CHALLENGES, get_challenge, list_challenges
 from .errors import ChallengeError, InvalidArgument
 from .experiment import model_options_for
-from .profiles import get_profile
+from .profiles import PLAN_FIELDS, get_profile
 from .store import ResultStore
 
 RECORD_SCHEMA = 1
@@ -44,6 +44,7 @@ class Cell:
     device: str = "cpu"
     plugins: tuple[str, ...] = ()
     model_options: tuple[tuple[str, Any], ...] = field(default=())
+    train_size: int | None = None  # training strings; None: the profile's
 
     @property
     def label(self) -> str:
@@ -65,8 +66,10 @@ def cell_key(cell: Cell) -> str:
         "config": config,
         "seed": cell.seed,
         "train_lengths": list(cell.train_lengths or challenge.train_lengths),
-        "profile": {k: v for k, v in profile.to_dict().items() if k not in ("name", "seeds")},
+        "profile": {k: v for k, v in profile.to_dict().items() if k not in PLAN_FIELDS},
     }
+    if cell.train_size is not None and cell.train_size != profile.train_size:
+        identity["train_size"] = cell.train_size  # absent otherwise: keys of earlier runs hold
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -79,19 +82,30 @@ def plan(
     train_lengths: tuple[int, int] | None = None,
     device: str = "cpu",
     plugins: tuple[str, ...] = (),
+    train_sizes: Iterable[int] | None = None,
 ) -> list[Cell]:
-    """Every (challenge, model, seed) cell, challenges in registry order, unknown ids rejected."""
+    """Every (challenge, training size, model, seed) cell, challenges in registry order.
+
+    Unknown ids are rejected. Without ids, every challenge (the regular ones for a profile that
+    asks for that); without ``train_sizes``, the profile's sweep, or its one training size.
+    """
     import baselines
 
-    challenges = list(challenge_ids) if challenge_ids else list_challenges()
+    chosen = get_profile(profile)
+    if challenge_ids:
+        challenges = list(challenge_ids)
+    else:
+        challenges = [c for c in list_challenges() if get_challenge(c).regular or not chosen.regular_only]
+    sizes: list[int | None] = list(train_sizes or chosen.train_sizes) or [None]
     models = list(model_ids) if model_ids else list(baselines.MODELS)
     for challenge_id in challenges:
         get_challenge(challenge_id)
     for model_id in models:
         baselines.get_model_class(model_id)
     return [
-        Cell(c, m, s, profile, train_lengths, device, plugins)
+        Cell(c, m, s, profile, train_lengths, device, plugins, train_size=n)
         for c in challenges
+        for n in sizes
         for m in models
         for s in seeds
     ]
@@ -148,6 +162,7 @@ def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dic
             device=cell.device,
             model_options=options,
             progress=progress,
+            train_size=cell.train_size,
         )
         record = {**base, **record}
         record.setdefault("status", "ok")
@@ -198,7 +213,7 @@ def prepare_test_sets(
     for challenge_id, profile_name in dict.fromkeys((c.challenge, c.profile) for c in cells):
         challenge, profile = get_challenge(challenge_id), get_profile(profile_name)
         for length in scored_lengths(challenge):
-            n = profile.test_size_at(length)
+            n = profile.test_size_for(challenge)(length)
             evaluation_set(challenge, length, n)
             drawn.append((challenge_id, length, n))
             if on_length is not None:

@@ -29,7 +29,7 @@ try:  # POSIX; on other systems appends are still single writes, just not cross-
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
-DONE_STATUSES = frozenset({"ok", "not-applicable"})  # failed runs are retried on resume
+DONE_STATUSES = frozenset({"ok", "not-applicable", "over-budget"})  # failed runs are retried on resume
 
 
 class ResultStore:

@@ -26,6 +26,7 @@ def regular_only_model():
     class RegularOnly(Model):
         id = "test-regular-only"
         description = "answers 'member' everywhere, and only agrees to regular challenges"
+        knows_rule = True  # it reads the challenge's facts, so it must be a reference
 
         def applies_to(self, challenge):
             return None if challenge.regular else f"{challenge.id} is not regular"

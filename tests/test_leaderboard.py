@@ -1,9 +1,10 @@
-"""The leaderboard, built from a small recorded fixture (16 real smoke-profile runs).
+"""The leaderboard, built from a small recorded fixture (20 real smoke-profile runs).
 
 The fixture was recorded with::
 
     python -m challenges run div3-base10 prime-base2 --model fsa --model fsa-approx \\
-        --model soft-automaton --model majority --seed 0 --seed 1 --profile smoke --results DIR
+        --model soft-automaton --model majority --model rpni --seed 0 --seed 1 --profile smoke \\
+        --results DIR
 """
 
 from __future__ import annotations
@@ -12,14 +13,19 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from challenges.leaderboard import (
+    REFERENCE_MARK,
     challenge_table,
     headline,
     latest_records,
     markdown,
+    per_seed,
     statuses,
+    strings_needed,
     tidy,
+    wilson_interval,
     write_leaderboard,
 )
 
@@ -42,11 +48,46 @@ def test_tidy_has_one_row_per_seed_and_length():
 def test_challenge_table_reports_mean_std_and_solved():
     chosen = latest_records(records(), "smoke")
     table = challenge_table(tidy(chosen), "div3-base10", statuses(chosen)).set_index("model")
-    assert table.loc["fsa", "solved"] == "yes"
+    assert table.loc["fsa", "solved"] == "yes"  # proven equivalent, though 64 of 64 proves nothing
+    assert table.loc["fsa", "exact"] == "proven"
     assert table.loc["fsa", "in-distribution"] == "100.0 ± 0.0"
     assert table.loc["majority", "solved"] == "no"
+    assert table.loc["majority", "exact"] == "sampled"
     assert {"12 digits", "1000 digits"} <= set(table.columns)
-    assert table.index[0] in ("fsa", "fsa-approx", "soft-automaton")  # solved models come first
+    # Each cell beyond the training range: mean ± std, the pooled Wilson interval, and n.
+    assert table.loc["fsa", "1000 digits"] == "100.0 ± 0.0 [97.1, 100.0] n=128"
+    assert table.index[0] in ("fsa", "fsa-approx", "soft-automaton", "rpni")  # solved first
+
+
+def test_solved_needs_proof_or_a_wilson_bound_not_a_perfect_small_sample():
+    frame = tidy(latest_records(records(), "smoke"))
+    unproven = frame.assign(equivalent=None)
+    seeds = per_seed(unproven)
+    fsa = seeds[(seeds["challenge"] == "div3-base10") & (seeds["model"] == "fsa")]
+    assert (fsa["worst"] == 1.0).all() and not fsa["solved"].any()  # 64 of 64 right: not enough
+    bigger = unproven.assign(n=unproven["n"] * 100)  # 6,400 of 6,400: lower bound 99.94%
+    seeds = per_seed(bigger)
+    assert seeds[(seeds["challenge"] == "div3-base10") & (seeds["model"] == "fsa")]["solved"].all()
+
+
+def test_wilson_interval_brackets_the_rate_and_tightens_with_n():
+    low, high = wilson_interval(90, 100)
+    assert low < 0.9 < high
+    assert wilson_interval(900, 1000)[0] > low
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == pytest.approx(1.0)
+
+
+def test_strings_needed_is_the_smallest_size_solved_in_every_seed():
+    frame = tidy(latest_records(records(), "smoke"))
+    rpni = frame[(frame["model"] == "rpni") & (frame["challenge"] == "div3-base10")]
+    curve = pd.concat([
+        rpni.assign(train_size=100, accuracy=0.5, equivalent=False),
+        rpni.assign(train_size=1000),
+        rpni.assign(train_size=10000),
+    ])  # fmt: skip
+    assert strings_needed(curve).loc["div3-base10", "rpni"] == "1,000"
+    assert strings_needed(curve[curve["train_size"] == 100].pipe(
+        lambda f: pd.concat([f, f.assign(train_size=300)]))).loc["div3-base10", "rpni"] == "> 300"
 
 
 def test_not_applicable_pairs_are_listed():
@@ -57,8 +98,10 @@ def test_not_applicable_pairs_are_listed():
 
 def test_headline_marks_solved_cells():
     table = headline(tidy(latest_records(records(), "smoke")))
-    assert table.loc["div3-base10", "fsa"].endswith("*")
-    assert table.loc["prime-base2", "fsa"] == "n/a"
+    fsa = f"fsa {REFERENCE_MARK}"
+    assert table.loc["div3-base10", fsa].endswith("*")
+    assert table.loc["prime-base2", fsa] == "n/a"
+    assert table.loc["div3-base10", "rpni"].endswith("*")  # RPNI's DFA is proven exact
     assert not table.loc["prime-base2", "majority"].endswith("*")
 
 
@@ -86,4 +129,7 @@ def test_tables_keep_registry_order_whatever_order_the_runs_finished_in():
     shuffled = list(reversed(latest_records(records(), "smoke")))
     table = headline(tidy(shuffled))
     assert list(table.index) == ["div3-base10", "prime-base2"]
-    assert list(table.columns) == ["fsa", "fsa-approx", "soft-automaton", "majority"]
+    # Learners first, references built from the rule after them, marked.
+    assert list(table.columns) == [
+        "rpni", "soft-automaton", "majority", f"fsa {REFERENCE_MARK}", f"fsa-approx {REFERENCE_MARK}"
+    ]

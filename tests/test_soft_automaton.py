@@ -51,13 +51,6 @@ def test_soft_path_ignores_padding():
                                run_matrices(matrices, acceptance, padded.ids)[:, :2])  # fmt: skip
 
 
-def test_states_default_to_twice_the_minimal_automaton():
-    assert SoftAutomatonConfig().states_for(DIV3) == 6
-    assert SoftAutomatonConfig(restarts=2).restarts_for(9) == 2
-    assert SoftAutomatonConfig(states=5).states_for(DIV3) == 5
-    assert SoftAutomatonConfig(default_states=40).states_for(get_challenge("prime-base10")) == 40
-
-
 def test_hardening_gives_an_exact_automaton_on_div3(hardened):
     model, report = hardened
     assert report.extra["mode"] == "hard"

@@ -56,7 +56,8 @@ def eval_command(args: argparse.Namespace) -> int:
     challenge = get_challenge(args.id)
     profile = get_profile(args.profile)
     model = baselines.create_model(args.model, **model_options_for(args.model, profile, args.device))
-    reason = model.applies_to(challenge)
+    task = baselines.task_for(model, challenge)
+    reason = model.applies_to(task)
     if reason is not None:
         raise NotApplicable(reason)
     lengths = scored_lengths(challenge, args.lengths)
@@ -66,8 +67,8 @@ def eval_command(args: argparse.Namespace) -> int:
         train, val, _ = training_data(challenge, args.seed, profile)
     else:  # fixed references read nothing but the challenge's facts
         train, val = _no_examples("train"), _no_examples("val")
-    model.fit(challenge, train, val, seed=args.seed)
-    metrics = score(model.predict, challenge, lengths=lengths, n=args.n or profile.test_size_at)
+    model.fit(task, train, val, seed=args.seed)
+    metrics = score(model.predict, challenge, lengths=lengths, n=args.n or profile.test_size_for(challenge))
     if args.json:
         for metric in metrics:
             print(json.dumps(metric_record(challenge, args.model, args.seed, metric)))

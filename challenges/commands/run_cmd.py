@@ -38,6 +38,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    help="seed (repeatable; default: the profile's seeds with --all, else 0)")  # fmt: skip
     p.add_argument("--train-lengths", type=_args.length_range, metavar="A-B",
                    help="train on lengths A..B only (default: the challenge's training range)")  # fmt: skip
+    p.add_argument("--train-size", action="append", type=_args.count, metavar="N",
+                   help="training strings (repeatable: a learning curve; default: the profile's, "
+                   "which sweeps sizes for --profile curve)")  # fmt: skip
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
     p.add_argument("--jobs", type=int, default=None,
@@ -84,7 +87,7 @@ def run_command(args: argparse.Namespace) -> int:
     seeds = tuple(args.seed) if args.seed else (profile.seeds if args.all else (0,))
     cells = plan(args.ids or None, args.model, seeds, profile.name,
                  train_lengths=args.train_lengths, device=args.device,
-                 plugins=tuple(args.plugin))  # fmt: skip
+                 plugins=tuple(args.plugin), train_sizes=args.train_size)  # fmt: skip
     store = ResultStore(args.results / "runs.jsonl")
     todo, skipped = pending(cells, store, args.force)
     console = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -134,4 +134,5 @@ def primes(base: int, hard: bool = False, challenge_id: str | None = None) -> Ch
         extrapolation_lengths=extrapolation_lengths(train_max),
         regular=False,
         parameters=(("base", base), ("hard", hard)),
+        costly_long_samples=True,  # a uniform 1000-digit prime takes about a second to find
     )

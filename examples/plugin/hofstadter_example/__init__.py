@@ -35,16 +35,17 @@ class DigitSum(Model):
     def __init__(self) -> None:
         self.k = 2
 
-    def applies_to(self, challenge) -> str | None:
-        if challenge.family != "divisibility":
-            return f"digit-sum reads numbers; {challenge.id} is not a divisibility challenge"
+    def applies_to(self, task) -> str | None:
+        # A learner sees a LearnerView (alphabet, base, training lengths), not the challenge.
+        if not task.alphabet.isalnum():
+            return f"digit-sum reads numbers; strings over {task.alphabet!r} are not numbers"
         return None
 
     def _digit_sums(self, texts: np.ndarray) -> np.ndarray:
         return np.array([sum(int(ch, self.base) for ch in t) for t in texts.tolist()])
 
-    def fit(self, challenge, train, val, seed: int) -> FitReport:
-        self.base = challenge.base
+    def fit(self, task, train, val, seed: int) -> FitReport:
+        self.base = task.base
         sums = self._digit_sums(train.texts)
         scores = {k: ((sums % k == 0) == train.labels).mean() for k in range(2, 31)}
         self.k = max(scores, key=scores.get)
