@@ -46,3 +46,106 @@ def refit_readout(
     members = torch.zeros(states, device=table.device).index_add_(0, ends, labels.to(torch.float32))
     totals = torch.bincount(ends, minlength=states).to(members.dtype)
     return torch.where(totals > 0, 2 * members > totals, readout)
+
+
+def merge_states(
+    table: torch.Tensor,
+    accepting: torch.Tensor,
+    ids: torch.Tensor,
+    labels: torch.Tensor,
+    screen: int = 4096,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The DFA after every merge of two states that costs no error on the strings ``ids``.
+
+    Occam's razor applied to a learned automaton, as RPNI applies it to a prefix tree: states are
+    visited in breadth-first order, and each is merged into the first earlier state it can join --
+    folding successors together so that the result stays deterministic, each merged state's
+    verdict refitted to the majority label of the strings ending in it -- as long as the merged
+    DFA makes no more errors on ``ids`` than the one before. Minimisation merges only states that
+    agree on *every* string; this also merges states that no labelled string tells apart -- the
+    state a leading zero leads to, or the start state (the empty string is never a training
+    string) -- which the true automaton does not have. Every merge is first tried on the first
+    ``screen`` strings, where most wrong ones already fail. The result has start state 0.
+
+    >>> # "a" and "aa" lead to states 1 and 2, which no labelled string tells apart
+    >>> table = torch.tensor([[1, 0], [2, 0], [2, 0]])
+    >>> ids = torch.tensor([[0, 1], [1, 2], [0, 0]])  # "ab", "b", "aa" (2 pads)
+    >>> labels = torch.tensor([1.0, 1.0, 0.0])
+    >>> small, verdicts = merge_states(table, torch.tensor([True, False, False]), ids, labels)
+    >>> small.tolist(), verdicts.tolist()
+    ([[1, 0], [1, 0]], [True, False])
+    """
+    table, accepting = _breadth_first(table.cpu(), accepting.cpu())
+    ids, labels = ids.cpu(), labels.cpu().bool()
+    few = slice(0, screen)
+    rows = table.tolist()
+    parent = list(range(len(rows)))
+    errors = _errors(table, accepting, ids, labels)
+    for later in range(1, len(rows)):
+        if _find(parent, later) != later:  # already folded into an earlier state
+            continue
+        for earlier in range(later):
+            if _find(parent, earlier) != earlier:
+                continue
+            trial = _folded(parent, rows, earlier, later)
+            merged, verdicts = _quotient(trial, table, accepting, ids, labels)
+            if _errors(merged, verdicts, ids[few], labels[few]) > _errors(table, accepting, ids[few], labels[few]):
+                continue
+            if (found := _errors(merged, verdicts, ids, labels)) <= errors:
+                parent, errors = trial, found
+                break
+    return _quotient(parent, table, accepting, ids, labels)
+
+
+def _breadth_first(table: torch.Tensor, accepting: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The states reachable from 0, renumbered in breadth-first order (symbols in order)."""
+    order, seen = [0], {0}
+    for state in order:
+        for target in table[state].tolist():
+            if target not in seen:
+                seen.add(target)
+                order.append(target)
+    renumber = torch.full((len(table),), -1, dtype=torch.int64)
+    renumber[order] = torch.arange(len(order))
+    return renumber[table[order]], accepting[order]
+
+
+def _find(parent: list[int], state: int) -> int:
+    while parent[state] != state:
+        state = parent[state]
+    return state
+
+
+def _folded(parent: list[int], rows: list[list[int]], first: int, second: int) -> list[int]:
+    """A copy of the partition ``parent`` with ``first`` and ``second`` merged, and every pair of
+    their successors merged in turn (so that the quotient is deterministic). The smaller state
+    number represents a merged class.
+    """
+    parent = parent.copy()
+    pending = [(first, second)]
+    while pending:
+        a, b = (_find(parent, state) for state in pending.pop())
+        if a == b:
+            continue
+        a, b = min(a, b), max(a, b)
+        parent[b] = a
+        pending.extend(zip(rows[a], rows[b]))
+    return parent
+
+
+def _quotient(
+    parent: list[int], table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The DFA of the partition ``parent``, numbered by representative, verdicts refitted on ``ids``."""
+    roots = [_find(parent, state) for state in range(len(parent))]
+    keep = sorted(set(roots))
+    number = {root: i for i, root in enumerate(keep)}
+    of = torch.tensor([number[root] for root in roots])
+    merged = of[table[keep]]
+    # A class no string ends in accepts if any of its states did.
+    verdicts = torch.zeros(len(keep), dtype=torch.bool).index_put_((of,), accepting, accumulate=True)
+    return merged, refit_readout(merged, verdicts, ids, labels.float())
+
+
+def _errors(table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor) -> int:
+    return int((run_table(table, accepting, ids) != labels).sum())
