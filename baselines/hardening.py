@@ -78,23 +78,42 @@ def merge_states(
     table, accepting = _breadth_first(table.cpu(), accepting.cpu())
     ids, labels = ids.cpu(), labels.cpu().bool()
     few = slice(0, screen)
-    rows = table.tolist()
+    used = _used_transitions(table, ids)
+    # A transition no string takes is free: a merge neither follows nor is blocked by it.
+    rows = [[target if use else None for target, use in zip(row, uses)]
+            for row, uses in zip(table.tolist(), used.tolist())]  # fmt: skip
     parent = list(range(len(rows)))
     errors = _errors(table, accepting, ids, labels)
+    screened = _errors(table, accepting, ids[few], labels[few])
     for later in range(1, len(rows)):
         if _find(parent, later) != later:  # already folded into an earlier state
             continue
         for earlier in range(later):
             if _find(parent, earlier) != earlier:
                 continue
-            trial = _folded(parent, rows, earlier, later)
-            merged, verdicts = _quotient(trial, table, accepting, ids, labels)
-            if _errors(merged, verdicts, ids[few], labels[few]) > _errors(table, accepting, ids[few], labels[few]):
+            trial_parent, trial_rows = _folded(parent, rows, earlier, later)
+            merged, verdicts = _quotient(trial_parent, trial_rows, table, accepting, ids[few], labels[few])
+            if _errors(merged, verdicts, ids[few], labels[few]) > screened:
                 continue
+            merged, verdicts = _quotient(trial_parent, trial_rows, table, accepting, ids, labels)
             if (found := _errors(merged, verdicts, ids, labels)) <= errors:
-                parent, errors = trial, found
+                parent, rows, errors = trial_parent, trial_rows, found
+                screened = _errors(merged, verdicts, ids[few], labels[few])
                 break
-    return _quotient(parent, table, accepting, ids, labels)
+    return _quotient(parent, rows, table, accepting, ids, labels)
+
+
+def _used_transitions(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """``[K, symbols]`` bool: which transitions some string of ``ids`` takes."""
+    states, symbols = table.shape
+    used = torch.zeros(states * (symbols + 1), dtype=torch.bool)
+    padded = torch.cat([table, torch.arange(states)[:, None]], dim=1).reshape(-1)
+    state = torch.zeros(ids.shape[0], dtype=torch.int64)
+    for column in ids.T:
+        edge = state * (symbols + 1) + column
+        used[edge] = True
+        state = padded[edge]
+    return used.view(states, symbols + 1)[:, :symbols]
 
 
 def _breadth_first(table: torch.Tensor, accepting: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -116,12 +135,15 @@ def _find(parent: list[int], state: int) -> int:
     return state
 
 
-def _folded(parent: list[int], rows: list[list[int]], first: int, second: int) -> list[int]:
-    """A copy of the partition ``parent`` with ``first`` and ``second`` merged, and every pair of
-    their successors merged in turn (so that the quotient is deterministic). The smaller state
-    number represents a merged class.
+def _folded(
+    parent: list[int], rows: list[list[int | None]], first: int, second: int
+) -> tuple[list[int], list[list[int | None]]]:
+    """Copies of the partition ``parent`` and of the representatives' ``rows`` with ``first`` and
+    ``second`` merged, and every pair of their successors merged in turn (so that the quotient is
+    deterministic). The smaller state number represents a merged class; a free (None) transition
+    takes the other state's.
     """
-    parent = parent.copy()
+    parent, rows = parent.copy(), [row.copy() for row in rows]
     pending = [(first, second)]
     while pending:
         a, b = (_find(parent, state) for state in pending.pop())
@@ -129,19 +151,31 @@ def _folded(parent: list[int], rows: list[list[int]], first: int, second: int) -
             continue
         a, b = min(a, b), max(a, b)
         parent[b] = a
-        pending.extend(zip(rows[a], rows[b]))
-    return parent
+        for symbol, (mine, theirs) in enumerate(zip(rows[a], rows[b])):
+            if mine is None:
+                rows[a][symbol] = theirs
+            elif theirs is not None:
+                pending.append((mine, theirs))
+    return parent, rows
 
 
 def _quotient(
-    parent: list[int], table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor
+    parent: list[int],
+    rows: list[list[int | None]],
+    table: torch.Tensor,
+    accepting: torch.Tensor,
+    ids: torch.Tensor,
+    labels: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The DFA of the partition ``parent``, numbered by representative, verdicts refitted on ``ids``."""
+    """The DFA of the partition ``parent``, numbered by representative, verdicts refitted on
+    ``ids``; a transition still free keeps the learned automaton's target."""
     roots = [_find(parent, state) for state in range(len(parent))]
     keep = sorted(set(roots))
     number = {root: i for i, root in enumerate(keep)}
     of = torch.tensor([number[root] for root in roots])
-    merged = of[table[keep]]
+    targets = [[learned if target is None else target for target, learned in zip(rows[root], table[root].tolist())]
+               for root in keep]  # fmt: skip
+    merged = of[torch.tensor(targets)]
     # A class no string ends in accepts if any of its states did.
     verdicts = torch.zeros(len(keep), dtype=torch.bool).index_put_((of,), accepting, accumulate=True)
     return merged, refit_readout(merged, verdicts, ids, labels.float())

@@ -89,7 +89,7 @@ class SoftAutomatonConfig(TrainConfig):
     states: int | None = None
     start_states: int = 8
     max_states: int = 64
-    rung_steps: int = 1000
+    rung_steps: int = 500
     restarts: int | None = None
     init: Literal["random", "permutation"] = "random"
     temperature_start: float = 1.0
