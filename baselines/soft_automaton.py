@@ -38,12 +38,11 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from challenges.core import LearnerView
 from challenges.errors import InvalidArgument
 
 from .automata import DFA
 from .base import FitReport, register_model
-from .hardening import refit_readout, run_table
+from .hardening import merge_states, refit_readout, run_table
 from .learned import NetworkModel
 from .observation_table import AutomatonOracle, observation_table_automaton
 from .train import (
@@ -67,18 +66,20 @@ _MAX_RESTARTS, _RESTART_BUDGET = 8, 90
 class SoftAutomatonConfig(TrainConfig):
     """Settings of the soft automaton (and of the loop, see :class:`TrainConfig`).
 
-    ``states`` fixes K; left None it is ``default_states`` (a learner is never told the size of
-    the answer). ``restarts`` left None is
-    as many automata (at most 8) as cost no more per step than one of 90 states: a step costs
-    restarts x K^2, and small automata are cheap to train several times over. Training does not
-    stop at a perfect validation score: the score's tie-break prefers smaller automata, so
-    ``patience`` lets a perfect automaton keep shrinking towards the minimal one.
+    The state count K is chosen from data: the first automata have ``start_states`` states, and
+    while none is perfect on validation K doubles, up to ``max_states`` (``states`` fixes K
+    instead). Every size but the largest trains for at most ``rung_steps`` steps (and stops
+    earlier by ``patience``). ``restarts`` left None is as many automata (at most 8) as cost no
+    more per step than one of 90 states: a step costs restarts x K^2, and small automata are
+    cheap to train several times over.
 
     ``read_table`` adds the DFA an observation table reads off the hardened automaton as a
-    candidate; ``retrain`` then, if nothing is perfect on validation, trains a fresh automaton
-    ``retrain_factor`` times the table DFA's size, started ``retrain_sharpness`` logits from it,
-    on the budget the first stage (``first_share`` of it) left. Batches of 64 and 2x the
-    minimal states were measured best per step on div29-base10 (docs/learned.md).
+    candidate; ``retrain`` then, while nothing is perfect on validation, trains a fresh automaton
+    ``retrain_factor`` times the best table DFA's size, started ``retrain_sharpness`` logits from
+    it, on the budget the sizes (``first_share`` of the largest one's) left, for at most
+    ``max_rounds`` rounds. ``merge`` finally merges the kept DFA's states that no training string
+    tells apart (:func:`~baselines.hardening.merge_states`). Batches of 64 were measured best per
+    step on div29-base10 (docs/learned.md).
     """
 
     lr: float = 0.1
@@ -86,8 +87,9 @@ class SoftAutomatonConfig(TrainConfig):
     patience: int = 5
     target_accuracy: float | None = None
     states: int | None = None
-    state_factor: float = 2.0
-    default_states: int = 64
+    start_states: int = 8
+    max_states: int = 64
+    rung_steps: int = 500
     restarts: int | None = None
     init: Literal["random", "permutation"] = "random"
     temperature_start: float = 1.0
@@ -99,28 +101,36 @@ class SoftAutomatonConfig(TrainConfig):
     first_share: float = 0.7
     retrain_sharpness: float = 5.0
     retrain_factor: float = 1.5
+    max_rounds: int = 4
+    merge: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if min(self.states or 1, self.default_states, self.restarts or 1) < 1:
-            raise InvalidArgument("states, default_states and restarts must be at least 1")
+        if min(self.states or 2, self.start_states, self.max_states, self.restarts or 1, self.rung_steps) < 1:
+            raise InvalidArgument("states, start_states, max_states, rung_steps and restarts must be at least 1")
+        if self.start_states > self.max_states:
+            raise InvalidArgument(f"start_states ({self.start_states}) exceeds max_states ({self.max_states})")
         if self.init not in ("random", "permutation"):
             raise InvalidArgument(f"unknown init '{self.init}': choose 'random' or 'permutation'")
         if self.retrain_factor < 1:
             raise InvalidArgument(f"retrain_factor must be at least 1, got {self.retrain_factor}")
         if not 0 < self.first_share <= 1:
             raise InvalidArgument(f"first_share must be in (0, 1], got {self.first_share}")
-        if not (self.state_factor > 0 and self.temperature_start > 0 and self.temperature_end > 0):
-            raise InvalidArgument("state_factor and temperatures must be positive")
+        if not (self.temperature_start > 0 and self.temperature_end > 0):
+            raise InvalidArgument("temperatures must be positive")
 
-    def states_for(self, task: LearnerView) -> int:
-        """K for ``task`` (what a learner may know: alphabet and lengths, no state count).
+    def sizes(self) -> list[int]:
+        """The state counts tried, smallest first, while none is perfect on validation.
 
-        >>> from challenges import get_challenge
-        >>> SoftAutomatonConfig().states_for(get_challenge("div7-base10").learner_view())
-        64
+        >>> SoftAutomatonConfig().sizes(), SoftAutomatonConfig(states=5).sizes()
+        ([8, 16, 32, 64], [5])
         """
-        return self.states if self.states is not None else self.default_states
+        if self.states is not None:
+            return [self.states]
+        sizes = [self.start_states]
+        while sizes[-1] * 2 <= self.max_states:
+            sizes.append(sizes[-1] * 2)
+        return sizes
 
     def restarts_for(self, states: int) -> int:
         """How many automata of ``states`` states train side by side.
@@ -363,19 +373,26 @@ class SoftAutomatonModel(NetworkModel):
     """A learned probabilistic automaton, hardened into a deterministic one after training."""
 
     id = "soft-automaton"
-    description = "soft automaton: softmax transitions over K states, hardened into a DFA"
+    description = "soft automaton: softmax transitions, size grown from data, hardened into a DFA"
     Config = SoftAutomatonConfig
 
     def __init__(self, config: SoftAutomatonConfig | None = None, **options: Any) -> None:
         super().__init__(config, **options)
         self._shape: tuple[int, int] | None = None  # (states, restarts), fixed by fit or restore
 
-    def build(self, alphabet: str, task: LearnerView | None) -> SoftAutomaton:
+    def build(self, alphabet: str, task: Any) -> SoftAutomaton:
+        """The first, smallest automaton to try (``task`` is None on restore: the checkpoint
+        gives the shape). Only ``task``'s alphabet is read: the size is chosen from data."""
         if task is not None:
-            states = self.config.states_for(task)
+            states = self.config.sizes()[0]
             self._shape = (states, self.config.restarts_for(states))
         assert self._shape is not None, "restore() reads the shape from the checkpoint"
-        c, (states, restarts) = self.config, self._shape
+        states, restarts = self._shape
+        return self.fresh(alphabet, states, restarts)
+
+    def fresh(self, alphabet: str, states: int, restarts: int) -> SoftAutomaton:
+        """An untrained automaton of this config's settings."""
+        c = self.config
         temperatures = (c.temperature_start, c.temperature_end)
         return SoftAutomaton(alphabet, states, restarts, c.init, temperatures, c.entropy, c.harden)
 
@@ -385,12 +402,21 @@ class SoftAutomatonModel(NetworkModel):
         super().restore(alphabet, state_dict)
 
     def first_training_config(self) -> SoftAutomatonConfig:
-        """Training budgets before the retraining stage: ``first_share`` of them when it is on."""
+        """Budgets of the first (smallest) size: see :meth:`size_budget`."""
+        return self.size_budget(self.config.sizes()[0], self.config.max_steps, self.config.max_seconds)
+
+    def size_budget(self, states: int, steps_left: int, seconds_left: float) -> SoftAutomatonConfig:
+        """Budgets for training automata of ``states`` states, given what is left.
+
+        A size that may grow gets at most ``rung_steps``; the largest gets what is left, less
+        the retraining stage's share (``1 - first_share``) when that stage is on.
+        """
         c = self.config
-        if not (c.read_table and c.retrain):
-            return c
-        share = c.first_share
-        return replace(c, max_steps=max(1, round(c.max_steps * share)), max_seconds=c.max_seconds * share)
+        share = c.first_share if c.read_table and c.retrain else 1.0
+        if states != c.sizes()[-1]:
+            steps = min(c.rung_steps, steps_left)
+            return replace(c, max_steps=steps, max_seconds=seconds_left)
+        return replace(c, max_steps=max(1, round(steps_left * share)), max_seconds=seconds_left * share)
 
     def after_training(
         self,
@@ -399,42 +425,73 @@ class SoftAutomatonModel(NetworkModel):
         val_set: LabelledBatch,
         generator: torch.Generator,
     ) -> FitReport:
-        """Keep one automaton: the best on validation (then the smallest), after one retraining.
+        """Choose the size, retrain from the table, merge: keep the best automaton on validation.
 
         Candidates are the soft automaton, its hardened DFA, and the DFA an observation table
-        reads off that one. If none is perfect on validation, a small soft automaton starts
-        from the table's DFA and trains on the rest of the budget; its candidates compete too.
+        reads off that one. While none is perfect on validation, automata of twice the size
+        train next (:meth:`SoftAutomatonConfig.sizes`); then, while still none is perfect, a
+        small soft automaton starts from the best table's DFA and trains on the rest of the
+        budget. Every size and round is recorded in ``report.extra`` (``sizes``, ``retrained``),
+        with its steps and validation accuracies, and ``states`` is the size of the kept one.
         """
         started = time.perf_counter()
-        first = self.network
-        assert isinstance(first, SoftAutomaton)
-        best, extra = self.best_candidate(first, train_set, val_set)
-        report.extra.update(extra)
         c, trained = self.config, report.train_seconds or 0.0
-        # Reading the table counts against the budget too: it is part of fitting.
-        seconds_left = c.max_seconds - trained - (time.perf_counter() - started)
-        steps_left = c.max_steps - report.steps
-        budget_left = seconds_left > 0 and steps_left > 0
-        if c.retrain and best.read is not None and best.accuracy < 1.0 and budget_left:
-            second = self.seeded_from(best.read, generator)
-            budget = replace(c, max_steps=steps_left, max_seconds=seconds_left, target_accuracy=1.0)
-            spent = c.max_seconds - seconds_left
+
+        def left() -> tuple[int, float]:
+            # Reading tables counts against the budget too: it is part of fitting.
+            return c.max_steps - report.steps, c.max_seconds - trained - (time.perf_counter() - started)
+
+        def train(network: SoftAutomaton, budget: SoftAutomatonConfig) -> FitReport:
+            spent = c.max_seconds - left()[1]
             progress = self.progress and _continued(self.progress, report.steps, spent, c)
-            retrained = train_network(second, train_set, val_set, budget, generator, progress)
-            second_best, second_extra = self.best_candidate(second, train_set, val_set)
-            report.steps += retrained.steps
-            report.extra["retrained"] = {"steps": retrained.steps, **second_extra}
-            if (second_best.accuracy, -second_best.size) > (best.accuracy, -best.size):
-                self.network, best = second, second_best
-                self._shape = (second.states, second.restarts)
-        report.train_seconds = trained + (time.perf_counter() - started)
+            done = train_network(network, train_set, val_set, budget, generator, progress)
+            report.steps += done.steps
+            return done
+
         network = self.network
         assert isinstance(network, SoftAutomaton)
+        best, extra = self.best_candidate(network, train_set, val_set)
+        sizes = [{"steps": report.steps, "restarts": network.restarts, **extra}]
+        seed = best.read
+        for states in c.sizes()[1:]:
+            steps_left, seconds_left = left()
+            if best.accuracy >= 1.0 or steps_left <= 0 or seconds_left <= 0:
+                break
+            larger = self.fresh(self.alphabet or "", states, c.restarts_for(states))
+            larger.reset_parameters(generator)
+            larger = larger.to(self.device)
+            done = train(larger, self.size_budget(states, steps_left, seconds_left))
+            candidate, extra = self.best_candidate(larger, train_set, val_set)
+            sizes.append({"steps": done.steps, "restarts": larger.restarts, **extra})
+            if (candidate.accuracy, -candidate.size) > (best.accuracy, -best.size):
+                self.network, best = larger, candidate
+            seed = _better_read(seed, candidate.read)
+        rounds: list[dict[str, Any]] = []
+        while c.retrain and seed is not None and best.accuracy < 1.0 and len(rounds) < c.max_rounds:
+            steps_left, seconds_left = left()
+            if steps_left <= 0 or seconds_left <= 0:
+                break
+            second = self.seeded_from(seed, generator)
+            done = train(second, replace(c, max_steps=steps_left, max_seconds=seconds_left, target_accuracy=1.0))
+            candidate, extra = self.best_candidate(second, train_set, val_set)
+            rounds.append({"steps": done.steps, "restarts": second.restarts, **extra})
+            if (candidate.accuracy, -candidate.size) > (best.accuracy, -best.size):
+                self.network, best = second, candidate
+            seed = _better_read(seed, candidate.read)
+        network = self.network
+        assert isinstance(network, SoftAutomaton)
+        self._shape = (network.states, network.restarts)
         network.keep(best.restart)
+        report.extra.update(sizes=sizes, retrained=rounds, states=network.states, kept=best.restart, mode=best.mode)
         if best.hard is not None:
-            network.set_hard(best.hard.table, best.hard.accepting)
+            table, accepting = best.hard.table, best.hard.accepting
+            if c.merge:
+                table, accepting = merge_states(table, accepting, train_set.ids, train_set.labels)
+                right = run_table(table, accepting, val_set.ids.cpu()) == val_set.labels.cpu().bool()
+                report.extra.update(merged_states=len(table), merged_val_accuracy=float(right.float().mean()))
+            network.set_hard(table, accepting)
+        report.train_seconds = trained + (time.perf_counter() - started)
         report.best_val_accuracy = best.accuracy
-        report.extra.update(kept=best.restart, mode=best.mode)
         return report
 
     def best_candidate(
@@ -468,10 +525,10 @@ class SoftAutomatonModel(NetworkModel):
         """
         c = self.config
         states = max(len(start.table), math.ceil(c.retrain_factor * len(start.table)))
-        temperatures = (c.temperature_start, c.temperature_end)
         network = SoftAutomaton(
-            self.alphabet or "", states, c.restarts_for(states), "random", temperatures, c.entropy
-        )
+            self.alphabet or "", states, c.restarts_for(states), "random",
+            (c.temperature_start, c.temperature_end), c.entropy,
+        )  # fmt: skip
         network.reset_parameters(generator)
         network.seed_transitions(start.table.cpu(), start.accepting.cpu(), c.retrain_sharpness)
         return network.to(self.device)
@@ -484,3 +541,12 @@ class SoftAutomatonModel(NetworkModel):
         if not network.hardened:
             return None
         return DFA(network.table.cpu().numpy(), 0, network.accepting.cpu().numpy(), network.alphabet)
+
+
+def _better_read(current: Hardened | None, new: Hardened | None) -> Hardened | None:
+    """The more accurate table DFA on validation (then the smaller): the next retraining's start."""
+    if new is None or current is not None and (current.accuracy, -current.minimal_states) >= (
+        new.accuracy, -new.minimal_states
+    ):
+        return current
+    return new

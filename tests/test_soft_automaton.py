@@ -1,4 +1,5 @@
-"""The soft automaton: both ways of running agree, hardening yields an exact automaton."""
+"""The soft automaton: both ways of running agree, hardening yields an exact automaton, the size
+is chosen from data (never from the challenge's facts) and recorded."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from dataclasses import dataclass
+
+from baselines.automata import DFA
 from baselines.encoding import encode
-from baselines.hardening import refit_readout, run_table
+from baselines.hardening import merge_states, refit_readout, run_table
+from baselines.references import exact_automaton
 from baselines.soft_automaton import Hardened, SoftAutomatonConfig, SoftAutomatonModel, run_matrices
 from baselines.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge
@@ -16,11 +21,25 @@ from challenges import get_challenge
 DIV3 = get_challenge("div3-base10")
 
 
+@dataclass(frozen=True)
+class View:
+    """All a learner may know of a challenge (the lead's ``LearnerView``): no ``min_states``,
+    no oracle. Fitting with it proves the model reads nothing else."""
+
+    alphabet: str
+    base: int
+    train_lengths: tuple[int, int]
+
+
+def view(challenge) -> View:
+    return View(challenge.alphabet, challenge.base, tuple(challenge.train_lengths))
+
+
 @pytest.fixture(scope="module")
 def hardened() -> tuple[SoftAutomatonModel, object]:
     torch.set_num_threads(1)
     model = SoftAutomatonModel(max_steps=600, max_seconds=60, eval_every=50, restarts=2)
-    report = model.fit(DIV3, DIV3.sample("train", 4000, seed=0), DIV3.sample("val", 500, seed=0), seed=0)
+    report = model.fit(view(DIV3), DIV3.sample("train", 4000, seed=0), DIV3.sample("val", 500, seed=0), seed=0)
     return model, report
 
 
@@ -51,15 +70,59 @@ def test_soft_path_ignores_padding():
                                run_matrices(matrices, acceptance, padded.ids)[:, :2])  # fmt: skip
 
 
-def test_hardening_gives_an_exact_automaton_on_div3(hardened):
+def test_sizes_grow_from_a_fixed_start_whatever_the_challenge():
+    assert SoftAutomatonConfig().sizes() == [8, 16, 32, 64]
+    assert SoftAutomatonConfig(start_states=4, max_states=20).sizes() == [4, 8, 16]
+    assert SoftAutomatonConfig(states=5).sizes() == [5]
+    assert SoftAutomatonConfig(restarts=2).restarts_for(9) == 2
+
+
+def test_hardening_gives_an_exact_automaton_on_div3_without_the_challenge(hardened):
     model, report = hardened
     assert report.extra["mode"] == "hard"
-    assert report.extra["minimal_states"] == 3
     dfa = model.as_dfa()
-    assert dfa.transitions.shape == (6, 10)  # one integer target per state and digit: a DFA
+    assert dfa.transitions.shape == (8, 10)  # one integer target per state and digit: a DFA
+    # Proven, not sampled: equivalent to the minimal DFA on every string, "" and "007" included.
+    assert dfa.minimize().equivalent(exact_automaton(DIV3)) is None
     test = DIV3.sample("test", 200, seed=0, length=1000)
     assert model.predict(test.texts).tolist() == test.labels.tolist()
-    assert model.predict(test.texts).tolist() == dfa.run_many(test.texts).tolist()
+
+
+def test_every_size_tried_is_recorded_with_its_validation_scores(hardened):
+    _, report = hardened
+    sizes = report.extra["sizes"]
+    assert [size["states"] for size in sizes][0] == 8  # the first size: no prior from the challenge
+    assert all({"steps", "restarts", "soft_val_accuracy", "hard_val_accuracy"} <= set(size) for size in sizes)
+    assert report.extra["states"] == sizes[-1]["states"]  # perfect at the first size: no growth
+    assert sum(size["steps"] for size in sizes) == report.steps <= 600
+    assert report.extra["merged_states"] == 3 and report.extra["merged_val_accuracy"] == 1.0
+
+
+def test_a_size_short_of_the_language_grows():
+    div7 = get_challenge("div7-base10")
+    model = SoftAutomatonModel(max_steps=300, max_seconds=60, eval_every=50, start_states=2, max_states=4,
+                               rung_steps=100, retrain=False)  # fmt: skip
+    report = model.fit(view(div7), div7.sample("train", 2000, seed=0), div7.sample("val", 300, seed=0), seed=0)
+    assert [size["states"] for size in report.extra["sizes"]] == [2, 4]
+    assert report.extra["sizes"][0]["steps"] == 100 and report.extra["states"] in (2, 4)
+
+
+def test_merging_removes_states_no_training_string_tells_apart():
+    # div3 with a separate start state and a state for a leading "0" whose moves nothing trains:
+    # minimisation keeps both (they differ on "" and on "0" + digits), merging folds them away.
+    div3 = exact_automaton(DIV3)
+    residues = torch.tensor(div3.transitions) + 2  # states 2, 3, 4 are the residues
+    start = residues[0].clone()
+    start[0] = 1  # "0" leads to state 1
+    zero = torch.full((10,), 3)  # state 1: every move goes to residue 1 (wrong, and never taken)
+    table = torch.cat([start[None], zero[None], residues])
+    accepting = torch.tensor([False, True, True, False, False])
+    train = DIV3.sample("train", 3000, seed=0)
+    ids, _ = encode(train.texts, DIV3.alphabet)
+    learned = DFA(table.numpy(), 0, accepting.numpy(), DIV3.alphabet)
+    assert learned.minimize().num_states == 5 and learned.minimize().equivalent(div3) == ""
+    merged, verdicts = merge_states(table, accepting, ids, torch.from_numpy(train.labels.astype(np.float32)))
+    assert DFA(merged.numpy(), 0, verdicts.numpy(), DIV3.alphabet).equivalent(div3) is None
 
 
 def test_readout_is_refitted_to_the_majority_label_of_each_final_state():
@@ -98,11 +161,10 @@ def test_an_imperfect_first_stage_is_retrained_from_its_table_and_never_worse():
     div7 = get_challenge("div7-base10")
     model = SoftAutomatonModel(max_steps=400, max_seconds=60, eval_every=50, restarts=1, states=10)
     train, val = div7.sample("train", 20_000, seed=0), div7.sample("val", 1000, seed=0)
-    report = model.fit(div7, train, val, seed=0)
-    first = max(report.extra["soft_val_accuracy"], report.extra["hard_val_accuracy"],
-                report.extra.get("table_val_accuracy", 0.0))  # fmt: skip
+    report = model.fit(view(div7), train, val, seed=0)
+    (size,) = report.extra["sizes"]
+    first = max(size["soft_val_accuracy"], size["hard_val_accuracy"], size.get("table_val_accuracy", 0.0))
     assert first < 1.0, "the first stage was meant to be cut short"
-    second = report.extra["retrained"]
-    assert second["steps"] >= 1
+    assert report.extra["retrained"] and all(round_["steps"] >= 1 for round_ in report.extra["retrained"])
     assert report.best_val_accuracy >= first
     assert report.steps <= 400
