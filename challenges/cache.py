@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .core import SPLITS, Challenge, Examples, Split
+from .errors import ChallengeWarning
 
 SAMPLER_VERSION = 2  # 1: the unverified, uncompressed files of before; see the module docstring
 VERIFIED_ROWS = 64  # rows whose labels and lengths are re-derived from the oracle on every load
@@ -42,7 +43,7 @@ _MEMORY_BYTES = 1 << 30  # the in-process copy keeps the most recent samples up 
 _MEMORY: OrderedDict[tuple, Examples] = OrderedDict()
 
 
-class CacheWarning(UserWarning):
+class CacheWarning(ChallengeWarning):
     """A cached file was unusable and has been discarded (the sample is drawn again)."""
 
 

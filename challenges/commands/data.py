@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .. import CHALLENGES, get_challenge
 from ..core import SPLITS
 from ..splits import sample_lengths
 from . import _args
+from ._output import console as make_console
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -74,14 +75,14 @@ def list_command(args: argparse.Namespace) -> int:
             "-" if row["min_states"] is None else str(row["min_states"]),
             "{}-{}".format(*row["train_lengths"]),
         )
-    Console().print(table)
+    make_console().print(table)
     return 0
 
 
 def show_command(args: argparse.Namespace) -> int:
     challenge = get_challenge(args.id)
-    console = Console(highlight=False)
-    console.print(f"[bold]{challenge.id}[/] (version {challenge.version}): {challenge.description}")
+    console = make_console()
+    console.print(Text.assemble((challenge.id, "bold"), f" (version {challenge.version}): {challenge.description}"))
     console.print(f"alphabet: {challenge.alphabet!r}   base: {challenge.base}   family: {challenge.family}")
     states = f", minimal DFA with {challenge.min_states} states" if challenge.regular else ""
     console.print(f"regular language: {'yes' if challenge.regular else 'no'}{states}")
@@ -116,7 +117,7 @@ def sample_command(args: argparse.Namespace) -> int:
         table.add_column(column)
     for record in examples.records():
         table.add_row(record["text"], "yes" if record["label"] else "no", str(record["length"]))
-    Console().print(table)
+    make_console().print(table)
     return 0
 
 
@@ -127,5 +128,5 @@ def check_command(args: argparse.Namespace) -> int:
         print(json.dumps({"id": challenge.id, "text": verdict.text, "member": verdict.member,
                           "length": verdict.length, "reason": verdict.reason}))
     else:
-        Console(highlight=False).print(verdict.reason)
+        make_console().print(verdict.reason)
     return 0

@@ -13,7 +13,6 @@ import json
 from dataclasses import replace
 
 import numpy as np
-from rich.console import Console
 from rich.table import Table
 
 from .. import evaluate, get_challenge
@@ -22,6 +21,7 @@ from ..errors import InvalidArgument, NotApplicable
 from ..evaluate import Metric, score
 from ..profiles import PROFILES, get_profile
 from . import _args
+from ._output import console
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -72,7 +72,7 @@ def eval_command(args: argparse.Namespace) -> int:
         for metric in metrics:
             print(json.dumps(metric_record(challenge, args.model, args.seed, metric)))
         return 0
-    Console().print(metrics_table(challenge, args.model, args.seed, metrics))
+    console().print(metrics_table(challenge, args.model, args.seed, metrics))
     return 0
 
 
@@ -145,5 +145,5 @@ def models_command(args: argparse.Namespace) -> int:
         table.add_column(column)
     for row in rows:
         table.add_row(row["id"], "yes" if row["trainable"] else "no", row["description"], row["origin"])
-    Console().print(table)
+    console().print(table)
     return 0

@@ -18,6 +18,7 @@ from rich.table import Table
 from .. import get_challenge
 from ..profiles import PROFILES
 from . import _args
+from ._output import console as make_console
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -75,7 +76,7 @@ def explain_command(args: argparse.Namespace) -> int:
     with status.status("explaining") as spinner:
         report = explain(challenge, args.model, args.seed, options,
                          progress=lambda message: spinner.update(message))  # fmt: skip
-    console = Console(highlight=False, stderr=args.json)  # keep stdout for the JSON line
+    console = make_console(stderr=args.json)  # keep stdout for the JSON line
     console.print(automaton_table(report))
     console.print(summary(report))
     console.print(accuracy_table(report))

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,6 +23,7 @@ from rich.table import Table
 from ..errors import InvalidArgument
 from ..profiles import PROFILES, get_profile
 from . import _args
+from ._output import console as make_console
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -90,7 +92,7 @@ def run_command(args: argparse.Namespace) -> int:
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     console.print(
         f"{len(cells)} runs planned ({profile.name} profile, seeds {', '.join(map(str, seeds))}); "
-        f"{skipped} already recorded in {store.path}, {len(todo)} to run"
+        f"{skipped} already recorded in {escape(str(store.path))}, {len(todo)} to run"
         + ("" if not skipped else " (--force reruns them)")
     )
     finished: list[dict] = []
@@ -107,7 +109,7 @@ def run_command(args: argparse.Namespace) -> int:
         current = progress.add_task("", total=1.0, visible=False)
 
         def on_start(cell):
-            progress.update(current, description=cell.label, completed=0, visible=args.jobs == 1)
+            progress.update(current, description=escape(cell.label), completed=0, visible=args.jobs == 1)
 
         def on_progress(cell, fraction):
             progress.update(current, completed=min(max(fraction, 0.0), 1.0))
@@ -116,17 +118,18 @@ def run_command(args: argparse.Namespace) -> int:
             progress.advance(overall)
             status = record.get("status")
             if status == "failed":
-                progress.console.print(f"[red]failed[/] {cell.label}: {record.get('reason')}")
+                reason = escape(f"{cell.label}: {record.get('reason')}")
+                progress.console.print(f"[red]failed[/] {reason}")
 
         for record in execute(todo, store, args.jobs, on_start, on_finish, on_progress):
             finished.append(record)
             if args.json:
                 print(json.dumps(record), flush=True)
     if not args.json:
-        _print_runs(finished or _recorded(cells, store), Console(highlight=False))
+        _print_runs(finished or _recorded(cells, store), make_console())
     if args.all:
         paths = write_leaderboard(store.records(), args.results, profile=profile.name)
-        console.print(f"leaderboard: {paths['markdown']} ({time.perf_counter() - started:.0f} s)")
+        console.print(f"leaderboard: {escape(str(paths['markdown']))} ({time.perf_counter() - started:.0f} s)")
     elif args.json and not finished:
         for record in _recorded(cells, store):
             print(json.dumps(record))
@@ -184,8 +187,8 @@ def leaderboard_command(args: argparse.Namespace) -> int:
         raise InvalidArgument(f"no results at {store.path}: run 'python -m challenges run --all' first")
     records = store.records()
     paths = write_leaderboard(records, args.results, profile=args.profile)
-    console = Console(highlight=False)
+    console = make_console()
     if store.skipped_lines:
-        console.print(f"[yellow]skipped {store.skipped_lines} torn line(s) in {store.path}[/]")
+        console.print(f"skipped {store.skipped_lines} torn or incomplete line(s) in {store.path}", style="yellow")
     console.print(f"wrote {paths['markdown']}, {paths['csv']} and {len(paths) - 2} plot(s)")
     return 0
