@@ -415,11 +415,14 @@ class SoftAutomatonModel(NetworkModel):
         best, extra = self.best_candidate(first, train_set, val_set)
         report.extra.update(extra)
         c, trained = self.config, report.train_seconds or 0.0
-        # Reading the table counts against the budget too: it is part of fitting.
+        # The stages share the step budget; the clock only caps the whole (reading the table counts).
         seconds_left = c.max_seconds - trained - (time.perf_counter() - started)
         steps_left = c.max_steps - report.steps
-        budget_left = seconds_left > 0 and steps_left > 0
-        if c.retrain and best.read is not None and best.accuracy < 1.0 and budget_left:
+        wanted = c.retrain and best.read is not None and best.accuracy < 1.0 and steps_left > 0
+        if wanted and seconds_left <= 0:
+            report.extra["hit_time_cap"] = True  # the safety cap skipped the retraining stage
+        elif wanted:
+            assert best.read is not None
             second = self.seeded_from(best.read, generator)
             budget = replace(c, max_steps=steps_left, max_seconds=seconds_left, target_accuracy=1.0)
             spent = c.max_seconds - seconds_left
@@ -428,6 +431,8 @@ class SoftAutomatonModel(NetworkModel):
             second_best, second_extra = self.best_candidate(second, train_set, val_set)
             report.steps += retrained.steps
             report.extra["retrained"] = {"steps": retrained.steps, **second_extra}
+            if retrained.extra.get("hit_time_cap"):
+                report.extra["hit_time_cap"] = True
             if (second_best.accuracy, -second_best.size) > (best.accuracy, -best.size):
                 self.network, best = second, second_best
                 self._shape = (second.states, second.restarts)

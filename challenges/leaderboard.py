@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 SOLVED_ACCURACY = 0.99
-_METRIC_COLUMNS = ["challenge", "model", "seed", "length", "accuracy", "n", "max_train_length"]
+CAPPED = "†"  # marks a cell where a seed's training was stopped by the wall-clock safety cap
+_METRIC_COLUMNS = ["challenge", "model", "seed", "length", "accuracy", "n", "max_train_length", "capped"]
 
 
 def latest_records(records: Iterable[dict[str, Any]], profile: str | None = None) -> list[dict]:
@@ -53,6 +54,7 @@ def tidy(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
                 "challenge": record["challenge"], "model": record["model"], "seed": record["seed"],
                 "length": int(metric["length"]), "accuracy": float(metric["accuracy"]),
                 "n": int(metric["n"]), "max_train_length": int(max_train),
+                "capped": hit_time_cap(record),
             })  # fmt: skip
     frame = pd.DataFrame(rows, columns=_METRIC_COLUMNS)
     # Registry order, not the order runs finished in, so tables keep their shape across reruns.
@@ -65,6 +67,12 @@ def tidy(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
         return column.map({name: i for i, name in enumerate(orders[str(column.name)])})
 
     return frame.sort_values(["challenge", "model"], key=rank, kind="stable").reset_index(drop=True)
+
+
+def hit_time_cap(record: dict[str, Any]) -> bool:
+    """Whether the wall-clock safety cap, not the step budget, ended the record's training."""
+    fit = record.get("fit")
+    return bool(isinstance(fit, dict) and fit.get("hit_time_cap"))
 
 
 def in_registry_order(names: Iterable[str], registered: list[str]) -> list[str]:
@@ -129,7 +137,8 @@ def challenge_table(
         beyond = sorted(rows.loc[rows["length"] > rows["max_train_length"], "length"].unique())
         for model, group in rows.groupby("model", sort=False):
             summary = seeds[seeds["model"] == model]
-            entry = {"model": model, "seeds": int(summary["seed"].nunique()),
+            mark = f" {CAPPED}" if group["capped"].any() else ""
+            entry = {"model": f"{model}{mark}", "seeds": int(summary["seed"].nunique()),
                      "in-distribution": _mean_std(summary["in_distribution"])}  # fmt: skip
             for length in beyond:
                 at = group.loc[group["length"] == length, "accuracy"]
@@ -140,7 +149,7 @@ def challenge_table(
             out.append(entry)
     if status is not None:
         for _, row in status[status["challenge"] == challenge_id].drop_duplicates("model").iterrows():
-            if any(e["model"] == row["model"] for e in out):
+            if any(e["model"].removesuffix(f" {CAPPED}") == row["model"] for e in out):
                 continue
             out.append({"model": row["model"], "seeds": "-", "in-distribution": row["status"],
                         "solved": "-", "_sort": (True, 2.0)})  # fmt: skip
@@ -159,8 +168,11 @@ def headline(frame: pd.DataFrame) -> pd.DataFrame:
     at_longest = frame[frame["length"] == longest]
     mean = at_longest.groupby(["challenge", "model"], sort=False)["accuracy"].mean()
     solved = per_seed(frame).groupby(["challenge", "model"])["worst"].min() >= SOLVED_ACCURACY
+    capped = frame.groupby(["challenge", "model"])["capped"].any()
     cells = {
-        key: f"{100 * value:.1f}{' *' if solved.get(key, False) else ''}" for key, value in mean.items()
+        key: f"{100 * value:.1f}{' *' if solved.get(key, False) else ''}"
+        f"{f' {CAPPED}' if capped.get(key, False) else ''}"
+        for key, value in mean.items()
     }
     table = pd.Series(cells).unstack(fill_value="n/a")
     order = list(dict.fromkeys(frame["challenge"]))
@@ -227,6 +239,9 @@ def render_markdown(
         "## Headline: accuracy at the longest tested length (* = solved at every length)\n",
         markdown(headline(frame), index="challenge"),
     ]
+    if frame["capped"].any():
+        parts.append(f"{CAPPED} The wall-clock safety cap (`max_seconds`), not the step budget, stopped "
+                     "the training of at least one seed: those figures depend on the machine's speed.\n")  # fmt: skip
     for challenge_id in challenges:
         parts.append(f"## {challenge_id}\n")
         if challenge_id in plots:

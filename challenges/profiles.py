@@ -16,7 +16,12 @@ from .errors import InvalidArgument
 
 @dataclass(frozen=True)
 class Profile:
-    """Budgets of one run. Learned models read ``max_steps`` and ``max_seconds``."""
+    """Budgets of one run. Learned models read ``max_steps`` and ``max_seconds``.
+
+    Steps are the budget (results are a function of them); ``max_seconds`` is only a safety cap,
+    set far above what a run of ``max_steps`` takes on an idle machine, so that machine load never
+    changes a figure. A run the cap stops is marked in its record and in the tables.
+    """
 
     name: str
     seeds: tuple[int, ...]
@@ -25,7 +30,7 @@ class Profile:
     test_size: int  # test examples per length
     long_test_size: int  # test examples per length beyond LONG_LENGTH digits (slow to sample)
     max_steps: int  # optimiser steps at most, per learned model
-    max_seconds: float  # wall-clock training budget per learned model
+    max_seconds: float  # wall-clock safety cap per learned model (not a budget)
 
     def test_size_at(self, length: int) -> int:
         return self.long_test_size if length > LONG_LENGTH else self.test_size
@@ -37,9 +42,9 @@ class Profile:
 LONG_LENGTH = 100
 
 PROFILES: dict[str, Profile] = {
-    "smoke": Profile("smoke", (0,), 512, 256, 64, 16, 60, 5.0),
-    "quick": Profile("quick", (0, 1, 2), 100_000, 2_000, 1_000, 100, 3_000, 10.0),
-    "full": Profile("full", (0, 1, 2, 3, 4), 100_000, 10_000, 2_000, 200, 20_000, 600.0),
+    "smoke": Profile("smoke", (0,), 512, 256, 64, 16, 60, 60.0),
+    "quick": Profile("quick", (0, 1, 2), 100_000, 2_000, 1_000, 100, 3_000, 120.0),
+    "full": Profile("full", (0, 1, 2, 3, 4), 100_000, 10_000, 2_000, 200, 20_000, 3_600.0),
 }
 
 
