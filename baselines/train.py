@@ -278,6 +278,31 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> Model:
     missing = [key for key in CHECKPOINT_KEYS if not isinstance(saved, dict) or key not in saved]
     if missing:
         raise InvalidArgument(f"{path} is not a checkpoint of this project: missing {', '.join(missing)}")
-    model = create_model(saved["model"], **{**saved["config"], "device": device})
-    model.restore(saved["alphabet"], saved["state_dict"])
+    problem = _checkpoint_problem(saved)
+    if problem:
+        raise InvalidArgument(f"{path} is a damaged checkpoint: {problem}")
+    try:
+        model = create_model(saved["model"], **{**saved["config"], "device": device})
+        model.restore(saved["alphabet"], saved["state_dict"])
+    except (TypeError, ValueError, KeyError, IndexError, RuntimeError) as error:
+        # wrong config fields, or weights of other shapes than the config builds
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InvalidArgument(f"{path} does not fit model '{saved['model']}': {first}") from None
     return model
+
+
+def _checkpoint_problem(saved: dict[str, Any]) -> str | None:
+    """What is wrong with the parts of a loaded checkpoint, or None."""
+    if not isinstance(saved["model"], str):
+        return f"'model' is {type(saved['model']).__name__}, not a model id"
+    if not isinstance(saved["config"], dict) or not all(isinstance(k, str) for k in saved["config"]):
+        return f"'config' is {type(saved['config']).__name__}, not a mapping of settings"
+    if not isinstance(saved["alphabet"], str) or not saved["alphabet"]:
+        return "'alphabet' is not a non-empty string"
+    state = saved["state_dict"]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        return "'state_dict' is not a mapping of tensors"
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            return f"weight '{name}' holds NaN or infinite values"
+    return None

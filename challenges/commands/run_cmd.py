@@ -41,17 +41,17 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     p.add_argument("--train-lengths", type=_args.length_range, metavar="A-B",
                    help="train on lengths A..B only (default: the challenge's training range)")  # fmt: skip
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
-    p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
-    p.add_argument("--jobs", type=int, default=None,
+    p.add_argument("--device", type=_args.device, default="cpu", help="cpu (default), cuda or cuda:N")
+    p.add_argument("--jobs", type=_args.jobs, default=None,
                    help="parallel processes (default: one per core with --all, else 1)")  # fmt: skip
     p.add_argument("--force", action="store_true", help="run cells even if already recorded")
-    p.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
+    p.add_argument("--results", type=_args.directory, default=Path("results"), metavar="DIR",
                    help="where runs.jsonl and the leaderboard go (default: results/)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print each record as one JSON line")
     p.set_defaults(handler=run_command)
 
     p = subcommands.add_parser("leaderboard", help="build tables and plots from RESULTS/runs.jsonl")
-    p.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")
+    p.add_argument("--results", type=_args.directory, default=Path("results"), metavar="DIR")
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     p.set_defaults(handler=leaderboard_command)
 
@@ -79,9 +79,7 @@ def run_command(args: argparse.Namespace) -> int:
         raise InvalidArgument("name challenges and --model, or use --all (see 'run --help')")
     if args.jobs is None:
         args.jobs = (os.cpu_count() or 1) if args.all else 1
-    if args.jobs < 1:
-        raise InvalidArgument(f"--jobs must be at least 1, got {args.jobs}")
-    _check_device(args.device)
+    _args.require_writable_dir(args.results, "--results")  # before any training, not after it
     profile = get_profile(args.profile)
     seeds = tuple(args.seed) if args.seed else (profile.seeds if args.all else (0,))
     cells = plan(args.ids or None, args.model, seeds, profile.name,
@@ -121,7 +119,7 @@ def run_command(args: argparse.Namespace) -> int:
                 reason = escape(f"{cell.label}: {record.get('reason')}")
                 progress.console.print(f"[red]failed[/] {reason}")
 
-        for record in execute(todo, store, args.jobs, on_start, on_finish, on_progress):
+        for record in execute(todo, store, args.jobs, on_start, on_finish, on_progress, args.force):
             finished.append(record)
             if args.json:
                 print(json.dumps(record), flush=True)
@@ -166,18 +164,6 @@ def _print_runs(records: list[dict], console: Console) -> None:
             console.print(detail)
 
 
-def _check_device(device: str) -> None:
-    if device == "cpu":
-        return
-    if device == "cuda" or device.startswith("cuda:"):
-        import torch
-
-        if not torch.cuda.is_available():
-            raise InvalidArgument(f"device '{device}' was asked for, but CUDA is not available here")
-        return
-    raise InvalidArgument(f"unknown device '{device}': use cpu, cuda or cuda:N")
-
-
 def leaderboard_command(args: argparse.Namespace) -> int:
     from ..leaderboard import write_leaderboard
     from ..store import ResultStore
@@ -185,6 +171,7 @@ def leaderboard_command(args: argparse.Namespace) -> int:
     store = ResultStore(args.results / "runs.jsonl")
     if not store.path.exists():
         raise InvalidArgument(f"no results at {store.path}: run 'python -m challenges run --all' first")
+    _args.require_writable_dir(args.results, "--results")
     records = store.records()
     paths = write_leaderboard(records, args.results, profile=args.profile)
     console = make_console()
