@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 
@@ -27,6 +28,15 @@ import numpy as np
 import sympy
 
 from .errors import InvalidArgument, InvalidInput
+from .splits import MAX_LENGTH
+
+# Python refuses int <-> decimal str conversions beyond 4300 digits (a guard against quadratic
+# work on untrusted input). Strings of up to MAX_LENGTH digits in any base are valid input here,
+# and explanations print their values (and products, twice as long), so the bound is raised to
+# what the challenges accept -- and no further: longer input is refused before any conversion.
+_DECIMAL_DIGITS_NEEDED = 4 * MAX_LENGTH
+if 0 < sys.get_int_max_str_digits() < _DECIMAL_DIGITS_NEEDED:
+    sys.set_int_max_str_digits(_DECIMAL_DIGITS_NEEDED)
 
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 MAX_BASE = len(DIGITS)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
 
 from .. import CHALLENGES, get_challenge
 from ..core import SPLITS
-from ..splits import sample_lengths
+from ..errors import InvalidArgument
+from ..splits import MAX_LENGTH, sample_lengths
 from . import _args
 from ._output import console as make_console
 
@@ -36,7 +39,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
     p = subcommands.add_parser("check", help="the oracle's verdict on one string, with the reason")
     p.add_argument("id")
-    p.add_argument("text")
+    p.add_argument("text", nargs="?", help="the string; '-' reads it from standard input")
+    p.add_argument("--file", type=Path, metavar="PATH", help="read the string from PATH (any length)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=check_command)
 
@@ -121,12 +125,36 @@ def sample_command(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_CHECK_CHARACTERS = 3 * MAX_LENGTH + 2  # an equation of three MAX_LENGTH-digit numbers
+
+
 def check_command(args: argparse.Namespace) -> int:
     challenge = get_challenge(args.id)
-    verdict = challenge.check(args.text)
+    verdict = challenge.check(_text_to_check(args))
     if args.json:
         print(json.dumps({"id": challenge.id, "text": verdict.text, "member": verdict.member,
                           "length": verdict.length, "reason": verdict.reason}))
     else:
         make_console().print(verdict.reason)
     return 0
+
+
+def _text_to_check(args: argparse.Namespace) -> str:
+    """The string from the argument, standard input ('-') or ``--file``; long ones are fine."""
+    if (args.text is None) == (args.file is None):
+        raise InvalidArgument("give the string to check, '-' to read it from standard input, or --file PATH")
+    try:
+        if args.file is not None:
+            with args.file.open(encoding="utf-8") as handle:
+                text = handle.read(MAX_CHECK_CHARACTERS + 2)
+        elif args.text == "-":
+            text = sys.stdin.read(MAX_CHECK_CHARACTERS + 2)
+        else:
+            text = args.text
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidArgument(f"cannot read {args.file or 'standard input'}: {error}") from None
+    if args.file is not None or args.text == "-":
+        text = text.removesuffix("\n").removesuffix("\r")  # the line break a file or echo ends with
+    if len(text) > MAX_CHECK_CHARACTERS:
+        raise InvalidArgument(f"the string is longer than {MAX_CHECK_CHARACTERS:,} characters")
+    return text

@@ -20,6 +20,7 @@ from ..core import Challenge, Examples, Split
 from ..errors import InvalidArgument, NotApplicable
 from ..evaluate import Metric, score
 from ..profiles import PROFILES, get_profile
+from ..splits import check_sample_size
 from . import _args
 from ._output import console
 
@@ -60,6 +61,8 @@ def eval_command(args: argparse.Namespace) -> int:
     if reason is not None:
         raise NotApplicable(reason)
     lengths = scored_lengths(challenge, args.lengths)
+    for length in lengths:  # refuse a test set memory cannot hold before training, not after
+        check_sample_size(challenge, args.n or profile.test_size_at(length), length)
     if model.trainable:  # the very strings a run of this profile and seed trains on
         if args.train_n is not None:
             profile = replace(profile, train_size=args.train_n, val_size=max(1, args.train_n // 10))
