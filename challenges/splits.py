@@ -24,6 +24,7 @@ Determinism
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -251,8 +252,11 @@ def sample(
     seed: int = 0,
     length: int | None = None,
     length_range: tuple[int, int] | None = None,
+    on_rows: Callable[[int], None] | None = None,
 ) -> Examples:
     """Balanced examples of ``challenge`` from ``split``: a pure function of its arguments.
+
+    ``on_rows`` hears how many rows each (length, class) draw filled: a progress bar for slow ones.
 
     >>> from challenges import get_challenge
     >>> ex = sample(get_challenge("even-base3"), "train", n=6, seed=1, length=3)
@@ -288,6 +292,8 @@ def sample(
             rows = np.flatnonzero((lengths == value) & (labels == member))
             if rows.size:
                 drawn.append((rows, _draw_class(challenge, split, int(value), rows.size, member, rng)))
+                if on_rows is not None:
+                    on_rows(int(rows.size))
     width = max(strings.dtype.itemsize // 4 for _, strings in drawn)
     texts = np.empty(n, dtype=f"<U{width}")
     for rows, strings in drawn:

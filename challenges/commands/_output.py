@@ -13,8 +13,11 @@ x[bold]y
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 _UNLIMITED = 100_000  # columns off a terminal: tables never truncate an id
 
@@ -31,3 +34,15 @@ def _is_terminal(stream) -> bool:  # noqa: ANN001
         return stream.isatty()
     except (AttributeError, ValueError):  # a closed or replaced stream
         return False
+
+
+@contextmanager
+def drawing_progress(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for slow sampling (a terminal only); yields ``advance(rows)``."""
+    if not _is_terminal(sys.stderr):
+        yield lambda rows: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console(stderr=True), transient=True) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda rows: progress.advance(task, rows)

@@ -16,6 +16,7 @@ from ..errors import InvalidArgument
 from ..splits import MAX_LENGTH, sample_lengths
 from . import _args
 from ._output import console as make_console
+from ._output import drawing_progress
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -112,7 +113,8 @@ def show_command(args: argparse.Namespace) -> int:
 
 def sample_command(args: argparse.Namespace) -> int:
     challenge = get_challenge(args.id)
-    examples = challenge.sample(args.split, n=args.n, seed=args.seed, length=args.length)
+    with drawing_progress(f"drawing {args.n:,} from {args.split}", args.n) as on_rows:
+        examples = challenge.sample(args.split, n=args.n, seed=args.seed, length=args.length, on_rows=on_rows)
     if args.json:
         print("\n".join(json.dumps(record) for record in examples.records()))
         return 0
