@@ -168,7 +168,9 @@ def _verify_rows(
         raise _Unusable(f"malformed string ({error})") from None
     wrong = [int(r) for r, p, y in zip(rows, parsed, labels[rows]) if language.is_member(p) != bool(y)]
     if wrong:
-        raise _Unusable(f"row {wrong[0]} is labelled against the oracle ({len(wrong)} of {len(rows)} checked)")
+        raise _Unusable(
+            f"row {wrong[0]} is labelled against the oracle ({len(wrong)} of {len(rows)} checked)"
+        )
     if any(language.length_of(p) != int(L) for p, L in zip(parsed, lengths[rows])):
         raise _Unusable("a string's length is not the one recorded")
     in_range = lengths[rows] <= challenge.max_train_length

@@ -135,8 +135,12 @@ class _OutOfTime(BaseException):
     """Raised by the alarm; a BaseException so that no check's error handling swallows it."""
 
 
-def require_conformance(challenge: Challenge, time_limit: float = TIME_LIMIT_SECONDS) -> None:
-    """Raise :class:`NonConformant` naming the first problems, if ``challenge`` breaks the contract."""
+def require_conformance(challenge: Challenge, time_limit: float | None = None) -> None:
+    """Raise :class:`NonConformant` naming the first problems, if ``challenge`` breaks the contract.
+
+    The checks get ``time_limit`` seconds (default ``TIME_LIMIT_SECONDS``) in all.
+    """
+    time_limit = TIME_LIMIT_SECONDS if time_limit is None else time_limit
     try:
         with _deadline(time_limit):
             problems = check_challenge(challenge)

@@ -240,8 +240,9 @@ def render_markdown(
         markdown(headline(frame), index="challenge"),
     ]
     if frame["capped"].any():
-        parts.append(f"{CAPPED} The wall-clock safety cap (`max_seconds`), not the step budget, stopped "
-                     "the training of at least one seed: those figures depend on the machine's speed.\n")  # fmt: skip
+        parts.append(f"{CAPPED} The wall-clock safety cap (`max_seconds`), not the step budget, "
+                     "stopped the training of at least one seed: those figures depend on the "
+                     "machine's speed.\n")  # fmt: skip
     for challenge_id in challenges:
         parts.append(f"## {challenge_id}\n")
         if challenge_id in plots:

@@ -63,7 +63,8 @@ def record_problem(record: Any) -> str | None:
     for metric in metrics:
         if not (isinstance(metric, dict) and _whole(metric.get("length")) and _whole(metric.get("n"))
                 and isinstance(metric.get("accuracy"), (int, float))
-                and not isinstance(metric.get("accuracy"), bool) and 0 <= metric["accuracy"] <= 1):  # fmt: skip
+                and not isinstance(metric.get("accuracy"), bool)
+                and 0 <= metric["accuracy"] <= 1):  # fmt: skip
             return f"a metric is incomplete: {json.dumps(metric)[:80]}"
     return None
 

@@ -35,7 +35,8 @@ def clock(monkeypatch, seconds_per_call: float) -> None:
 
 
 def figures(record: dict) -> tuple:
-    return record["steps"], record["best_val_accuracy"], [(m["length"], m["accuracy"]) for m in record["metrics"]]
+    per_length = [(m["length"], m["accuracy"]) for m in record["metrics"]]
+    return record["steps"], record["best_val_accuracy"], per_length
 
 
 @pytest.mark.parametrize("model_id", sorted(SMALL))
@@ -123,7 +124,9 @@ def test_devices_are_validated_even_for_models_without_one(capsys, monkeypatch, 
     refused(capsys, "eval", "div3-base10", "--model", "fsa", "--device", device, says="device")
 
 
-@pytest.mark.parametrize(("option", "value"), [("-n", "３"), ("--seed", "٣"), ("-n", "1_000"), ("--seed", "²")])
+@pytest.mark.parametrize(
+    ("option", "value"), [("-n", "３"), ("--seed", "٣"), ("-n", "1_000"), ("--seed", "²")]
+)
 def test_numbers_must_be_ascii_digits(capsys, option, value):
     refused(capsys, "sample", "div3-base10", option, value, says="ASCII digits")
 

@@ -47,7 +47,8 @@ def directory(text: str) -> Path:
 def device(text: str) -> str:
     """'cpu', 'cuda' or 'cuda:N' -- and CUDA only where torch can reach it."""
     kind, _, index = text.partition(":")
-    if not (kind == "cpu" and not index or kind == "cuda" and (not index or index.isdecimal() and index.isascii())):
+    ordinal = not index or index.isdecimal() and index.isascii()
+    if not (kind == "cpu" and not index or kind == "cuda" and ordinal):
         raise argparse.ArgumentTypeError(f"unknown device {text!r}: use cpu, cuda or cuda:N")
     if kind == "cuda":
         import torch

@@ -87,7 +87,8 @@ def list_command(args: argparse.Namespace) -> int:
 def show_command(args: argparse.Namespace) -> int:
     challenge = get_challenge(args.id)
     console = make_console()
-    console.print(Text.assemble((challenge.id, "bold"), f" (version {challenge.version}): {challenge.description}"))
+    heading = f" (version {challenge.version}): {challenge.description}"
+    console.print(Text.assemble((challenge.id, "bold"), heading))
     console.print(f"alphabet: {challenge.alphabet!r}   base: {challenge.base}   family: {challenge.family}")
     states = f", minimal DFA with {challenge.min_states} states" if challenge.regular else ""
     console.print(f"regular language: {'yes' if challenge.regular else 'no'}{states}")

@@ -39,7 +39,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     p.add_argument("-n", type=_args.count, help="test examples per length (default: the profile's)")
     p.add_argument("--train-n", type=_args.count,
                    help="training examples for models that learn (default: the profile's)")  # fmt: skip
-    p.add_argument("--device", type=_args.device, default="cpu", help="cpu (default), cuda or cuda:N, for models that take it")
+    p.add_argument("--device", type=_args.device, default="cpu",
+                   help="cpu (default), cuda or cuda:N, for models that take it")  # fmt: skip
     p.add_argument("--json", action="store_true", help="one JSON object per length")
     p.set_defaults(handler=eval_command)
 

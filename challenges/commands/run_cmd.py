@@ -127,7 +127,8 @@ def run_command(args: argparse.Namespace) -> int:
         _print_runs(finished or _recorded(cells, store), make_console())
     if args.all:
         paths = write_leaderboard(store.records(), args.results, profile=profile.name)
-        console.print(f"leaderboard: {escape(str(paths['markdown']))} ({time.perf_counter() - started:.0f} s)")
+        seconds = time.perf_counter() - started
+        console.print(f"leaderboard: {escape(str(paths['markdown']))} ({seconds:.0f} s)")
     elif args.json and not finished:
         for record in _recorded(cells, store):
             print(json.dumps(record))
@@ -176,6 +177,7 @@ def leaderboard_command(args: argparse.Namespace) -> int:
     paths = write_leaderboard(records, args.results, profile=args.profile)
     console = make_console()
     if store.skipped_lines:
-        console.print(f"skipped {store.skipped_lines} torn or incomplete line(s) in {store.path}", style="yellow")
+        console.print(f"skipped {store.skipped_lines} torn or incomplete line(s) in {store.path}",
+                      style="yellow")  # fmt: skip
     console.print(f"wrote {paths['markdown']}, {paths['csv']} and {len(paths) - 2} plot(s)")
     return 0
