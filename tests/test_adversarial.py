@@ -262,3 +262,12 @@ def _alive(pid: int) -> bool:
             return handle.read().split()[2] != "Z"  # a zombie is dead, waiting to be reaped
     except FileNotFoundError:
         return False
+
+
+def test_primality_beyond_what_finishes_is_refused_at_once(capsys):
+    """A 100,000-digit prime would take about an hour to test or far longer to find: refused."""
+    started = time.perf_counter()
+    refused(capsys, "check", "prime-base10", "1" * 99_999 + "3", says="too long to test for primality")
+    refused(capsys, "sample", "prime-base2", "--split", "test", "--length", "50000", "-n", "2",
+            says="too long to test for primality")  # fmt: skip
+    assert time.perf_counter() - started < 10
