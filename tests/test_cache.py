@@ -124,3 +124,22 @@ def test_the_key_holds_the_sampler_version_and_files_are_compressed(written, mon
     assert path.stat().st_size < drawn.texts.nbytes / 3
     monkeypatch.setattr(cache, "SAMPLER_VERSION", cache.SAMPLER_VERSION + 1)
     assert cache_path(CHALLENGE, "test", 200, 0, 30, None) != path  # a new sampler never reads old sets
+
+
+def test_flipped_training_labels_leave_a_runs_figures_unchanged(monkeypatch):
+    """The training set is cached too: a tampered one must not teach a model the wrong rule."""
+    from challenges.experiment import run_experiment
+    from challenges.profiles import PROFILES
+
+    monkeypatch.setattr(cache, "_SLOW_SECONDS", -1.0)
+    cache._MEMORY.clear()
+    smoke = PROFILES["smoke"]
+    before = run_experiment(CHALLENGE, "last-digits", 0, profile=smoke)
+    train_file = cache_path(CHALLENGE, "train", smoke.train_size, 0, None, CHALLENGE.train_lengths)
+    with np.load(train_file) as data:
+        np.savez_compressed(train_file, **{**dict(data), "labels": ~data["labels"]})
+    cache._MEMORY.clear()
+    with pytest.warns(CacheWarning, match="checksum mismatch"):
+        after = run_experiment(CHALLENGE, "last-digits", 0, profile=smoke)
+    cache._MEMORY.clear()
+    assert after["metrics"] == before["metrics"] and after["best_val_accuracy"] == before["best_val_accuracy"]
