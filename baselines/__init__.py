@@ -3,8 +3,13 @@
 Importing this package registers the built-in models.
 """
 
-# Imported for their side effect: each module registers its models.
-from . import compiled, grammatical, references, rnn, soft_automaton, trivial  # noqa: F401
+from challenges.registry import BUILT_IN, registering_from
+
 from .base import MODELS, FitReport, Model, create_model, get_model_class, register_model, task_for
+
+# Imported for their side effect: each module registers its models. Credited to this package even
+# when the first import of it comes from inside a plugin's registration.
+with registering_from(BUILT_IN):
+    from . import compiled, grammatical, references, rnn, soft_automaton, trivial  # noqa: F401
 
 __all__ = ["MODELS", "FitReport", "Model", "create_model", "get_model_class", "register_model", "task_for"]

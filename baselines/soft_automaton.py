@@ -446,6 +446,8 @@ class SoftAutomatonModel(NetworkModel):
             progress = self.progress and _continued(self.progress, report.steps, spent, c)
             done = train_network(network, train_set, val_set, budget, generator, progress)
             report.steps += done.steps
+            if done.extra.get("hit_time_cap"):
+                report.extra["hit_time_cap"] = True  # the safety cap, not the step budget, stopped it
             return done
 
         network = self.network

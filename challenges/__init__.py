@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .core import Challenge, Examples, Language, LearnerView, Verdict
 from .errors import ChallengeError, UnknownChallenge
-from .registry import Registry
+from .registry import BUILT_IN, Registry, registering_from
 
 __version__ = "0.1.0"
 
@@ -22,9 +22,12 @@ def register_challenge(challenge: Challenge, *, origin: str | None = None) -> Ch
     """Add a challenge to the registry (plugins call this, or expose it via an entry point).
 
     Anything that breaks the contract is refused here, with what is wrong, rather than failing
-    later in the middle of a benchmark run.
+    later in the middle of a benchmark run: a challenge from anywhere but this package must also
+    pass the conformance checks of :mod:`challenges.conformance` (its sampler's labels against its
+    oracle, lengths, splits, balance, determinism) on a small seeded sample.
     """
     from .errors import InvalidArgument
+    from .registry import current_origin
 
     if not isinstance(challenge, Challenge):
         raise InvalidArgument(f"expected a Challenge, got {type(challenge).__name__}")
@@ -37,6 +40,12 @@ def register_challenge(challenge: Challenge, *, origin: str | None = None) -> Ch
         raise InvalidArgument(
             f"challenge '{challenge.id}': extrapolation lengths must exceed the training range"
         )
+    if challenge.id in CHALLENGES:  # the registry's message names both origins
+        return CHALLENGES.register(challenge.id, challenge, origin=origin)
+    if (origin or current_origin()) != BUILT_IN:  # built-ins are checked in depth by the test suite
+        from .conformance import require_conformance
+
+        require_conformance(challenge)
     return CHALLENGES.register(challenge.id, challenge, origin=origin)
 
 
@@ -53,8 +62,9 @@ def list_challenges() -> list[str]:
 def _register_builtins() -> None:
     from .builtin import BUILTIN_CHALLENGES
 
-    for challenge in BUILTIN_CHALLENGES:
-        register_challenge(challenge)
+    with registering_from(BUILT_IN):  # even when a plugin's import is what imports this package
+        for challenge in BUILTIN_CHALLENGES:
+            register_challenge(challenge)
 
 
 _register_builtins()

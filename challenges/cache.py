@@ -1,26 +1,54 @@
-"""An on-disk cache of samples, keyed by everything that determines them.
+"""An on-disk cache of samples that cannot lie: keyed by everything that decides them, verified on load.
 
-Sampling is a pure function of (challenge id, version, split, length or length range, n, seed), so
-a sample can be stored once and reused by every model and run (test sets, and the training and
-validation sets every model of a seed shares). Only slow samples are worth it; fast ones are drawn
-anew. Set ``HOFSTADTER_CACHE`` to move the cache, or to ``off`` to disable it.
+Sampling is a pure function of (challenge id, version, split, length or length range, n, seed) and
+of the sampling code itself, so a sample can be stored once and reused by every model and run (test
+sets, and the training and validation sets every model of a seed shares). Only slow samples are
+worth it; fast ones are drawn anew. Set ``HOFSTADTER_CACHE`` to move the cache, or to ``off`` to
+disable it.
+
+A cached file is never trusted blindly. Each is a compressed ``.npz`` holding the arrays, the key
+they were drawn for and a sha256 of their bytes; on load the key, shapes, dtypes, balance and
+checksum are checked, and the labels and lengths of a random subset of rows (64, plus the first
+and last) are re-derived from the challenge's oracle. Any failure -- an unreadable or truncated
+file, a bad CRC, a checksum or label mismatch -- discards the file with a one-line warning and
+draws the sample again, so a tampered or stale file can cost time but never change a figure.
+
+``SAMPLER_VERSION`` is part of every file name. Bump it whenever a change to the sampling code
+(:mod:`challenges.splits`, a family's ``draw`` / ``enumerate`` / ``split_keys``, or the numbers they
+use) can change which strings a given key draws; a challenge's own ``version`` covers changes to its
+language (what is a member).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import time
+import warnings
+import zipfile
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
-from .core import Challenge, Examples, Split
+from .core import SPLITS, Challenge, Examples, Split
+from .errors import ChallengeWarning
+
+SAMPLER_VERSION = 2  # 1: the unverified, uncompressed files of before; see the module docstring
+VERIFIED_ROWS = 64  # rows whose labels and lengths are re-derived from the oracle on every load
 
 _SLOW_SECONDS = 0.5  # samples that took longer than this are written to disk
 _MEMORY_BYTES = 1 << 30  # the in-process copy keeps the most recent samples up to this size
 _MEMORY: OrderedDict[tuple, Examples] = OrderedDict()
+
+
+class CacheWarning(ChallengeWarning):
+    """A cached file was unusable and has been discarded (the sample is drawn again)."""
+
+
+class _Unusable(Exception):
+    """Why a cached file cannot be trusted."""
 
 
 def cache_dir() -> Path | None:
@@ -31,6 +59,25 @@ def cache_dir() -> Path | None:
     return Path(setting) if setting else Path.home() / ".cache" / "hofstadter-challenges"
 
 
+def cache_path(
+    challenge: Challenge, split: Split, n: int, seed: int, length: int | None,
+    length_range: tuple[int, int] | None,
+) -> Path | None:  # fmt: skip
+    """The file a sample is cached in (None when caching is off).
+
+    >>> from challenges import get_challenge
+    >>> path = cache_path(get_challenge("div7-base10"), "test", 100, 0, 1000, None)
+    >>> path is None or path.name == f"v1-s{SAMPLER_VERSION}-test-L1000-n100-s0.npz"
+    True
+    """
+    directory = cache_dir()
+    if directory is None:
+        return None
+    lengths = f"L{length}" if length_range is None else f"R{length_range[0]}-{length_range[1]}"
+    name = f"v{challenge.version}-s{SAMPLER_VERSION}-{split}-{lengths}-n{n}-s{seed}.npz"
+    return directory / challenge.id / name
+
+
 def cached_sample(
     challenge: Challenge,
     split: Split,
@@ -39,29 +86,96 @@ def cached_sample(
     length: int | None = None,
     length_range: tuple[int, int] | None = None,
 ) -> Examples:
-    """``challenge.sample(...)``, from memory or disk when it was drawn before."""
-    key = (challenge.id, challenge.version, split, length, length_range, n, seed)
+    """``challenge.sample(...)``, from memory or disk when it was drawn before (and still checks out)."""
+    key = (challenge.id, challenge.version, SAMPLER_VERSION, split, length, length_range, n, seed)
     if key in _MEMORY:
         _MEMORY.move_to_end(key)
         return _MEMORY[key]
-    directory = cache_dir()
-    path = None
-    if directory is not None:
-        lengths = f"L{length}" if length_range is None else f"R{length_range[0]}-{length_range[1]}"
-        path = directory / challenge.id / f"v{challenge.version}-{split}-{lengths}-n{n}-s{seed}.npz"
-        if path.exists():
-            try:
-                with np.load(path, allow_pickle=False) as data:
-                    examples = Examples(data["texts"], data["labels"], data["lengths"], split)
-                return _remember(key, examples)
-            except (OSError, ValueError, KeyError):
-                path.unlink(missing_ok=True)  # a torn or foreign file: draw again
+    path = cache_path(challenge, split, n, seed, length, length_range)
+    if path is not None and path.exists():
+        try:
+            examples = _load(path, challenge, split, n, length, length_range, key)
+            return _remember(key, examples)
+        except _Unusable as why:
+            warnings.warn(f"discarded cached sample {path}: {why}; drawing it again", CacheWarning,
+                          stacklevel=2)  # fmt: skip
+            path.unlink(missing_ok=True)
     started = time.perf_counter()
     drawn = challenge.sample(split, n=n, seed=seed, length=length, length_range=length_range)
     examples = _remember(key, drawn)
     if path is not None and time.perf_counter() - started > _SLOW_SECONDS:
-        _write_atomically(path, examples)
+        _write_atomically(path, examples, key)
     return examples
+
+
+def checksum(texts: np.ndarray, labels: np.ndarray, lengths: np.ndarray, key: tuple) -> str:
+    """sha256 over the key and the arrays' dtypes, shapes and bytes."""
+    digest = hashlib.sha256(repr(key).encode())
+    for array in (texts, labels, lengths):
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def _load(
+    path: Path, challenge: Challenge, split: Split, n: int, length: int | None,
+    length_range: tuple[int, int] | None, key: tuple,
+) -> Examples:  # fmt: skip
+    """The examples in ``path`` if every check passes; else :class:`_Unusable` saying why."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            texts, labels, lengths = data["texts"], data["labels"], data["lengths"]
+            stored_sum, stored_key = str(data["sha256"]), str(data["key"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile) as error:
+        raise _Unusable(f"unreadable ({type(error).__name__}: {error})") from None
+    except Exception as error:  # noqa: BLE001 - zlib.error and friends from a damaged archive
+        raise _Unusable(f"unreadable ({type(error).__name__}: {error})") from None
+    if stored_key != repr(key):
+        raise _Unusable("drawn for another key")
+    if texts.dtype.kind != "U" or labels.dtype != np.bool_ or lengths.dtype != np.int64:
+        raise _Unusable(f"wrong dtypes {texts.dtype}, {labels.dtype}, {lengths.dtype}")
+    if not (texts.shape == labels.shape == lengths.shape == (n,)):
+        raise _Unusable(f"wrong shapes {texts.shape}, {labels.shape}, {lengths.shape} for n={n}")
+    if stored_sum != checksum(texts, labels, lengths, key):
+        raise _Unusable("checksum mismatch")
+    if int(labels.sum()) != n // 2:
+        raise _Unusable(f"{int(labels.sum())} members of {n}, not {n // 2}")
+    low, high = (length, length) if length is not None else (length_range or challenge.train_lengths)
+    if lengths.min(initial=low) < low or lengths.max(initial=high) > high:
+        raise _Unusable(f"lengths outside {low}-{high}")
+    _verify_rows(challenge, split, texts, labels, lengths)
+    return Examples(texts, labels, lengths, split)
+
+
+def _verify_rows(
+    challenge: Challenge, split: Split, texts: np.ndarray, labels: np.ndarray, lengths: np.ndarray
+) -> None:
+    """Re-derive labels and lengths of a fresh random subset of rows (and the first and last).
+
+    The subset is drawn from the operating system's entropy on every load, so no fixed set of
+    rows is ever the only one checked.
+    """
+    from .splits import assign_split
+
+    n = len(texts)
+    rows = np.unique(np.concatenate([
+        np.random.default_rng().choice(n, size=min(n, VERIFIED_ROWS), replace=False), [0, n - 1]
+    ]))  # fmt: skip
+    language = challenge.language
+    try:
+        parsed = [language.parse(str(t)) for t in texts[rows]]
+    except Exception as error:  # noqa: BLE001 - a malformed string is a damaged file
+        raise _Unusable(f"malformed string ({error})") from None
+    wrong = [int(r) for r, p, y in zip(rows, parsed, labels[rows]) if language.is_member(p) != bool(y)]
+    if wrong:
+        raise _Unusable(
+            f"row {wrong[0]} is labelled against the oracle ({len(wrong)} of {len(rows)} checked)"
+        )
+    if any(language.length_of(p) != int(L) for p, L in zip(parsed, lengths[rows])):
+        raise _Unusable("a string's length is not the one recorded")
+    in_range = lengths[rows] <= challenge.max_train_length
+    if (assign_split(challenge, texts[rows][in_range]) != SPLITS.index(split)).any():
+        raise _Unusable(f"a string does not belong to split '{split}'")
 
 
 def _remember(key: tuple, examples: Examples) -> Examples:
@@ -78,11 +192,15 @@ def _size(examples: Examples) -> int:
     return examples.texts.nbytes + examples.labels.nbytes + examples.lengths.nbytes
 
 
-def _write_atomically(path: Path, examples: Examples) -> None:
+def _write_atomically(path: Path, examples: Examples, key: tuple) -> None:
+    texts, labels, lengths = examples.texts, examples.labels, examples.lengths
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
-            np.savez(handle, texts=examples.texts, labels=examples.labels, lengths=examples.lengths)
+            np.savez_compressed(
+                handle, texts=texts, labels=labels, lengths=lengths, key=np.str_(repr(key)),
+                sha256=np.str_(checksum(texts, labels, lengths, key)),
+            )  # fmt: skip
         os.replace(handle.name, path)
     except OSError:
         pass  # a cache that cannot be written is only slower, never wrong

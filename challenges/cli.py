@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 
 from .commands import COMMAND_MODULES
-from .errors import ChallengeError
+from .errors import ChallengeError, ChallengeWarning
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,6 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_show_warning = warnings.showwarning
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """Our warnings (a damaged cache file redrawn) as one plain line; others as Python prints them."""
+    if issubclass(category, ChallengeWarning):
+        (file or sys.stderr).write(f"warning: {message}\n")
+    else:
+        _show_warning(message, category, filename, lineno, file, line)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit code."""
     parser = build_parser()
@@ -52,13 +65,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    warnings.showwarning = _one_line_warning
     try:
         from .plugins import load_plugins
 
         load_plugins(args.plugin)
         return int(args.handler(args) or 0)
     except ChallengeError as error:
-        errors.print(f"[bold red]error:[/] {error}", markup=True)
+        errors.print(f"[bold red]error:[/] {escape(str(error))}", markup=True)  # ids may hold [..]
         return 2
     except KeyboardInterrupt:
         errors.print("interrupted: finished work is kept")

@@ -14,6 +14,7 @@ Everything else (splits, balance, seeding) is generic and lives in :mod:`challen
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -179,11 +180,13 @@ class Challenge:
         seed: int = 0,
         length: int | None = None,
         length_range: tuple[int, int] | None = None,
+        on_rows: Callable[[int], None] | None = None,
     ) -> "Examples":
         """Balanced, seeded examples of one split; see :func:`challenges.splits.sample`."""
         from .splits import sample
 
-        return sample(self, split, n=n, seed=seed, length=length, length_range=length_range)
+        return sample(self, split, n=n, seed=seed, length=length, length_range=length_range,
+                      on_rows=on_rows)  # fmt: skip
 
 
 @dataclass(frozen=True)

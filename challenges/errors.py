@@ -48,3 +48,11 @@ class NotApplicable(ChallengeError):
 
 class PluginError(ChallengeError):
     """A plugin failed to import or broke the contract; the message names the plugin."""
+
+
+class NonConformant(ChallengeError):
+    """A challenge whose sampler and oracle disagree, or that breaks another part of the contract."""
+
+
+class ChallengeWarning(UserWarning):
+    """Something went wrong and was repaired (a damaged cache file redrawn); printed as one line."""

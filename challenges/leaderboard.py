@@ -22,9 +22,10 @@ from typing import Any
 import pandas as pd
 
 SOLVED_ACCURACY = 0.99
+CAPPED = "†"  # marks a cell where a seed's training was stopped by the wall-clock safety cap
 _METRIC_COLUMNS = [
     "challenge", "model", "seed", "length", "accuracy", "n", "max_train_length",
-    "train_size", "knows_rule", "equivalent",
+    "train_size", "knows_rule", "equivalent", "capped",
 ]  # fmt: skip
 
 
@@ -82,6 +83,7 @@ def tidy(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
                 "n": int(metric["n"]), "max_train_length": int(max_train),
                 "train_size": record.get("train_size"), "knows_rule": bool(record.get("knows_rule")),
                 "equivalent": record.get("equivalent"),
+                "capped": hit_time_cap(record),
             })  # fmt: skip
     frame = pd.DataFrame(rows, columns=_METRIC_COLUMNS)
     # Registry order, not the order runs finished in, so tables keep their shape across reruns.
@@ -94,6 +96,12 @@ def tidy(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
         return column.map({name: i for i, name in enumerate(orders[str(column.name)])})
 
     return frame.sort_values(["challenge", "model"], key=rank, kind="stable").reset_index(drop=True)
+
+
+def hit_time_cap(record: dict[str, Any]) -> bool:
+    """Whether the wall-clock safety cap, not the step budget, ended the record's training."""
+    fit = record.get("fit")
+    return bool(isinstance(fit, dict) and fit.get("hit_time_cap"))
 
 
 def in_registry_order(names: Iterable[str], registered: list[str]) -> list[str]:
@@ -192,7 +200,8 @@ def challenge_table(
         beyond = sorted(rows.loc[rows["length"] > rows["max_train_length"], "length"].unique())
         for model, group in rows.groupby("model", sort=False):
             summary = seeds[seeds["model"] == model]
-            entry = {"model": model, "seeds": int(summary["seed"].nunique()),
+            mark = f" {CAPPED}" if group["capped"].any() else ""
+            entry = {"model": f"{model}{mark}", "seeds": int(summary["seed"].nunique()),
                      "in-distribution": _mean_std(summary["in_distribution"])}  # fmt: skip
             for length in beyond:
                 at = group[group["length"] == length]
@@ -204,7 +213,7 @@ def challenge_table(
             out.append(entry)
     if status is not None:
         for _, row in status[status["challenge"] == challenge_id].drop_duplicates("model").iterrows():
-            if any(e["model"] == row["model"] for e in out):
+            if any(e["model"].removesuffix(f" {CAPPED}") == row["model"] for e in out):
                 continue
             out.append({"model": row["model"], "seeds": "-", "in-distribution": row["status"],
                         "solved": "-", "_sort": (True, 2.0)})  # fmt: skip
@@ -223,8 +232,11 @@ def headline(frame: pd.DataFrame) -> pd.DataFrame:
     at_longest = frame[frame["length"] == longest]
     mean = at_longest.groupby(["challenge", "model"], sort=False)["accuracy"].mean()
     solved = per_seed(frame).groupby(["challenge", "model"])["solved"].all()
+    capped = frame.groupby(["challenge", "model"])["capped"].any()
     cells = {
-        key: f"{100 * value:.1f}{' *' if solved.get(key, False) else ''}" for key, value in mean.items()
+        key: f"{100 * value:.1f}{' *' if solved.get(key, False) else ''}"
+        f"{f' {CAPPED}' if capped.get(key, False) else ''}"
+        for key, value in mean.items()
     }
     table = pd.Series(cells).unstack(fill_value="n/a")
     order = list(dict.fromkeys(frame["challenge"]))
@@ -381,6 +393,10 @@ def render_markdown(
         ]
         for challenge_id, path in (curve_plots or {}).items():
             parts.append(f"![{challenge_id} learning curve]({path})\n")
+    if frame["capped"].any():
+        parts.append(f"{CAPPED} The wall-clock safety cap (`max_seconds`), not the step budget, "
+                     "stopped the training of at least one seed: those figures depend on the "
+                     "machine's speed.\n")  # fmt: skip
     for challenge_id in challenges:
         parts.append(f"## {challenge_id}\n")
         if challenge_id in plots:

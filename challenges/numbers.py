@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 
@@ -27,6 +28,15 @@ import numpy as np
 import sympy
 
 from .errors import InvalidArgument, InvalidInput
+from .splits import MAX_LENGTH
+
+# Python refuses int <-> decimal str conversions beyond 4300 digits (a guard against quadratic
+# work on untrusted input). Strings of up to MAX_LENGTH digits in any base are valid input here,
+# and explanations print their values (and products, twice as long), so the bound is raised to
+# what the challenges accept -- and no further: longer input is refused before any conversion.
+_DECIMAL_DIGITS_NEEDED = 4 * MAX_LENGTH
+if 0 < sys.get_int_max_str_digits() < _DECIMAL_DIGITS_NEEDED:
+    sys.set_int_max_str_digits(_DECIMAL_DIGITS_NEEDED)
 
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 MAX_BASE = len(DIGITS)
@@ -279,14 +289,32 @@ def _small_primorial() -> gmpy2.mpz:
     return product
 
 
+PRIME_TEST_BITS = 40_000  # about 12,000 decimal digits: a few seconds a test; beyond, refused
+
+
 def is_prime(value: int) -> bool:
     """Exact primality for ``value < 2**64``; BPSW beyond.
 
     ``sympy.isprime`` is deterministic below 2**64 (Miller-Rabin with a proven base set) and runs
     the Baillie-PSW test above it: no BPSW pseudoprime is known, none exists below 2**64, but it
     is not proven that none exists. The README says so where it reports prime results.
+
+    The cost grows with about the cube of the length (a 20,000-digit number took 30 s, a
+    100,000-digit one would take an hour), so numbers over ``PRIME_TEST_BITS`` bits are refused
+    with a clear error instead of hanging.
     """
-    return bool(sympy.isprime(int(value)))
+    value = int(value)
+    _check_testable(value)
+    return bool(sympy.isprime(value))
+
+
+def _check_testable(value: int) -> None:
+    if value.bit_length() > PRIME_TEST_BITS:
+        raise InvalidArgument(
+            f"a number of {value.bit_length():,} bits is too long to test for primality here "
+            f"(the limit is {PRIME_TEST_BITS:,} bits, about {int(PRIME_TEST_BITS * 0.30103):,} "
+            "decimal digits)"
+        )
 
 
 def is_prime_array(values: np.ndarray) -> np.ndarray:
@@ -333,8 +361,10 @@ def random_primes(rng: np.random.Generator, low: int, high: int, size: int) -> n
 
     Each prime comes from its own child generator, so the result does not depend on whether the
     search ran in one process or, for large primes, spread over the machine's cores.
-    Raises :class:`InvalidArgument` when the range holds no prime.
+    Raises :class:`InvalidArgument` when the range holds no prime, or holds numbers too long to
+    test (see :func:`is_prime`) -- before searching, not after an hour.
     """
+    _check_testable(high - 1)
     if high - low < 4096:
         pool = [p for p in range(max(low, 2), high) if is_prime(p)]
         if not pool:

@@ -21,7 +21,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Profile:
-    """Budgets of one run. Learned models read ``max_steps`` and ``max_seconds``."""
+    """Budgets of one run. Learned models read ``max_steps`` and ``max_seconds``.
+
+    Steps are the budget (results are a function of them); ``max_seconds`` is only a safety cap,
+    set far above what a run of ``max_steps`` takes on an idle machine, so that machine load never
+    changes a figure. A run the cap stops is marked in its record and in the tables.
+    """
 
     name: str
     seeds: tuple[int, ...]
@@ -30,7 +35,7 @@ class Profile:
     test_size: int  # test examples per length
     long_test_size: int  # per length beyond LONG_LENGTH digits where sampling is costly (primes)
     max_steps: int  # optimiser steps at most, per learned model
-    max_seconds: float  # wall-clock training budget per learned model
+    max_seconds: float  # wall-clock safety cap per learned model (not a budget)
     # What a plan covers (not part of a cell's identity): training-set sizes to sweep (empty:
     # train_size alone) and whether only regular challenges are run.
     train_sizes: tuple[int, ...] = ()
@@ -59,11 +64,11 @@ class Profile:
 LONG_LENGTH = 100
 
 PROFILES: dict[str, Profile] = {
-    "smoke": Profile("smoke", (0,), 512, 256, 64, 16, 60, 5.0),
-    "quick": Profile("quick", (0, 1, 2), 100_000, 2_000, 1_000, 100, 3_000, 10.0),
-    "full": Profile("full", (0, 1, 2, 3, 4), 100_000, 10_000, 2_000, 200, 20_000, 600.0),
+    "smoke": Profile("smoke", (0,), 512, 256, 64, 16, 60, 60.0),
+    "quick": Profile("quick", (0, 1, 2), 100_000, 2_000, 1_000, 100, 3_000, 120.0),
+    "full": Profile("full", (0, 1, 2, 3, 4), 100_000, 10_000, 2_000, 200, 20_000, 3_600.0),
     # Learning curves: how many strings each learner needs (regular challenges, quick budgets).
-    "curve": Profile("curve", (0, 1, 2), 100_000, 2_000, 1_000, 100, 3_000, 10.0,
+    "curve": Profile("curve", (0, 1, 2), 100_000, 2_000, 1_000, 100, 3_000, 120.0,
                      train_sizes=(100, 300, 1_000, 3_000, 10_000, 30_000, 100_000), regular_only=True),
 }
 PLAN_FIELDS = ("name", "seeds", "train_sizes", "regular_only")  # not part of a cell's identity

@@ -23,7 +23,13 @@ from .errors import DuplicateName, UnknownName
 
 T = TypeVar("T")
 
-_CURRENT_ORIGIN: ContextVar[str] = ContextVar("registry_origin", default="built-in")
+BUILT_IN = "built-in"
+_CURRENT_ORIGIN: ContextVar[str] = ContextVar("registry_origin", default=BUILT_IN)
+
+
+def current_origin() -> str:
+    """The origin that a registration right now is credited to."""
+    return _CURRENT_ORIGIN.get()
 
 
 @contextmanager

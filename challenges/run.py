@@ -17,6 +17,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import CHALLENGES, get_challenge, list_challenges
+from .concurrency import claim, die_with_parent
 from .errors import ChallengeError, InvalidArgument
 from .experiment import model_options_for
 from .profiles import PLAN_FIELDS, get_profile
@@ -99,7 +101,7 @@ def plan(
     sizes: list[int | None] = list(train_sizes or chosen.train_sizes) or [None]
     models = list(model_ids) if model_ids else list(baselines.MODELS)
     for challenge_id in challenges:
-        get_challenge(challenge_id)
+        check_train_lengths(get_challenge(challenge_id), train_lengths)
     for model_id in models:
         baselines.get_model_class(model_id)
     return [
@@ -109,6 +111,16 @@ def plan(
         for m in models
         for s in seeds
     ]
+
+
+def check_train_lengths(challenge, train_lengths: tuple[int, int] | None) -> None:
+    """A narrower training range must lie inside the challenge's: refused before any run starts."""
+    low, high = challenge.train_lengths
+    if train_lengths is not None and not low <= train_lengths[0] <= train_lengths[1] <= high:
+        raise InvalidArgument(
+            f"--train-lengths {train_lengths[0]}-{train_lengths[1]} is outside the training range "
+            f"{low}-{high} of {challenge.id}"
+        )
 
 
 @lru_cache(maxsize=1)
@@ -235,44 +247,76 @@ def execute(
     on_start: Callable[[Cell], None] | None = None,
     on_finish: Callable[[Cell, dict], None] | None = None,
     on_progress: Callable[[Cell, float], None] | None = None,
+    force: bool = False,
 ) -> Iterator[dict]:  # fmt: skip
-    """Run ``cells`` (in ``jobs`` processes), appending each record to ``store`` as it finishes."""
+    """Run ``cells`` (in ``jobs`` processes), appending each record to ``store`` as it finishes.
+
+    Each cell is claimed first (a lock per key beside the store, held while it runs): a cell that
+    another ``run`` is running, or has recorded since this one planned (unless ``force``), is
+    skipped -- ``on_finish`` sees it with status 'skipped' -- so concurrent runs never repeat work.
+    """
     if jobs < 1:
         raise InvalidArgument(f"--jobs must be at least 1, got {jobs}")
+    claims = store.path.parent / ".claims"
+
+    def claimed(cell: Cell) -> ExitStack | None:
+        """The held claim of ``cell`` (close it when the record is stored), or None: skip it."""
+        held, key = ExitStack(), cell_key(cell)
+        if held.enter_context(claim(claims, key)) and (force or key not in store.done_keys()):
+            return held
+        held.close()
+        if on_finish:
+            on_finish(cell, {"status": "skipped", "reason": "run or recorded by another process"})
+        return None
+
     if jobs == 1:
         for cell in cells:
-            if on_start:
-                on_start(cell)
-            record = run_cell(cell, (lambda f, c=cell: on_progress(c, f)) if on_progress else None)
-            store.append(record)
+            held = claimed(cell)
+            if held is None:
+                continue
+            with held:
+                if on_start:
+                    on_start(cell)
+                record = run_cell(cell, (lambda f, c=cell: on_progress(c, f)) if on_progress else None)
+                store.append(record)
             if on_finish:
                 on_finish(cell, record)
             yield record
         return
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_limit_threads, initargs=(threads,)) as pool:
-        queue = iter(cells)
-        running = {}
-        for cell in queue:
-            running[pool.submit(run_cell, cell)] = cell
-            if on_start:
-                on_start(cell)
-            if len(running) >= jobs:
-                break
-        while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                cell = running.pop(future)
-                record = future.result()
-                store.append(record)
-                if on_finish:
-                    on_finish(cell, record)
-                yield record
-                nxt = next(queue, None)
-                if nxt is not None:
-                    running[pool.submit(run_cell, nxt)] = nxt
-                    if on_start:
-                        on_start(nxt)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(threads,)) as pool:
+        queue = ((cell, held) for cell in cells if (held := claimed(cell)) is not None)
+        running: dict[Any, tuple[Cell, ExitStack]] = {}
+
+        def submit(item: tuple[Cell, ExitStack] | None) -> None:
+            if item is not None:
+                running[pool.submit(run_cell, item[0])] = item
+                if on_start:
+                    on_start(item[0])
+
+        for _ in range(jobs):
+            submit(next(queue, None))
+        try:
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    cell, held = running.pop(future)
+                    with held:
+                        record = future.result()
+                        store.append(record)
+                    if on_finish:
+                        on_finish(cell, record)
+                    yield record
+                    submit(next(queue, None))
+        finally:
+            for _, held in running.values():
+                held.close()
+
+
+def _start_worker(threads: int) -> None:
+    """Worker start-up: die with the parent (no orphans after kill -9), share the cores."""
+    die_with_parent()
+    _limit_threads(threads)
 
 
 def _limit_threads(threads: int) -> None:

@@ -24,6 +24,7 @@ Determinism
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -35,6 +36,7 @@ SPLIT_FRACTIONS = {"train": 0.8, "val": 0.1, "test": 0.1}
 ENUMERATION_LIMIT = 4096
 MAX_LENGTH = 100_000
 MAX_SAMPLES = 10_000_000
+MAX_SAMPLE_BYTES = 2 << 30  # a sample whose strings alone would take more memory is refused
 
 _BUCKETS = 1000
 _BUCKET_EDGES = np.array([800, 900, 1000])  # train < 800 <= val < 900 <= test
@@ -103,6 +105,35 @@ def check_count(n: int) -> int:
     if n > MAX_SAMPLES:
         raise InvalidArgument(f"{n} examples is absurd: the limit is {MAX_SAMPLES:,}")
     return int(n)
+
+
+def check_sample_size(challenge: Challenge, n: int, longest: int) -> None:
+    """Refuse, before any work, a sample of ``n`` strings up to ``longest`` that memory cannot hold.
+
+    The estimate is the strings as numpy stores them (4 bytes a character; an equation's string is
+    about three numbers long), twice: the drawn strings and the array they are gathered into.
+
+    >>> from challenges import get_challenge
+    >>> check_sample_size(get_challenge("div7-base10"), 10_000_000, 100_000)
+    Traceback (most recent call last):
+    ...
+    challenges.errors.InvalidArgument: 10,000,000 strings of up to 100,000 symbols need about 7.3 TiB of memory; the limit is 2 GiB: ask for fewer or shorter
+    """
+    characters = 3 * longest + 2 if challenge.family == "arithmetic" else longest
+    needed = 2 * 4 * characters * n
+    if needed > MAX_SAMPLE_BYTES:
+        raise InvalidArgument(
+            f"{n:,} strings of up to {longest:,} symbols need about {_bytes(needed)} of memory; "
+            f"the limit is {_bytes(MAX_SAMPLE_BYTES)}: ask for fewer or shorter"
+        )
+
+
+def _bytes(count: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if count < 1024:
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}".replace(".0 ", " ")
+        count /= 1024
+    return f"{count:.1f} TiB"
 
 
 def generator_for(
@@ -221,8 +252,11 @@ def sample(
     seed: int = 0,
     length: int | None = None,
     length_range: tuple[int, int] | None = None,
+    on_rows: Callable[[int], None] | None = None,
 ) -> Examples:
     """Balanced examples of ``challenge`` from ``split``: a pure function of its arguments.
+
+    ``on_rows`` hears how many rows each (length, class) draw filled: a progress bar for slow ones.
 
     >>> from challenges import get_challenge
     >>> ex = sample(get_challenge("even-base3"), "train", n=6, seed=1, length=3)
@@ -237,6 +271,8 @@ def sample(
     if length_range is not None:  # a narrower training range draws its own stream
         low, high = (check_length(challenge, split, v) for v in length_range)
         bounds = (low, high)
+    longest = length or (bounds[1] if bounds else challenge.max_train_length)
+    check_sample_size(challenge, n, longest)
     rng = generator_for(challenge.id, split, length, n, seed, *bounds)
     labels = np.zeros(n, dtype=bool)
     labels[: n // 2] = True
@@ -256,6 +292,8 @@ def sample(
             rows = np.flatnonzero((lengths == value) & (labels == member))
             if rows.size:
                 drawn.append((rows, _draw_class(challenge, split, int(value), rows.size, member, rng)))
+                if on_rows is not None:
+                    on_rows(int(rows.size))
     width = max(strings.dtype.itemsize // 4 for _, strings in drawn)
     texts = np.empty(n, dtype=f"<U{width}")
     for rows, strings in drawn:

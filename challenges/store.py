@@ -6,13 +6,17 @@ Safe against interruption and concurrency:
   ``flock``, then flushed and fsynced -- a finished run is on disk before the next one starts;
 * a process killed mid-write can leave a torn last line; readers skip lines that do not parse (and
   say how many), and the next writer starts a fresh line, so the file stays valid JSON Lines;
-* several processes may append to the same file at once: the lock serialises them.
+* several processes may append to the same file at once: the lock serialises them;
+* a line that parses but lacks a field a reader needs (hand-edited, or from an older schema) is
+  skipped and counted too (:func:`record_problem` says what is wrong), so no reader meets a
+  ``KeyError`` -- and its cell counts as not done, so a resumed run redoes it.
 
 >>> import tempfile, pathlib
 >>> store = ResultStore(pathlib.Path(tempfile.mkdtemp()) / "runs.jsonl")
->>> store.append({"key": "k1", "status": "ok"})
->>> [r["key"] for r in store.records()]
-['k1']
+>>> store.append({"key": "k1", "status": "failed", "challenge": "div3-base10", "model": "gru", "seed": 0})
+>>> store.append({"key": "k2", "status": "ok"})
+>>> [r["key"] for r in store.records()], store.skipped_lines
+(['k1'], 1)
 """
 
 from __future__ import annotations
@@ -30,6 +34,43 @@ except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 DONE_STATUSES = frozenset({"ok", "not-applicable", "over-budget"})  # failed runs are retried on resume
+
+
+def record_problem(record: Any) -> str | None:
+    """Why a parsed line is not a usable run record, or None if it is.
+
+    Every record names its key, status, challenge, model and seed; a finished one (status ok)
+    also its training range and per-length metrics (length, accuracy in [0, 1], n).
+
+    >>> record_problem({"key": "k", "status": "ok", "challenge": "c", "model": "m", "seed": 0})
+    "'train_lengths' is missing or not two whole numbers"
+    """
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    for name in ("key", "status", "challenge", "model"):
+        if not isinstance(record.get(name), str):
+            return f"'{name}' is missing or not a string"
+    if not _whole(record.get("seed")):
+        return "'seed' is missing or not a whole number"
+    if record["status"] != "ok":
+        return None
+    lengths = record.get("train_lengths")
+    if not (isinstance(lengths, list) and len(lengths) == 2 and all(map(_whole, lengths))):
+        return "'train_lengths' is missing or not two whole numbers"
+    metrics = record.get("metrics")
+    if not isinstance(metrics, list) or not metrics:
+        return "'metrics' is missing or empty"
+    for metric in metrics:
+        if not (isinstance(metric, dict) and _whole(metric.get("length")) and _whole(metric.get("n"))
+                and isinstance(metric.get("accuracy"), (int, float))
+                and not isinstance(metric.get("accuracy"), bool)
+                and 0 <= metric["accuracy"] <= 1):  # fmt: skip
+            return f"a metric is incomplete: {json.dumps(metric)[:80]}"
+    return None
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class ResultStore:
@@ -61,7 +102,7 @@ class ResultStore:
             os.fsync(descriptor)
 
     def records(self) -> list[dict[str, Any]]:
-        """Every record that parses; ``skipped_lines`` counts the ones that did not."""
+        """Every usable record; ``skipped_lines`` counts the lines that did not parse or lacked a field."""
         self.skipped_lines = 0
         if not self.path.exists():
             return []
@@ -75,7 +116,7 @@ class ResultStore:
                 except json.JSONDecodeError:
                     self.skipped_lines += 1
                     continue
-                if isinstance(record, dict):
+                if record_problem(record) is None:
                     out.append(record)
                 else:
                     self.skipped_lines += 1
@@ -83,4 +124,4 @@ class ResultStore:
 
     def done_keys(self) -> set[str]:
         """Keys of runs that need not run again (finished, or not applicable)."""
-        return {r["key"] for r in self.records() if r.get("status") in DONE_STATUSES and "key" in r}
+        return {r["key"] for r in self.records() if r["status"] in DONE_STATUSES}

@@ -2,6 +2,8 @@
 
 Oracle and sampler are written separately, so each checks the other: every sampled label must be
 the oracle's verdict, and every string must be well formed, of the stated length, and in its split.
+The checks live in :mod:`challenges.conformance` (plugins pass them at registration); here they run
+on larger samples.
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from challenges import CHALLENGES, get_challenge
+from challenges import CHALLENGES, conformance, get_challenge
 from challenges.core import SPLITS
 from challenges.errors import InvalidArgument
-from challenges.splits import assign_split, sample_lengths
+from challenges.splits import sample_lengths
 
 IDS = list(CHALLENGES)
 
@@ -20,35 +22,19 @@ IDS = list(CHALLENGES)
 @pytest.mark.parametrize("challenge_id", IDS)
 @pytest.mark.parametrize("split", SPLITS)
 def test_labels_are_the_oracles_verdict(challenge_id, split):
-    challenge = get_challenge(challenge_id)
-    examples = challenge.sample(split, n=400, seed=3)
-    assert np.array_equal(challenge.label(examples.texts), examples.labels)
-
-
-@pytest.mark.parametrize("challenge_id", IDS)
-def test_strings_are_well_formed_and_of_their_length(challenge_id):
-    challenge = get_challenge(challenge_id)
-    examples = challenge.sample("train", n=300, seed=5)
-    for text, length in zip(examples.texts.tolist(), examples.lengths.tolist()):
-        assert set(text) <= set(challenge.alphabet)
-        assert challenge.check(text).length == length
+    assert conformance.check_labels(get_challenge(challenge_id), split, n=400, seed=3) == []
 
 
 @pytest.mark.parametrize("challenge_id", IDS)
 def test_balanced_at_every_length(challenge_id):
     challenge = get_challenge(challenge_id)
-    for length in sample_lengths(challenge, "train")[:: 3]:
-        examples = challenge.sample("train", n=51, seed=0, length=length)
-        assert examples.labels.sum() == 25
-        assert (examples.lengths == length).all()
+    lengths = sample_lengths(challenge, "train")[::3]
+    assert lengths and conformance.check_balance(challenge, lengths, n=51) == []
 
 
 @pytest.mark.parametrize("challenge_id", IDS)
 def test_each_string_is_in_the_split_it_was_drawn_from(challenge_id):
-    challenge = get_challenge(challenge_id)
-    for index, split in enumerate(SPLITS):
-        examples = challenge.sample(split, n=300, seed=1)
-        assert (assign_split(challenge, examples.texts) == index).all()
+    assert conformance.check_splits(get_challenge(challenge_id), n=300, seed=1) == []
 
 
 @pytest.mark.parametrize("challenge_id", IDS)
@@ -65,13 +51,13 @@ def test_splits_are_disjoint(challenge_id):
 
 @pytest.mark.parametrize("challenge_id", IDS)
 def test_same_arguments_same_bytes(challenge_id):
-    challenge = get_challenge(challenge_id)
-    first = challenge.sample("val", n=200, seed=11)
-    again = challenge.sample("val", n=200, seed=11)
-    other = challenge.sample("val", n=200, seed=12)
-    assert first.texts.tobytes() == again.texts.tobytes()
-    assert first.labels.tobytes() == again.labels.tobytes()
-    assert first.texts.tobytes() != other.texts.tobytes()
+    assert conformance.check_determinism(get_challenge(challenge_id), n=200, seed=11) == []
+
+
+@pytest.mark.parametrize("challenge_id", IDS)
+def test_the_registration_check_passes(challenge_id):
+    """What a plugin must pass at registration, on every built-in (so the check is not too strict)."""
+    assert conformance.check_challenge(get_challenge(challenge_id)) == []
 
 
 @pytest.mark.parametrize("challenge_id", IDS)
@@ -88,10 +74,7 @@ def test_extrapolation_lengths_are_test_only_and_work(challenge_id):
 @pytest.mark.parametrize("challenge_id", IDS)
 def test_thousand_digit_strings(challenge_id):
     challenge = get_challenge(challenge_id)
-    examples = challenge.sample("test", n=2, seed=0, length=1000)
-    assert sorted(examples.labels.tolist()) == [False, True]
-    assert [challenge.check(t).length for t in examples.texts.tolist()] == [1000, 1000]
-    assert np.array_equal(challenge.label(examples.texts), examples.labels)
+    assert conformance.check_labels(challenge, "test", n=2, seed=0, length=1000) == []
 
 
 def test_the_registry_holds_hofstadters_list():
@@ -104,3 +87,23 @@ def test_the_registry_holds_hofstadters_list():
     assert states == {
         "even-base3": 2, "div3-base10": 3, "div9-base10": 9, "div7-base10": 7, "div29-base10": 29
     }  # fmt: skip
+
+
+def test_the_checks_find_a_sampler_that_lies():
+    """Each check must be able to fail: a sampler that mislabels and one that ignores lengths."""
+    import dataclasses
+
+    from challenges.families.divisibility import Divisible, divisibility
+
+    class Liar(Divisible):
+        def draw(self, length, n, member, rng):
+            return super().draw(length, n, not member, rng)  # members as non-members and back
+
+    class Short(Divisible):
+        def draw(self, length, n, member, rng):
+            return super().draw(1, n, member, rng)
+
+    liar = dataclasses.replace(divisibility(7, 10), language=Liar(7, 10))
+    short = dataclasses.replace(divisibility(7, 10), language=Short(7, 10))
+    assert "contradict the oracle" in conformance.check_labels(liar, "train", n=40)[0]
+    assert "wrong length" in " ".join(conformance.check_challenge(short))

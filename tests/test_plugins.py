@@ -89,6 +89,32 @@ def test_entry_points_are_read_when_the_command_line_starts(monkeypatch, capsys,
             "def register():\n    register_challenge(divisibility(3, 10))\n",
             "challenge id 'div3-base10' from plugin module 'bad_plugin' collides with the one from built-in",
         ),
+        (  # labels 596811 a multiple of 7 (it is 7 x 85258 + 5)
+            "import dataclasses\nfrom challenges import register_challenge\n"
+            "from challenges.families.divisibility import Divisible, divisibility\n"
+            "class Sloppy(Divisible):\n"
+            "    def draw_member_values(self, length, n, rng):\n"
+            "        values = super().draw_member_values(length, n, rng)\n"
+            "        if length == 6:\n            values[::2] = 596811\n"
+            "        return values\n"
+            "def register():\n"
+            "    c = divisibility(7, 10, challenge_id='div7-sloppy')\n"
+            "    register_challenge(dataclasses.replace(c, language=Sloppy(7, 10)))\n",
+            "labels contradict the oracle: '596811' labelled member",
+        ),
+        (  # returns 1-digit strings when asked for length 12
+            "import dataclasses\nimport numpy as np\nfrom challenges import register_challenge\n"
+            "from challenges.families.divisibility import Divisible, divisibility\n"
+            "class Short(Divisible):\n"
+            "    def draw(self, length, n, member, rng):\n"
+            "        if length < 12:\n            return super().draw(length, n, member, rng)\n"
+            "        return np.array(['7' if member else '3'] * n)\n"
+            "def register():\n"
+            "    c = divisibility(7, 10, challenge_id='div7-short')\n"
+            "    register_challenge(dataclasses.replace(c, language=Short(7, 10)))\n",
+            "challenge 'div7-short' fails the conformance checks: test split, length 12: 2 strings of "
+            "the wrong length: '7' (length 1) recorded as length 12",
+        ),
         (
             "from baselines import Model, register_model\n"
             "class Half(Model):\n    id = 'half'\n    description = 'no predict'\n"
@@ -105,4 +131,39 @@ def test_broken_plugins_are_named_and_refused(
     code, _, err = run(capsys, "--plugin", "bad_plugin", "list")
     assert code == 2
     assert "bad_plugin" in err and message in err
-    assert "Traceback" not in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_plugin_that_hangs_is_refused_within_the_time_limit(
+    tmp_path, monkeypatch, capsys, clean_registries
+):
+    from challenges import conformance
+
+    (tmp_path / "bad_plugin.py").write_text(
+        "import dataclasses, time\nfrom challenges import register_challenge\n"
+        "from challenges.families.divisibility import Divisible, divisibility\n"
+        "class Stuck(Divisible):\n"
+        "    def members_mask(self, values):\n        while True:\n            time.sleep(0.01)\n"
+        "def register():\n"
+        "    c = divisibility(7, 10, challenge_id='div7-stuck')\n"
+        "    register_challenge(dataclasses.replace(c, language=Stuck(7, 10)))\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(conformance, "TIME_LIMIT_SECONDS", 0.5)
+    code, _, err = run(capsys, "--plugin", "bad_plugin", "list")
+    assert code == 2 and "div7-stuck" in err and "did not finish within 0.5 s" in err
+    assert "div7-stuck" not in CHALLENGES
+
+
+def test_built_in_models_are_credited_to_no_plugin(monkeypatch, capsys, clean_registries):
+    """A plugin that is the first to import baselines must not be credited with its models."""
+    monkeypatch.syspath_prepend(str(EXAMPLE))
+    for module in [m for m in sys.modules if m == "baselines" or m.startswith("baselines.")]:
+        monkeypatch.delitem(sys.modules, module)
+    monkeypatch.setattr(MODELS, "_items", {})
+    monkeypatch.setattr(MODELS, "_origin", {})
+    code, out, _ = run(capsys, "--plugin", "hofstadter_example", "models", "--json")
+    origins = {row["id"]: row["origin"] for row in json.loads(out)}
+    assert code == 0
+    assert origins["gru"] == "built-in" and origins["fsa"] == "built-in"
+    assert "hofstadter_example" in origins["digit-sum"]

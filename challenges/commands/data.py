@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .. import CHALLENGES, get_challenge
 from ..core import SPLITS
-from ..splits import sample_lengths
+from ..errors import InvalidArgument
+from ..splits import MAX_LENGTH, sample_lengths
 from . import _args
+from ._output import console as make_console
+from ._output import drawing_progress
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -35,7 +40,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
     p = subcommands.add_parser("check", help="the oracle's verdict on one string, with the reason")
     p.add_argument("id")
-    p.add_argument("text")
+    p.add_argument("text", nargs="?", help="the string; '-' reads it from standard input")
+    p.add_argument("--file", type=Path, metavar="PATH", help="read the string from PATH (any length)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=check_command)
 
@@ -74,14 +80,15 @@ def list_command(args: argparse.Namespace) -> int:
             "-" if row["min_states"] is None else str(row["min_states"]),
             "{}-{}".format(*row["train_lengths"]),
         )
-    Console().print(table)
+    make_console().print(table)
     return 0
 
 
 def show_command(args: argparse.Namespace) -> int:
     challenge = get_challenge(args.id)
-    console = Console(highlight=False)
-    console.print(f"[bold]{challenge.id}[/] (version {challenge.version}): {challenge.description}")
+    console = make_console()
+    heading = f" (version {challenge.version}): {challenge.description}"
+    console.print(Text.assemble((challenge.id, "bold"), heading))
     console.print(f"alphabet: {challenge.alphabet!r}   base: {challenge.base}   family: {challenge.family}")
     states = f", minimal DFA with {challenge.min_states} states" if challenge.regular else ""
     console.print(f"regular language: {'yes' if challenge.regular else 'no'}{states}")
@@ -107,7 +114,8 @@ def show_command(args: argparse.Namespace) -> int:
 
 def sample_command(args: argparse.Namespace) -> int:
     challenge = get_challenge(args.id)
-    examples = challenge.sample(args.split, n=args.n, seed=args.seed, length=args.length)
+    with drawing_progress(f"drawing {args.n:,} from {args.split}", args.n) as on_rows:
+        examples = challenge.sample(args.split, n=args.n, seed=args.seed, length=args.length, on_rows=on_rows)
     if args.json:
         print("\n".join(json.dumps(record) for record in examples.records()))
         return 0
@@ -116,16 +124,40 @@ def sample_command(args: argparse.Namespace) -> int:
         table.add_column(column)
     for record in examples.records():
         table.add_row(record["text"], "yes" if record["label"] else "no", str(record["length"]))
-    Console().print(table)
+    make_console().print(table)
     return 0
+
+
+MAX_CHECK_CHARACTERS = 3 * MAX_LENGTH + 2  # an equation of three MAX_LENGTH-digit numbers
 
 
 def check_command(args: argparse.Namespace) -> int:
     challenge = get_challenge(args.id)
-    verdict = challenge.check(args.text)
+    verdict = challenge.check(_text_to_check(args))
     if args.json:
         print(json.dumps({"id": challenge.id, "text": verdict.text, "member": verdict.member,
                           "length": verdict.length, "reason": verdict.reason}))
     else:
-        Console(highlight=False).print(verdict.reason)
+        make_console().print(verdict.reason)
     return 0
+
+
+def _text_to_check(args: argparse.Namespace) -> str:
+    """The string from the argument, standard input ('-') or ``--file``; long ones are fine."""
+    if (args.text is None) == (args.file is None):
+        raise InvalidArgument("give the string to check, '-' to read it from standard input, or --file PATH")
+    try:
+        if args.file is not None:
+            with args.file.open(encoding="utf-8") as handle:
+                text = handle.read(MAX_CHECK_CHARACTERS + 2)
+        elif args.text == "-":
+            text = sys.stdin.read(MAX_CHECK_CHARACTERS + 2)
+        else:
+            text = args.text
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidArgument(f"cannot read {args.file or 'standard input'}: {error}") from None
+    if args.file is not None or args.text == "-":
+        text = text.removesuffix("\n").removesuffix("\r")  # the line break a file or echo ends with
+    if len(text) > MAX_CHECK_CHARACTERS:
+        raise InvalidArgument(f"the string is longer than {MAX_CHECK_CHARACTERS:,} characters")
+    return text

@@ -13,7 +13,6 @@ import json
 from dataclasses import replace
 
 import numpy as np
-from rich.console import Console
 from rich.table import Table
 
 from .. import evaluate, get_challenge
@@ -21,7 +20,9 @@ from ..core import Challenge, Examples, Split
 from ..errors import InvalidArgument, NotApplicable
 from ..evaluate import Metric, score
 from ..profiles import PROFILES, get_profile
+from ..splits import check_sample_size
 from . import _args
+from ._output import console
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -38,7 +39,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     p.add_argument("-n", type=_args.count, help="test examples per length (default: the profile's)")
     p.add_argument("--train-n", type=_args.count,
                    help="training examples for models that learn (default: the profile's)")  # fmt: skip
-    p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N, for models that take it")
+    p.add_argument("--device", type=_args.device, default="cpu",
+                   help="cpu (default), cuda or cuda:N, for models that take it")  # fmt: skip
     p.add_argument("--json", action="store_true", help="one JSON object per length")
     p.set_defaults(handler=eval_command)
 
@@ -61,6 +63,8 @@ def eval_command(args: argparse.Namespace) -> int:
     if reason is not None:
         raise NotApplicable(reason)
     lengths = scored_lengths(challenge, args.lengths)
+    for length in lengths:  # refuse a test set memory cannot hold before training, not after
+        check_sample_size(challenge, args.n or profile.test_size_for(challenge)(length), length)
     if model.trainable:  # the very strings a run of this profile and seed trains on
         if args.train_n is not None:
             profile = replace(profile, train_size=args.train_n, val_size=max(1, args.train_n // 10))
@@ -73,7 +77,7 @@ def eval_command(args: argparse.Namespace) -> int:
         for metric in metrics:
             print(json.dumps(metric_record(challenge, args.model, args.seed, metric)))
         return 0
-    Console().print(metrics_table(challenge, args.model, args.seed, metrics))
+    console().print(metrics_table(challenge, args.model, args.seed, metrics))
     return 0
 
 
@@ -146,5 +150,5 @@ def models_command(args: argparse.Namespace) -> int:
         table.add_column(column)
     for row in rows:
         table.add_row(row["id"], "yes" if row["trainable"] else "no", row["description"], row["origin"])
-    Console().print(table)
+    console().print(table)
     return 0

@@ -18,6 +18,7 @@ from rich.table import Table
 from .. import get_challenge
 from ..profiles import PROFILES
 from . import _args
+from ._output import console as make_console
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -46,7 +47,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    help="agreement with the network that stops the sweep (default 0.995)")  # fmt: skip
     p.add_argument("--lengths", type=_args.length, nargs="+", metavar="L",
                    help="lengths to score (default: the whole test split, up to 1000 digits)")  # fmt: skip
-    p.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
+    p.add_argument("--results", type=_args.directory, default=Path("results"), metavar="DIR",
                    help="the plot goes to DIR/explain/ID-MODEL-seedS.png (default: results/)")  # fmt: skip
     p.add_argument("--checkpoint", type=Path, metavar="PATH",
                    help="load the fitted network from PATH if it exists; else train and save it "
@@ -57,9 +58,14 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 def explain_command(args: argparse.Namespace) -> int:
     from ..explain import ExplainOptions, explain
+    from ..run import check_train_lengths
     from .evaluate_cmd import scored_lengths
 
     challenge = get_challenge(args.id)
+    check_train_lengths(challenge, args.train_lengths)
+    _args.require_writable_dir(args.results / "explain", "--results")  # before any training
+    if args.checkpoint is not None and not args.checkpoint.exists():
+        _args.require_writable_file(args.checkpoint, "--checkpoint")
     options = ExplainOptions(
         profile=args.profile,
         train_lengths=args.train_lengths,
@@ -75,7 +81,7 @@ def explain_command(args: argparse.Namespace) -> int:
     with status.status("explaining") as spinner:
         report = explain(challenge, args.model, args.seed, options,
                          progress=lambda message: spinner.update(message))  # fmt: skip
-    console = Console(highlight=False, stderr=args.json)  # keep stdout for the JSON line
+    console = make_console(stderr=args.json)  # keep stdout for the JSON line
     console.print(automaton_table(report))
     console.print(summary(report))
     console.print(accuracy_table(report))

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,6 +23,7 @@ from rich.table import Table
 from ..errors import InvalidArgument
 from ..profiles import PROFILES, get_profile
 from . import _args
+from ._output import console as make_console
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -42,17 +44,17 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    help="training strings (repeatable: a learning curve; default: the profile's, "
                    "which sweeps sizes for --profile curve)")  # fmt: skip
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
-    p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
-    p.add_argument("--jobs", type=int, default=None,
+    p.add_argument("--device", type=_args.device, default="cpu", help="cpu (default), cuda or cuda:N")
+    p.add_argument("--jobs", type=_args.jobs, default=None,
                    help="parallel processes (default: one per core with --all, else 1)")  # fmt: skip
     p.add_argument("--force", action="store_true", help="run cells even if already recorded")
-    p.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
+    p.add_argument("--results", type=_args.directory, default=Path("results"), metavar="DIR",
                    help="where runs.jsonl and the leaderboard go (default: results/)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print each record as one JSON line")
     p.set_defaults(handler=run_command)
 
     p = subcommands.add_parser("leaderboard", help="build tables and plots from RESULTS/runs.jsonl")
-    p.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")
+    p.add_argument("--results", type=_args.directory, default=Path("results"), metavar="DIR")
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     p.set_defaults(handler=leaderboard_command)
 
@@ -80,9 +82,7 @@ def run_command(args: argparse.Namespace) -> int:
         raise InvalidArgument("name challenges and --model, or use --all (see 'run --help')")
     if args.jobs is None:
         args.jobs = (os.cpu_count() or 1) if args.all else 1
-    if args.jobs < 1:
-        raise InvalidArgument(f"--jobs must be at least 1, got {args.jobs}")
-    _check_device(args.device)
+    _args.require_writable_dir(args.results, "--results")  # before any training, not after it
     profile = get_profile(args.profile)
     seeds = tuple(args.seed) if args.seed else (profile.seeds if args.all else (0,))
     cells = plan(args.ids or None, args.model, seeds, profile.name,
@@ -93,7 +93,7 @@ def run_command(args: argparse.Namespace) -> int:
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     console.print(
         f"{len(cells)} runs planned ({profile.name} profile, seeds {', '.join(map(str, seeds))}); "
-        f"{skipped} already recorded in {store.path}, {len(todo)} to run"
+        f"{skipped} already recorded in {escape(str(store.path))}, {len(todo)} to run"
         + ("" if not skipped else " (--force reruns them)")
     )
     finished: list[dict] = []
@@ -110,7 +110,7 @@ def run_command(args: argparse.Namespace) -> int:
         current = progress.add_task("", total=1.0, visible=False)
 
         def on_start(cell):
-            progress.update(current, description=cell.label, completed=0, visible=args.jobs == 1)
+            progress.update(current, description=escape(cell.label), completed=0, visible=args.jobs == 1)
 
         def on_progress(cell, fraction):
             progress.update(current, completed=min(max(fraction, 0.0), 1.0))
@@ -119,17 +119,19 @@ def run_command(args: argparse.Namespace) -> int:
             progress.advance(overall)
             status = record.get("status")
             if status == "failed":
-                progress.console.print(f"[red]failed[/] {cell.label}: {record.get('reason')}")
+                reason = escape(f"{cell.label}: {record.get('reason')}")
+                progress.console.print(f"[red]failed[/] {reason}")
 
-        for record in execute(todo, store, args.jobs, on_start, on_finish, on_progress):
+        for record in execute(todo, store, args.jobs, on_start, on_finish, on_progress, args.force):
             finished.append(record)
             if args.json:
                 print(json.dumps(record), flush=True)
     if not args.json:
-        _print_runs(finished or _recorded(cells, store), Console(highlight=False))
+        _print_runs(finished or _recorded(cells, store), make_console())
     if args.all:
         paths = write_leaderboard(store.records(), args.results, profile=profile.name)
-        console.print(f"leaderboard: {paths['markdown']} ({time.perf_counter() - started:.0f} s)")
+        seconds = time.perf_counter() - started
+        console.print(f"leaderboard: {escape(str(paths['markdown']))} ({seconds:.0f} s)")
     elif args.json and not finished:
         for record in _recorded(cells, store):
             print(json.dumps(record))
@@ -166,18 +168,6 @@ def _print_runs(records: list[dict], console: Console) -> None:
             console.print(detail)
 
 
-def _check_device(device: str) -> None:
-    if device == "cpu":
-        return
-    if device == "cuda" or device.startswith("cuda:"):
-        import torch
-
-        if not torch.cuda.is_available():
-            raise InvalidArgument(f"device '{device}' was asked for, but CUDA is not available here")
-        return
-    raise InvalidArgument(f"unknown device '{device}': use cpu, cuda or cuda:N")
-
-
 def leaderboard_command(args: argparse.Namespace) -> int:
     from ..leaderboard import write_leaderboard
     from ..store import ResultStore
@@ -185,10 +175,12 @@ def leaderboard_command(args: argparse.Namespace) -> int:
     store = ResultStore(args.results / "runs.jsonl")
     if not store.path.exists():
         raise InvalidArgument(f"no results at {store.path}: run 'python -m challenges run --all' first")
+    _args.require_writable_dir(args.results, "--results")
     records = store.records()
     paths = write_leaderboard(records, args.results, profile=args.profile)
-    console = Console(highlight=False)
+    console = make_console()
     if store.skipped_lines:
-        console.print(f"[yellow]skipped {store.skipped_lines} torn line(s) in {store.path}[/]")
+        console.print(f"skipped {store.skipped_lines} torn or incomplete line(s) in {store.path}",
+                      style="yellow")  # fmt: skip
     console.print(f"wrote {paths['markdown']}, {paths['csv']} and {len(paths) - 2} plot(s)")
     return 0
