@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..splits import MAX_LENGTH, MAX_SAMPLES
+
+
+# Runs write to a store that git ignores, so that a fresh clone runs the benchmark rather than
+# resuming from the published results; those live in PUBLISHED_RESULTS (``--results`` reads them).
+DEFAULT_RESULTS = Path("results/local")
+PUBLISHED_RESULTS = Path("results/published")
 
 
 def _whole(text: str, what: str) -> int:

@@ -46,8 +46,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    help="agreement with the network that stops the sweep (default 0.995)")  # fmt: skip
     p.add_argument("--lengths", type=_args.length, nargs="+", metavar="L",
                    help="lengths to score (default: the whole test split, up to 1000 digits)")  # fmt: skip
-    p.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
-                   help="the plot goes to DIR/explain/ID-MODEL-seedS.png (default: results/)")  # fmt: skip
+    p.add_argument("--results", type=Path, default=_args.DEFAULT_RESULTS, metavar="DIR",
+                   help="the plot goes to DIR/explain/ID-MODEL-seedS.png "
+                   f"(default: {_args.DEFAULT_RESULTS}/)")  # fmt: skip
     p.add_argument("--checkpoint", type=Path, metavar="PATH",
                    help="load the fitted network from PATH if it exists; else train and save it "
                    "there (learned networks only)")  # fmt: skip

@@ -43,13 +43,16 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=int, default=None,
                    help="parallel processes (default: one per core with --all, else 1)")  # fmt: skip
     p.add_argument("--force", action="store_true", help="run cells even if already recorded")
-    p.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
-                   help="where runs.jsonl and the leaderboard go (default: results/)")  # fmt: skip
+    p.add_argument("--results", type=Path, default=_args.DEFAULT_RESULTS, metavar="DIR",
+                   help=f"where runs.jsonl and the leaderboard go (default: {_args.DEFAULT_RESULTS}/; "
+                   f"the published run is in {_args.PUBLISHED_RESULTS}/)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print each record as one JSON line")
     p.set_defaults(handler=run_command)
 
     p = subcommands.add_parser("leaderboard", help="build tables and plots from RESULTS/runs.jsonl")
-    p.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")
+    p.add_argument("--results", type=Path, default=_args.DEFAULT_RESULTS, metavar="DIR",
+                   help=f"the store to read and write tables into (default: {_args.DEFAULT_RESULTS}/; "
+                   f"the published one: {_args.PUBLISHED_RESULTS}/)")  # fmt: skip
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     p.set_defaults(handler=leaderboard_command)
 
