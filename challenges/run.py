@@ -47,7 +47,9 @@ class Cell:
 
     @property
     def label(self) -> str:
-        return f"{self.challenge} / {self.model} / seed {self.seed}"
+        from .overrides import model_label
+
+        return f"{self.challenge} / {model_label(self.model, self.model_options)} / seed {self.seed}"
 
 
 def cell_key(cell: Cell) -> str:
@@ -67,6 +69,8 @@ def cell_key(cell: Cell) -> str:
         "train_lengths": list(cell.train_lengths or challenge.train_lengths),
         "profile": {k: v for k, v in profile.to_dict().items() if k not in ("name", "seeds")},
     }
+    if cell.model_options:  # a command-line variant is its own row, even where its config is the default's
+        identity["overrides"] = dict(cell.model_options)
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -80,19 +84,22 @@ def plan(
     device: str = "cpu",
     plugins: tuple[str, ...] = (),
 ) -> list[Cell]:
-    """Every (challenge, model, seed) cell, challenges in registry order, unknown ids rejected."""
+    """Every (challenge, model, seed) cell, challenges in registry order, unknown ids rejected.
+
+    A model may carry options, ``gru:hidden_size=128`` (see :mod:`challenges.overrides`).
+    """
     import baselines
 
+    from .overrides import parse_model_spec
+
     challenges = list(challenge_ids) if challenge_ids else list_challenges()
-    models = list(model_ids) if model_ids else list(baselines.MODELS)
+    models = [parse_model_spec(m) for m in (model_ids or baselines.MODELS)]
     for challenge_id in challenges:
         get_challenge(challenge_id)
-    for model_id in models:
-        baselines.get_model_class(model_id)
     return [
-        Cell(c, m, s, profile, train_lengths, device, plugins)
+        Cell(c, m.model, s, profile, train_lengths, device, plugins, m.options)
         for c in challenges
-        for m in models
+        for m in dict.fromkeys(models)
         for s in seeds
     ]
 
@@ -130,6 +137,7 @@ def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dic
         "seed": cell.seed,
         "profile": cell.profile,
         "device": cell.device,
+        **({"overrides": dict(cell.model_options)} if cell.model_options else {}),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         **environment(),
     }
