@@ -29,7 +29,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         "the reference automaton of the (regular) challenge.",
     )
     p.add_argument("id", help="a regular challenge, e.g. div3-base10")
-    p.add_argument("--model", required=True, help="a recurrent model: gru, lstm, rnn, rnn-compiled")
+    p.add_argument("--model", required=True,
+                   help="a recurrent model: gru, lstm, rnn, rnn-compiled; with options as "
+                   "MODEL:key=value,... (gru:hidden_size=16)")  # fmt: skip
     p.add_argument("--seed", type=_args.seed, default=0, help="training and clustering seed")
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick", help="training budgets")
     p.add_argument("--train-lengths", type=_args.length_range, metavar="A-B",
@@ -58,9 +60,11 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 def explain_command(args: argparse.Namespace) -> int:
     from ..explain import ExplainOptions, explain
+    from ..overrides import parse_model_spec
     from .evaluate_cmd import scored_lengths
 
     challenge = get_challenge(args.id)
+    spec = parse_model_spec(args.model)
     options = ExplainOptions(
         profile=args.profile,
         train_lengths=args.train_lengths,
@@ -69,12 +73,13 @@ def explain_command(args: argparse.Namespace) -> int:
         max_clusters=args.max_clusters,
         threshold=args.threshold,
         lengths=None if args.lengths is None else scored_lengths(challenge, args.lengths),
-        plot=args.results / "explain" / f"{challenge.id}-{args.model}-seed{args.seed}.png",
+        plot=args.results / "explain" / f"{challenge.id}-{spec.label}-seed{args.seed}.png",
         checkpoint=args.checkpoint,
+        model_options=dict(spec.options),
     )
     status = Console(stderr=True, highlight=False)
     with status.status("explaining") as spinner:
-        report = explain(challenge, args.model, args.seed, options,
+        report = explain(challenge, spec.model, args.seed, options,
                          progress=lambda message: spinner.update(message))  # fmt: skip
     console = Console(highlight=False, stderr=args.json)  # keep stdout for the JSON line
     console.print(automaton_table(report))
