@@ -33,6 +33,7 @@ def _require(condition: bool, detail: str) -> None:
 
 
 def labels_are_the_oracles_verdict(challenge: Challenge) -> str:
+    """labels are the oracle's verdict"""
     for split in SPLITS:
         examples = challenge.sample(split, n=400, seed=3)
         wrong = np.flatnonzero(challenge.label(examples.texts) != examples.labels)
@@ -43,15 +44,17 @@ def labels_are_the_oracles_verdict(challenge: Challenge) -> str:
 
 
 def strings_are_well_formed(challenge: Challenge) -> str:
+    """strings well formed and of their length"""
     examples = challenge.sample("train", n=300, seed=5)
     for text, length in zip(examples.texts.tolist(), examples.lengths.tolist()):
         _require(set(text) <= set(challenge.alphabet), f"{text!r} uses symbols outside the alphabet")
         stated = challenge.check(text).length
         _require(stated == length, f"{text!r} was drawn as length {length}, the oracle says {stated}")
-    return "300 training strings parse, in the alphabet and of their stated length"
+    return "300 training strings: in the alphabet, of their stated length"
 
 
 def balanced_at_every_length(challenge: Challenge) -> str:
+    """balanced at every training length"""
     lengths = sample_lengths(challenge, "train")
     _require(bool(lengths), "no training length holds both members and non-members")
     for length in lengths:
@@ -62,6 +65,7 @@ def balanced_at_every_length(challenge: Challenge) -> str:
 
 
 def each_string_in_its_split(challenge: Challenge) -> str:
+    """each string in its split"""
     for index, split in enumerate(SPLITS):
         examples = challenge.sample(split, n=300, seed=1)
         _require(bool((assign_split(challenge, examples.texts) == index).all()),
@@ -70,17 +74,19 @@ def each_string_in_its_split(challenge: Challenge) -> str:
 
 
 def splits_are_disjoint(challenge: Challenge) -> str:
+    """splits disjoint"""
     keys = {
         split: set(challenge.language.split_keys(challenge.sample(split, n=2000, seed=9).texts).tolist())
         for split in SPLITS
     }
     for a, b in (("train", "val"), ("train", "test"), ("val", "test")):
-        shared = keys[a] & keys[b]
-        _require(not shared, f"'{a}' and '{b}' share split keys, e.g. {sorted(shared)[0]!r}")
+        shared = sorted(keys[a] & keys[b])
+        _require(not shared, f"'{a}' and '{b}' share split keys, e.g. {shared[:1]}")
     return "2000 strings per split, no split key in two splits"
 
 
 def same_arguments_same_bytes(challenge: Challenge) -> str:
+    """same arguments, same bytes"""
     first = challenge.sample("val", n=200, seed=11)
     again = challenge.sample("val", n=200, seed=11)
     other = challenge.sample("val", n=200, seed=12)
@@ -92,6 +98,7 @@ def same_arguments_same_bytes(challenge: Challenge) -> str:
 
 
 def extrapolation_is_test_only(challenge: Challenge) -> str:
+    """extrapolation lengths test-only"""
     shortest = challenge.extrapolation_lengths[0]
     _require(shortest > challenge.max_train_length, "an extrapolation length is in the training range")
     try:
@@ -107,6 +114,7 @@ def extrapolation_is_test_only(challenge: Challenge) -> str:
 
 
 def thousand_symbol_strings(challenge: Challenge) -> str:
+    """1000-symbol strings work"""
     examples = challenge.sample("test", n=2, seed=0, length=1000)
     _require(sorted(examples.labels.tolist()) == [False, True], "not one member and one non-member")
     lengths = [challenge.check(t).length for t in examples.texts.tolist()]
@@ -129,8 +137,12 @@ CHECKS: tuple[Callable[[Challenge], str], ...] = (
 
 
 def check_name(check: Callable) -> str:
-    """``labels_are_the_oracles_verdict`` -> ``labels are the oracles verdict``."""
-    return check.__name__.replace("_", " ")
+    """A check's name as printed: the first line of its docstring.
+
+    >>> check_name(splits_are_disjoint)
+    'splits disjoint'
+    """
+    return (check.__doc__ or check.__name__).strip().splitlines()[0]
 
 
 def run_conformance(
