@@ -169,7 +169,7 @@ def summary_text(records: list[dict], width: int = 80) -> str:
                  f"{'length':>6}  {'accuracy':>8}  {'n':>5}"]  # fmt: skip
         for length, row in by_length.iterrows():
             note = "trained" if length <= row["trained"] else "extrapolation"
-            lines.append(f"{length:>6}  {100 * row['accuracy']:>7.2f}%  {row['n']:>5}  {note}")
+            lines.append(f"{length:>6}  {100 * row['accuracy']:>7.2f}%  {int(row['n']):>5}  {note}")
         parts.append("\n".join(lines))
     not_scored = statuses(chosen)
     if not not_scored.empty:
