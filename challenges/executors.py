@@ -61,7 +61,12 @@ def _run_on_ray(
     if started_here:
         ray.init(**_init_options(jobs))
     try:
-        task = ray.remote(num_cpus=1, num_gpus=1 if device.startswith("cuda") else 0)(run_cell)
+        gpus = 1 if device.startswith("cuda") else 0
+        if gpus and not ray.cluster_resources().get("GPU"):
+            # Ray would queue the tasks for ever, waiting for a GPU that never comes.
+            raise InvalidArgument(f"--device {device} asks each Ray task for a GPU, but this Ray "
+                                  "cluster has none (see 'ray status')")  # fmt: skip
+        task = ray.remote(num_cpus=1, num_gpus=gpus)(run_cell)
         # Every cell is submitted at once (Ray queues what the cluster cannot start yet), so
         # there is no "current cell" to show: on_start is not called.
         running = {task.remote(cell): cell for cell in cells}

@@ -75,12 +75,15 @@ def run_command(args: argparse.Namespace) -> int:
         args.jobs = (os.cpu_count() or 1) if args.all else 1
     if args.jobs < 1:
         raise InvalidArgument(f"--jobs must be at least 1, got {args.jobs}")
-    _check_device(args.device)
     run_cells = execute
     if args.executor == "ray":
         from ..executors import ray_executor
 
+        # The GPUs are the Ray workers', not this driver's: only the name is checked here.
+        _check_device(args.device, here=False)
         run_cells = ray_executor(args.device)  # refuses at once, in one line, if Ray is missing
+    else:
+        _check_device(args.device)
     profile = get_profile(args.profile)
     seeds = tuple(args.seed) if args.seed else (profile.seeds if args.all else (0,))
     cells = plan(args.ids or None, args.model, seeds, profile.name,
@@ -208,10 +211,13 @@ def write_board(
     return paths
 
 
-def _check_device(device: str) -> None:
+def _check_device(device: str, here: bool = True) -> None:
+    """A known device name; with ``here``, one that this machine has."""
     if device == "cpu":
         return
-    if device == "cuda" or device.startswith("cuda:"):
+    if device == "cuda" or device.startswith("cuda:") and device[5:].isdigit():
+        if not here:
+            return
         import torch
 
         if not torch.cuda.is_available():
@@ -225,7 +231,10 @@ def leaderboard_command(args: argparse.Namespace) -> int:
 
     store = ResultStore(args.results / "runs.jsonl")
     if not store.path.exists():
-        raise InvalidArgument(f"no results at {store.path}: run 'python -m challenges run --all' first")
+        raise InvalidArgument(
+            f"no results at {store.path}: run 'python -m challenges run --all' first, or read "
+            f"the published run with --results {_args.PUBLISHED_RESULTS}"
+        )
     records = store.records()
     console = Console(highlight=False)
     warnings = Console(stderr=True, highlight=False, soft_wrap=True)
