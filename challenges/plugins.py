@@ -43,7 +43,8 @@ def load_plugins(modules: Iterable[str] = ()) -> None:
         if module in _loaded:
             continue
         _loaded.add(module)
-        _run(f"plugin module '{module}'", lambda m=module: _import_and_register(m), call=False)
+        kind = "file" if _is_path(module) else "module"
+        _run(f"plugin {kind} '{module}'", lambda m=module: _import_and_register(m), call=False)
 
 
 def plugin_name(text: str) -> str:
