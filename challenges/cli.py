@@ -30,16 +30,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m challenges",
         description="Hofstadter's number challenges for neural networks.",
     )
-    parser.add_argument(
-        "--plugin",
-        action="append",
-        default=[],
-        metavar="MODULE",
-        help="import MODULE first, so the challenges and models it registers are available",
-    )
+    plugin_help = ("import MODULE (or the file path/to/plugin.py) and call its register(), so the "
+                   "challenges and models it registers are available; repeatable")  # fmt: skip
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE", help=plugin_help)
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(subcommands)
+    for command in subcommands.choices.values():
+        # Also after the subcommand (`run ID --plugin X`); a dest of its own, because a
+        # subparser's default would overwrite what the main parser collected.
+        command.add_argument("--plugin", action="append", default=[], dest="plugins_after",
+                             metavar="MODULE", help=plugin_help)  # fmt: skip
     return parser
 
 
@@ -66,9 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     warnings.showwarning = _one_line_warning
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for manifests that record the command
     try:
-        from .plugins import load_plugins
+        from .plugins import load_plugins, plugin_name
 
+        args.plugin = [plugin_name(p) for p in [*args.plugin, *args.plugins_after]]
         load_plugins(args.plugin)
         return int(args.handler(args) or 0)
     except ChallengeError as error:

@@ -78,7 +78,7 @@ def tidy(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
         max_train = (record.get("train_lengths") or challenge.train_lengths)[1]  # type: ignore[union-attr]
         for metric in record.get("metrics", []):
             rows.append({
-                "challenge": record["challenge"], "model": record["model"], "seed": record["seed"],
+                "challenge": record["challenge"], "model": model_name(record), "seed": record["seed"],
                 "length": int(metric["length"]), "accuracy": float(metric["accuracy"]),
                 "n": int(metric["n"]), "max_train_length": int(max_train),
                 "train_size": record.get("train_size"), "knows_rule": bool(record.get("knows_rule")),
@@ -107,12 +107,26 @@ def hit_time_cap(record: dict[str, Any]) -> bool:
 def in_registry_order(names: Iterable[str], registered: list[str]) -> list[str]:
     """``names`` without repeats: registered ones in registry order, then the rest as they came.
 
-    >>> in_registry_order(["gru", "plugin-model", "fsa", "gru"], ["fsa", "rnn", "gru"])
-    ['fsa', 'gru', 'plugin-model']
+    A variant with command-line options (``gru[hidden_size=16]``) follows its model.
+
+    >>> in_registry_order(["gru[layers=2]", "gru", "plugin-model", "fsa", "gru"], ["fsa", "rnn", "gru"])
+    ['fsa', 'gru', 'gru[layers=2]', 'plugin-model']
     """
     unique = list(dict.fromkeys(names))
     position = {name: i for i, name in enumerate(registered)}
-    return sorted(unique, key=lambda name: (position.get(name, len(position)), unique.index(name)))
+
+    def rank(name: str) -> tuple[int, bool, int]:
+        base = name.split("[", 1)[0]
+        return position.get(base, len(position)), name != base, unique.index(name)
+
+    return sorted(unique, key=rank)
+
+
+def model_name(record: dict[str, Any]) -> str:
+    """The row a record goes to: its model id, with any command-line options (``gru[lr=0.003]``)."""
+    from .overrides import model_label
+
+    return model_label(record["model"], record.get("overrides"))
 
 
 def _registered_challenges() -> list[str]:
@@ -130,7 +144,7 @@ def _registered_models() -> list[str]:
 def statuses(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """challenge, model -> status and reason of the runs that did not produce metrics."""
     rows = [
-        {"challenge": r["challenge"], "model": r["model"], "status": r.get("status"),
+        {"challenge": r["challenge"], "model": model_name(r), "status": r.get("status"),
          "reason": r.get("reason", "")}  # fmt: skip
         for r in records
         if r.get("status") != "ok"
@@ -246,7 +260,7 @@ def headline(frame: pd.DataFrame) -> pd.DataFrame:
     columns = [m for m in models if m in table.columns and m not in references]
     columns += [m for m in models if m in table.columns and m in references]
     table = table.reindex(index=order, columns=columns).fillna("n/a")
-    return table.rename(columns={m: f"{m} {REFERENCE_MARK}" for m in references})
+    return table.rename(columns={m: f"{m}{REFERENCE_MARK}" for m in references})
 
 
 REFERENCE_MARK = "(ref)"
@@ -440,3 +454,22 @@ def write_leaderboard(records: list[dict], out_dir: Path, profile: str | None = 
     md_path.write_text(text, encoding="utf-8")
     every_plot = {**plots, **{f"{k} curve": v for k, v in curve_plots.items()}}
     return {"markdown": md_path, "csv": csv_path, **{k: out_dir / v for k, v in every_plot.items()}}
+
+
+def placeable(records: Iterable[dict[str, Any]]) -> tuple[list[dict], dict[str, int]]:
+    """(records whose challenge is registered, count per unregistered challenge id).
+
+    A record of a challenge that is not registered (its plugin not loaded) cannot be placed:
+    neither its default training range nor its place in the order is known. Callers keep such
+    records out of the tables and say so, rather than rewriting the tables without them.
+    """
+    from . import CHALLENGES
+
+    placed, unplaced = [], {}
+    for record in records:
+        if CHALLENGES.find(record.get("challenge")) is not None:
+            placed.append(record)
+        else:
+            name = str(record.get("challenge"))
+            unplaced[name] = unplaced.get(name, 0) + 1
+    return placed, unplaced

@@ -7,6 +7,7 @@ Two ways in:
   the command line starts, never at import time of this package.
 * ``--plugin MODULE``: import a module that is not packaged (``python -m challenges --plugin
   my_ideas list`` finds ``my_ideas.py`` in the current directory) and call its ``register()``.
+  ``--plugin path/to/my_ideas.py`` loads that file instead, wherever it is.
 
 A plugin that fails to import, or registers an id that is already taken, is an error that names it.
 """
@@ -14,8 +15,13 @@ A plugin that fails to import, or registers an id that is already taken, is an e
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
+import sys
 from collections.abc import Iterable
 from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
 
 from .errors import ChallengeError, PluginError
 from .registry import registering_from
@@ -37,11 +43,46 @@ def load_plugins(modules: Iterable[str] = ()) -> None:
         if module in _loaded:
             continue
         _loaded.add(module)
-        _run(f"plugin module '{module}'", lambda m=module: _import_and_register(m), call=False)
+        kind = "file" if _is_path(module) else "module"
+        _run(f"plugin {kind} '{module}'", lambda m=module: _import_and_register(m), call=False)
+
+
+def plugin_name(text: str) -> str:
+    """A ``--plugin`` value as it is stored and passed to workers: a file path made absolute.
+
+    >>> plugin_name("my_ideas") == "my_ideas", plugin_name("plugins/mine.py").startswith("/")
+    (True, True)
+    """
+    return str(Path(text).resolve()) if _is_path(text) else text
+
+
+def _is_path(text: str) -> bool:
+    return text.endswith(".py") or "/" in text or os.sep in text
+
+
+def _import_file(path: Path) -> ModuleType:
+    """Import a plugin file by its path, as module ``hofstadter_plugin_<stem>``."""
+    if not path.is_file():
+        raise PluginError(f"plugin file '{path}' does not exist")
+    name = f"hofstadter_plugin_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise PluginError(f"plugin file '{path}' cannot be imported (is it a .py file?)")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look classes up by module name
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
 
 
 def _import_and_register(module_name: str) -> None:
-    module = importlib.import_module(module_name)
+    if _is_path(module_name):
+        module = _import_file(Path(module_name))
+    else:
+        module = importlib.import_module(module_name)
     register = getattr(module, "register", None)
     if not callable(register):
         raise PluginError(f"plugin module '{module_name}' has no register() function to call")

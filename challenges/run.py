@@ -50,7 +50,9 @@ class Cell:
 
     @property
     def label(self) -> str:
-        return f"{self.challenge} / {self.model} / seed {self.seed}"
+        from .overrides import model_label
+
+        return f"{self.challenge} / {model_label(self.model, self.model_options)} / seed {self.seed}"
 
 
 def cell_key(cell: Cell) -> str:
@@ -72,6 +74,8 @@ def cell_key(cell: Cell) -> str:
     }
     if cell.train_size is not None and cell.train_size != profile.train_size:
         identity["train_size"] = cell.train_size  # absent otherwise: keys of earlier runs hold
+    if cell.model_options:  # a command-line variant is its own row, even where its config is the default's
+        identity["overrides"] = dict(cell.model_options)
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -89,9 +93,12 @@ def plan(
     """Every (challenge, training size, model, seed) cell, challenges in registry order.
 
     Unknown ids are rejected. Without ids, every challenge (the regular ones for a profile that
-    asks for that); without ``train_sizes``, the profile's sweep, or its one training size.
+    asks for that); without ``train_sizes``, the profile's sweep, or its one training size. A
+    model may carry options, ``gru:hidden_size=128`` (see :mod:`challenges.overrides`).
     """
     import baselines
+
+    from .overrides import parse_model_spec
 
     chosen = get_profile(profile)
     if challenge_ids:
@@ -99,16 +106,14 @@ def plan(
     else:
         challenges = [c for c in list_challenges() if get_challenge(c).regular or not chosen.regular_only]
     sizes: list[int | None] = list(train_sizes or chosen.train_sizes) or [None]
-    models = list(model_ids) if model_ids else list(baselines.MODELS)
+    models = [parse_model_spec(m) for m in (model_ids or baselines.MODELS)]
     for challenge_id in challenges:
         check_train_lengths(get_challenge(challenge_id), train_lengths)
-    for model_id in models:
-        baselines.get_model_class(model_id)
     return [
-        Cell(c, m, s, profile, train_lengths, device, plugins, train_size=n)
+        Cell(c, m.model, s, profile, train_lengths, device, plugins, m.options, train_size=n)
         for c in challenges
         for n in sizes
-        for m in models
+        for m in dict.fromkeys(models)
         for s in seeds
     ]
 
@@ -156,6 +161,7 @@ def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dic
         "seed": cell.seed,
         "profile": cell.profile,
         "device": cell.device,
+        **({"overrides": dict(cell.model_options)} if cell.model_options else {}),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         **environment(),
     }

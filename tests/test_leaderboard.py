@@ -98,7 +98,7 @@ def test_not_applicable_pairs_are_listed():
 
 def test_headline_marks_solved_cells():
     table = headline(tidy(latest_records(records(), "smoke")))
-    fsa = f"fsa {REFERENCE_MARK}"
+    fsa = f"fsa{REFERENCE_MARK}"
     assert table.loc["div3-base10", fsa].endswith("*")
     assert table.loc["prime-base2", fsa] == "n/a"
     assert table.loc["div3-base10", "rpni"].endswith("*")  # RPNI's DFA is proven exact
@@ -131,5 +131,43 @@ def test_tables_keep_registry_order_whatever_order_the_runs_finished_in():
     assert list(table.index) == ["div3-base10", "prime-base2"]
     # Learners first, references built from the rule after them, marked.
     assert list(table.columns) == [
-        "rpni", "soft-automaton", "majority", f"fsa {REFERENCE_MARK}", f"fsa-approx {REFERENCE_MARK}"
+        "rpni", "soft-automaton", "majority", f"fsa{REFERENCE_MARK}", f"fsa-approx{REFERENCE_MARK}"
     ]
+
+
+def test_records_of_unregistered_challenges_are_kept_and_counted(tmp_path, capsys):
+    """Without its plugin, a challenge's records are not placed, not dropped, and said to be so."""
+    from challenges.cli import main
+    from challenges.store import ResultStore
+
+    store = ResultStore(tmp_path / "runs.jsonl")
+    plugin_records = [dict(r, challenge="div13-base7", key=f"p{i}") for i, r in enumerate(records())
+                      if r["challenge"] == "div3-base10"]  # fmt: skip
+    for record in records() + plugin_records:
+        store.append(record)
+    plot = tmp_path / "plots" / "div13-base7.png"
+    plot.parent.mkdir()
+    plot.write_bytes(b"a plot drawn when the plugin was loaded")
+    code = main(["leaderboard", "--results", str(tmp_path), "--profile", "smoke"])
+    _, err = capsys.readouterr()
+    assert code == 0
+    assert (f"{len(plugin_records)} record(s) of challenge 'div13-base7' not placed: challenge not "
+            "registered (load its plugin with --plugin)") in err  # fmt: skip
+    board = (tmp_path / "LEADERBOARD.md").read_text()
+    assert "## div3-base10" in board and "## Not placed" in board and "div13-base7" in board
+    assert plot.read_bytes() == b"a plot drawn when the plugin was loaded"
+    assert len(store.records()) == len(records()) + len(plugin_records)
+
+
+def test_a_store_of_unregistered_challenges_only_is_left_as_it_was(tmp_path, capsys):
+    from challenges.cli import main
+    from challenges.store import ResultStore
+
+    store = ResultStore(tmp_path / "runs.jsonl")
+    for record in records():
+        store.append(dict(record, challenge="div13-base7"))
+    (tmp_path / "LEADERBOARD.md").write_text("the plugin's tables\n")
+    code = main(["leaderboard", "--results", str(tmp_path), "--profile", "smoke"])
+    _, err = capsys.readouterr()
+    assert code == 1 and "nothing rewritten" in err
+    assert (tmp_path / "LEADERBOARD.md").read_text() == "the plugin's tables\n"

@@ -16,22 +16,6 @@ from challenges.cli import main
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "plugin"
 
 
-@pytest.fixture
-def clean_registries(monkeypatch):
-    """Whatever a test's plugins register is gone afterwards."""
-    challenges_before, models_before = set(CHALLENGES), set(MODELS)
-    loaded_before = set(plugins._loaded)
-    yield
-    for name in set(CHALLENGES) - challenges_before:
-        CHALLENGES.unregister(name)
-    for name in set(MODELS) - models_before:
-        MODELS.unregister(name)
-    plugins._loaded.clear()
-    plugins._loaded.update(loaded_before)
-    for module in [m for m in sys.modules if m.startswith(("hofstadter_example", "bad_plugin"))]:
-        sys.modules.pop(module)
-
-
 def run(capsys, *argv):
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -167,3 +151,40 @@ def test_built_in_models_are_credited_to_no_plugin(monkeypatch, capsys, clean_re
     assert code == 0
     assert origins["gru"] == "built-in" and origins["fsa"] == "built-in"
     assert "hofstadter_example" in origins["digit-sum"]
+
+
+def test_plugin_after_the_subcommand(tmp_path, monkeypatch, capsys, clean_registries):
+    monkeypatch.syspath_prepend(str(EXAMPLE))
+    code, out, err = run(capsys, "run", "div13-base7", "--model", "majority", "--profile", "smoke",
+                         "--results", str(tmp_path), "--json", "--plugin", "hofstadter_example")  # fmt: skip
+    assert code == 0, err
+    record = json.loads(out.splitlines()[-1])
+    assert record["challenge"] == "div13-base7" and record["status"] == "ok"
+    assert record["key"]
+
+
+def test_plugin_as_a_file_path(tmp_path, capsys, clean_registries):
+    plugin = tmp_path / "elsewhere" / "thirteens.py"
+    plugin.parent.mkdir()
+    plugin.write_text(
+        "from challenges import register_challenge\n"
+        "from challenges.families import divisibility\n"
+        "def register():\n    register_challenge(divisibility(13, 5))\n"
+    )
+    code, out, err = run(capsys, "list", "--json", "--plugin", str(plugin))
+    assert code == 0, err
+    rows = {row["id"]: row for row in json.loads(out)}
+    assert "div13-base5" in rows and str(plugin) in rows["div13-base5"]["origin"]
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [("no/such/plugin.py", "does not exist"), ("broken.py", "failed to load: SyntaxError")],
+)
+def test_a_plugin_file_that_does_not_load_is_one_line(tmp_path, monkeypatch, capsys, clean_registries,
+                                                      path, message):  # fmt: skip
+    (tmp_path / "broken.py").write_text("def register(:\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "--plugin", path, "list")
+    assert code == 2 and message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

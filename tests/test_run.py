@@ -116,3 +116,33 @@ def test_parallel_jobs_write_every_record(tmp_path, capsys):
 def test_bad_run_options_are_one_line_errors(tmp_path, capsys, argv, message):
     code, _, err = run(capsys, *argv)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_a_run_ends_with_the_headline_in_80_columns(tmp_path, capsys):
+    code, out, _ = run(capsys, "run", "div3-base10", "even-base3", "--model", "fsa", "--model",
+                       "majority", "--profile", "smoke", "--results", str(tmp_path))  # fmt: skip
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("accuracy (%) at the longest tested length")
+    assert lines[1].split() == ["challenge", "majority", "fsa(ref)"]  # references after learners
+    assert lines[2].split() == ["even-base3", "50.0", "100*"]  # registry order
+    assert lines[3].split() == ["div3-base10", "50.0", "100*"]
+    assert max(map(len, lines)) <= 80
+
+
+def test_one_challenge_and_model_adds_accuracy_per_length(tmp_path, capsys):
+    code, out, _ = run(capsys, "run", "div3-base10", "--model", "fsa", "--profile", "smoke",
+                       "--results", str(tmp_path))  # fmt: skip
+    assert code == 0 and "div3-base10 / fsa: accuracy per length" in out
+    assert "  1000   100.00%     64  extrapolation" in out.splitlines()  # 64: long numbers are cheap
+
+
+def test_the_default_store_is_ignored_by_git_and_apart_from_the_published_one():
+    from pathlib import Path
+
+    from challenges.commands._args import DEFAULT_RESULTS, PUBLISHED_RESULTS
+
+    root = Path(__file__).resolve().parents[1]
+    assert f"/{DEFAULT_RESULTS.as_posix()}/" in (root / ".gitignore").read_text().splitlines()
+    assert (root / PUBLISHED_RESULTS / "runs.jsonl").exists()
+    assert DEFAULT_RESULTS != PUBLISHED_RESULTS

@@ -28,7 +28,8 @@ from ._output import console
 def register(subcommands: argparse._SubParsersAction) -> None:
     p = subcommands.add_parser("eval", help="fit one model (if it learns) and score it per length")
     p.add_argument("id", help="challenge id, e.g. div7-base10")
-    p.add_argument("--model", required=True, help="model id (see 'models')")
+    p.add_argument("--model", required=True,
+                   help="model id (see 'models'), with options as MODEL:key=value,...")  # fmt: skip
     p.add_argument(
         "--lengths", type=_args.length, nargs="+", metavar="L",
         help="lengths to score (default: the whole test split, extrapolation lengths included)",
@@ -53,11 +54,14 @@ def eval_command(args: argparse.Namespace) -> int:
     import baselines  # registers the built-in models; challenges never import it at load time
 
     from ..experiment import training_data
+    from ..overrides import parse_model_spec
     from ..run import model_options_for
 
     challenge = get_challenge(args.id)
     profile = get_profile(args.profile)
-    model = baselines.create_model(args.model, **model_options_for(args.model, profile, args.device))
+    spec = parse_model_spec(args.model)
+    options = {**model_options_for(spec.model, profile, args.device), **dict(spec.options)}
+    model = baselines.create_model(spec.model, **options)
     task = baselines.task_for(model, challenge)
     reason = model.applies_to(task)
     if reason is not None:
@@ -75,9 +79,9 @@ def eval_command(args: argparse.Namespace) -> int:
     metrics = score(model.predict, challenge, lengths=lengths, n=args.n or profile.test_size_for(challenge))
     if args.json:
         for metric in metrics:
-            print(json.dumps(metric_record(challenge, args.model, args.seed, metric)))
+            print(json.dumps(metric_record(challenge, spec.label, args.seed, metric)))
         return 0
-    console().print(metrics_table(challenge, args.model, args.seed, metrics))
+    console().print(metrics_table(challenge, spec.label, args.seed, metrics))
     return 0
 
 

@@ -30,7 +30,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         "the reference automaton of the (regular) challenge.",
     )
     p.add_argument("id", help="a regular challenge, e.g. div3-base10")
-    p.add_argument("--model", required=True, help="a recurrent model: gru, lstm, rnn, rnn-compiled")
+    p.add_argument("--model", required=True,
+                   help="a recurrent model: gru, lstm, rnn, rnn-compiled; with options as "
+                   "MODEL:key=value,... (gru:hidden_size=16)")  # fmt: skip
     p.add_argument("--seed", type=_args.seed, default=0, help="training and clustering seed")
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick", help="training budgets")
     p.add_argument("--train-lengths", type=_args.length_range, metavar="A-B",
@@ -47,8 +49,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    help="agreement with the network that stops the sweep (default 0.995)")  # fmt: skip
     p.add_argument("--lengths", type=_args.length, nargs="+", metavar="L",
                    help="lengths to score (default: the whole test split, up to 1000 digits)")  # fmt: skip
-    p.add_argument("--results", type=_args.directory, default=Path("results"), metavar="DIR",
-                   help="the plot goes to DIR/explain/ID-MODEL-seedS.png (default: results/)")  # fmt: skip
+    p.add_argument("--results", type=_args.directory, default=_args.DEFAULT_RESULTS, metavar="DIR",
+                   help="the plot goes to DIR/explain/ID-MODEL-seedS.png "
+                   f"(default: {_args.DEFAULT_RESULTS}/)")  # fmt: skip
     p.add_argument("--checkpoint", type=Path, metavar="PATH",
                    help="load the fitted network from PATH if it exists; else train and save it "
                    "there (learned networks only)")  # fmt: skip
@@ -58,10 +61,12 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 def explain_command(args: argparse.Namespace) -> int:
     from ..explain import ExplainOptions, explain
+    from ..overrides import parse_model_spec
     from ..run import check_train_lengths
     from .evaluate_cmd import scored_lengths
 
     challenge = get_challenge(args.id)
+    spec = parse_model_spec(args.model)
     check_train_lengths(challenge, args.train_lengths)
     _args.require_writable_dir(args.results / "explain", "--results")  # before any training
     if args.checkpoint is not None and not args.checkpoint.exists():
@@ -74,12 +79,13 @@ def explain_command(args: argparse.Namespace) -> int:
         max_clusters=args.max_clusters,
         threshold=args.threshold,
         lengths=None if args.lengths is None else scored_lengths(challenge, args.lengths),
-        plot=args.results / "explain" / f"{challenge.id}-{args.model}-seed{args.seed}.png",
+        plot=args.results / "explain" / f"{challenge.id}-{spec.label}-seed{args.seed}.png",
         checkpoint=args.checkpoint,
+        model_options=dict(spec.options),
     )
     status = Console(stderr=True, highlight=False)
     with status.status("explaining") as spinner:
-        report = explain(challenge, args.model, args.seed, options,
+        report = explain(challenge, spec.model, args.seed, options,
                          progress=lambda message: spinner.update(message))  # fmt: skip
     console = make_console(stderr=args.json)  # keep stdout for the JSON line
     console.print(automaton_table(report))

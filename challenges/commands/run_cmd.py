@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -18,7 +19,6 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
 from ..errors import InvalidArgument
 from ..profiles import PROFILES, get_profile
@@ -35,7 +35,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("ids", nargs="*", metavar="ID", help="challenge ids (default with --all: every one)")
     p.add_argument("--all", action="store_true", help="every registered challenge and model")
-    p.add_argument("--model", action="append", metavar="MODEL", help="model id (repeatable)")
+    p.add_argument("--model", action="append", metavar="MODEL",
+                   help="model id, with options as MODEL:key=value,... (gru:hidden_size=128,lr=0.003); "
+                   "repeatable")  # fmt: skip
     p.add_argument("--seed", action="append", type=_args.seed, metavar="S",
                    help="seed (repeatable; default: the profile's seeds with --all, else 0)")  # fmt: skip
     p.add_argument("--train-lengths", type=_args.length_range, metavar="A-B",
@@ -47,34 +49,28 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     p.add_argument("--device", type=_args.device, default="cpu", help="cpu (default), cuda or cuda:N")
     p.add_argument("--jobs", type=_args.jobs, default=None,
                    help="parallel processes (default: one per core with --all, else 1)")  # fmt: skip
+    p.add_argument("--executor", choices=("process", "ray"), default="process",
+                   help="process: a local process pool of --jobs (default); ray: one Ray task per "
+                   "cell, on a local Ray with --jobs CPUs or the cluster at RAY_ADDRESS "
+                   "(pip install '.[ray]')")  # fmt: skip
     p.add_argument("--force", action="store_true", help="run cells even if already recorded")
-    p.add_argument("--results", type=_args.directory, default=Path("results"), metavar="DIR",
-                   help="where runs.jsonl and the leaderboard go (default: results/)")  # fmt: skip
+    p.add_argument("--results", type=_args.directory, default=_args.DEFAULT_RESULTS, metavar="DIR",
+                   help=f"where runs.jsonl and the leaderboard go (default: {_args.DEFAULT_RESULTS}/; "
+                   f"the published run is in {_args.PUBLISHED_RESULTS}/)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print each record as one JSON line")
     p.set_defaults(handler=run_command)
 
     p = subcommands.add_parser("leaderboard", help="build tables and plots from RESULTS/runs.jsonl")
-    p.add_argument("--results", type=_args.directory, default=Path("results"), metavar="DIR")
+    p.add_argument("--results", type=_args.directory, default=_args.DEFAULT_RESULTS, metavar="DIR",
+                   help=f"the store to read and write tables into (default: {_args.DEFAULT_RESULTS}/; "
+                   f"the published one: {_args.PUBLISHED_RESULTS}/)")  # fmt: skip
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     p.set_defaults(handler=leaderboard_command)
-
-
-def _summary(record: dict) -> tuple[str, str, str]:
-    """(status, in-range accuracy, accuracy at the longest length) for the run table."""
-    if record.get("status") != "ok":
-        return record.get("status", "?"), "-", (record.get("reason") or "")[:60]
-    max_train = record["train_lengths"][1]
-    metrics = record["metrics"]
-    seen = [m for m in metrics if m["length"] <= max_train]
-    in_range = sum(m["accuracy"] * m["n"] for m in seen) / max(1, sum(m["n"] for m in seen))
-    longest = max(metrics, key=lambda m: m["length"])
-    return "ok", f"{100 * in_range:.1f}%", f"{100 * longest['accuracy']:.1f}% @ {longest['length']}"
 
 
 def run_command(args: argparse.Namespace) -> int:
     from .. import get_challenge
     from ..evaluate import scored_lengths
-    from ..leaderboard import write_leaderboard
     from ..run import execute, pending, plan, prepare_test_sets
     from ..store import ResultStore
 
@@ -83,6 +79,11 @@ def run_command(args: argparse.Namespace) -> int:
     if args.jobs is None:
         args.jobs = (os.cpu_count() or 1) if args.all else 1
     _args.require_writable_dir(args.results, "--results")  # before any training, not after it
+    run_cells = execute
+    if args.executor == "ray":
+        from ..executors import ray_executor
+
+        run_cells = ray_executor(args.device)  # refuses at once, in one line, if Ray is missing
     profile = get_profile(args.profile)
     seeds = tuple(args.seed) if args.seed else (profile.seeds if args.all else (0,))
     cells = plan(args.ids or None, args.model, seeds, profile.name,
@@ -122,19 +123,19 @@ def run_command(args: argparse.Namespace) -> int:
                 reason = escape(f"{cell.label}: {record.get('reason')}")
                 progress.console.print(f"[red]failed[/] {reason}")
 
-        for record in execute(todo, store, args.jobs, on_start, on_finish, on_progress, args.force):
+        for record in run_cells(todo, store, args.jobs, on_start, on_finish, on_progress, args.force):
             finished.append(record)
             if args.json:
                 print(json.dumps(record), flush=True)
-    if not args.json:
-        _print_runs(finished or _recorded(cells, store), make_console())
-    if args.all:
-        paths = write_leaderboard(store.records(), args.results, profile=profile.name)
-        seconds = time.perf_counter() - started
-        console.print(f"leaderboard: {escape(str(paths['markdown']))} ({seconds:.0f} s)")
-    elif args.json and not finished:
+    if args.json and not finished:
         for record in _recorded(cells, store):
             print(json.dumps(record))
+    # The run's own headline last: on stdout, or on stderr when stdout holds the JSON lines.
+    print(summary_text(_recorded(cells, store)), file=sys.stderr if args.json else sys.stdout)
+    if args.all:
+        paths = write_board(store.records(), args.results, profile.name, console)
+        if paths:
+            console.print(f"leaderboard: {paths['markdown']} ({time.perf_counter() - started:.0f} s)")
     failed = sum(r.get("status") == "failed" for r in finished)
     return 1 if failed and not args.all else 0
 
@@ -146,41 +147,89 @@ def _recorded(cells, store) -> list[dict]:
     return [r for r in store.records() if r.get("key") in wanted]
 
 
-def _print_runs(records: list[dict], console: Console) -> None:
-    table = Table(title="runs")
-    for column in ("challenge", "model", "seed", "status", "in range", "longest", "train s"):
-        table.add_column(column)
+def summary_text(records: list[dict], width: int = 80) -> str:
+    """What a run prints at the end: the headline of its cells, within ``width`` columns.
+
+    The newest record per run key counts, so a rerun with ``--force`` replaces, not doubles. A
+    run of one challenge and one model adds its accuracy per length (mean over its seeds); runs
+    that did not score are counted in one line.
+    """
+    from ..compact import fit_headline
+    from ..leaderboard import headline, placeable, statuses, tidy
+
+    newest: dict[str, dict] = {}
     for record in records:
-        status, in_range, longest = _summary(record)
-        seconds = record.get("train_seconds")
-        table.add_row(record["challenge"], record["model"], str(record["seed"]), status, in_range,
-                      longest, "-" if seconds is None else f"{seconds:.1f}")  # fmt: skip
-    console.print(table)
-    for record in records:
-        if record.get("status") == "ok" and len(records) == 1:
-            detail = Table(title=f"{record['challenge']} / {record['model']}: accuracy per length")
-            for column in ("length", "accuracy", "n", ""):
-                detail.add_column(column)
-            max_train = record["train_lengths"][1]
-            for m in record["metrics"]:
-                note = "trained" if m["length"] <= max_train else "extrapolation"
-                detail.add_row(str(m["length"]), f"{100 * m['accuracy']:.2f}%", str(m["n"]), note)
-            console.print(detail)
+        newest[record.get("key", str(len(newest)))] = record
+    chosen, _ = placeable(newest.values())
+    frame = tidy(chosen)
+    parts = [fit_headline(headline(frame), width)]
+    pairs = frame[["challenge", "model"]].drop_duplicates()
+    if len(pairs) == 1:
+        by_length = frame.groupby("length").agg(accuracy=("accuracy", "mean"), n=("n", "first"),
+                                                seeds=("seed", "nunique"),
+                                                trained=("max_train_length", "max"))  # fmt: skip
+        lines = [f"\n{pairs.iat[0, 0]} / {pairs.iat[0, 1]}: accuracy per length "
+                 f"(mean over {int(by_length['seeds'].max())} seed(s))",
+                 f"{'length':>6}  {'accuracy':>8}  {'n':>5}"]  # fmt: skip
+        for length, row in by_length.iterrows():
+            note = "trained" if length <= row["trained"] else "extrapolation"
+            lines.append(f"{length:>6}  {100 * row['accuracy']:>7.2f}%  {int(row['n']):>5}  {note}")
+        parts.append("\n".join(lines))
+    not_scored = statuses(chosen)
+    if not not_scored.empty:
+        counts = not_scored["status"].value_counts()
+        parts.append("not scored: " + ", ".join(f"{n} {status}" for status, n in counts.items())
+                     + " (the reasons: --json, or the store)")  # fmt: skip
+    return "\n".join(parts)
+
+
+def write_board(
+    records: list[dict], results: Path, profile: str, console: Console
+) -> dict[str, Path] | None:
+    """Write the leaderboard of ``records``; records of unregistered challenges are kept out.
+
+    Their count and the reason go to ``console`` and to the end of LEADERBOARD.md; their plots
+    stay where they are. If no record can be placed, nothing is rewritten (returns None).
+    """
+    from ..leaderboard import placeable, write_leaderboard
+
+    placed, unplaced = placeable(r for r in records if r.get("profile") == profile)
+    notes = [
+        f"{count} record(s) of challenge '{challenge}' not placed: challenge not registered "
+        "(load its plugin with --plugin)"
+        for challenge, count in unplaced.items()
+    ]
+    for note in notes:
+        console.print(note, style="yellow", markup=False)
+    if notes and not placed:
+        console.print(f"nothing rewritten in {results}: no record of profile '{profile}' could be "
+                      "placed", style="yellow", markup=False)  # fmt: skip
+        return None
+    paths = write_leaderboard(placed, results, profile=profile)
+    if notes:
+        with paths["markdown"].open("a", encoding="utf-8") as board:
+            board.write("\n## Not placed\n\n" + "".join(f"* {note}\n" for note in notes))
+    return paths
 
 
 def leaderboard_command(args: argparse.Namespace) -> int:
-    from ..leaderboard import write_leaderboard
     from ..store import ResultStore
 
     store = ResultStore(args.results / "runs.jsonl")
     if not store.path.exists():
-        raise InvalidArgument(f"no results at {store.path}: run 'python -m challenges run --all' first")
+        raise InvalidArgument(
+            f"no results at {store.path}: run 'python -m challenges run --all' first, or read "
+            f"the published run with --results {_args.PUBLISHED_RESULTS}"
+        )
     _args.require_writable_dir(args.results, "--results")
     records = store.records()
-    paths = write_leaderboard(records, args.results, profile=args.profile)
     console = make_console()
+    warnings = make_console(stderr=True)
     if store.skipped_lines:
-        console.print(f"skipped {store.skipped_lines} torn or incomplete line(s) in {store.path}",
-                      style="yellow")  # fmt: skip
+        warnings.print(f"skipped {store.skipped_lines} torn or incomplete line(s) in {store.path}",
+                       style="yellow")  # fmt: skip
+    paths = write_board(records, args.results, args.profile, warnings)
+    if paths is None:
+        return 1
     console.print(f"wrote {paths['markdown']}, {paths['csv']} and {len(paths) - 2} plot(s)")
     return 0

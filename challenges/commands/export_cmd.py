@@ -1,0 +1,168 @@
+"""``export``: write a challenge's exact sets to files other frameworks read, with a manifest.
+
+``python -m challenges export div7-base10 --split train,test --lengths 1-6,12 -n 1000 --seed 0
+--out data/div7`` writes one file per split and length (``train-L3.jsonl``; with ``--format
+jsonl,csv`` also ``train-L3.csv``) and ``manifest.json``: challenge id and version, seed, sizes,
+examples and members per file, each file's sha256, the command line and the package version.
+Every file is a pure function of (challenge, split, length, n, seed): the same command writes the
+same bytes, and the sha256 sums say so. ``--split test --seed 0 -n 1000`` is exactly the test
+set the quick profile scores on, up to 100 symbols (``-n 100`` beyond).
+
+Each row: ``text`` (the string), ``label`` (true for members), ``length``, ``split``. To load::
+
+    import datasets, pandas
+    datasets.load_dataset("json", data_files={"train": "data/div7/train-L*.jsonl",
+                                              "test": "data/div7/test-L*.jsonl"})
+    pandas.read_json("data/div7/test-L12.jsonl", lines=True, dtype={"text": str})
+    pandas.read_csv("data/div7/test-L12.csv", dtype={"text": str})
+
+(``dtype={"text": str}``: otherwise pandas reads digit strings as numbers.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import shlex
+from pathlib import Path
+
+from .. import __version__, get_challenge
+from ..core import SPLITS, Challenge
+from ..errors import EmptyClass, InvalidArgument
+from . import _args
+
+FORMATS = ("jsonl", "csv")
+
+
+def register(subcommands: argparse._SubParsersAction) -> None:
+    p = subcommands.add_parser(
+        "export",
+        help="write a challenge's sets to JSONL/CSV files, one per split and length, with a manifest",
+        description="Write balanced, seeded samples of a challenge, one file per split and "
+        "length, and manifest.json with counts and sha256 sums.",
+    )
+    p.add_argument("id", help="challenge id, e.g. div7-base10")
+    p.add_argument("--split", type=_split_list, default=SPLITS, metavar="S[,S]",
+                   help="train, val, test or a comma list (default: all three)")  # fmt: skip
+    p.add_argument("--lengths", type=_length_list, metavar="SPEC",
+                   help="lengths such as 1-6,12,100; beyond the training range only the test split "
+                   "has them (default: every length of each split that holds both classes; the "
+                   "test split includes the extrapolation lengths)")  # fmt: skip
+    p.add_argument("-n", type=_args.count, default=1000, help="examples per file (default 1000)")
+    p.add_argument("--seed", type=_args.seed, default=0,
+                   help="sampling seed (default 0: the benchmark's test sets)")  # fmt: skip
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory to write")
+    p.add_argument("--format", type=_format_list, default=("jsonl",), metavar="F[,F]",
+                   help="jsonl, csv or jsonl,csv (default jsonl)")  # fmt: skip
+    p.set_defaults(handler=export_command)
+
+
+def _comma_list(text: str, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+    items = tuple(dict.fromkeys(part.strip() for part in text.split(",")))
+    bad = [item for item in items if item not in allowed]
+    if bad or not items:
+        raise argparse.ArgumentTypeError(
+            f"unknown {what} {', '.join(map(repr, bad)) or repr(text)}: choose from {', '.join(allowed)}"
+        )
+    return items
+
+
+def _split_list(text: str) -> tuple[str, ...]:
+    return _comma_list(text, SPLITS, "split")
+
+
+def _format_list(text: str) -> tuple[str, ...]:
+    return _comma_list(text, FORMATS, "format")
+
+
+def _length_list(text: str) -> tuple[int, ...]:
+    """``1-6,12`` -> (1, 2, 3, 4, 5, 6, 12)."""
+    lengths: set[int] = set()
+    for part in text.split(","):
+        low, high = _args.length_range(part.strip())
+        lengths.update(range(low, high + 1))
+    return tuple(sorted(lengths))
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from ..cache import cached_sample
+    from ..evaluate import scored_lengths
+    from ..splits import check_length, classes_available, sample_lengths
+
+    challenge = get_challenge(args.id)
+    plan: list[tuple[str, int]] = []
+    for split in args.split:
+        if args.lengths is None:
+            usable = scored_lengths(challenge) if split == "test" else sample_lengths(challenge, split)
+            plan += [(split, length) for length in usable]
+            continue
+        for length in args.lengths:  # every problem is reported before any file is written
+            if len(args.split) > 1 and split != "test" and length > challenge.max_train_length:
+                continue  # with several splits, lengths beyond the training range go to test only
+            check_length(challenge, split, length)
+            member, non_member = classes_available(challenge, split, length)
+            if not (member and non_member):
+                raise EmptyClass(
+                    f"{challenge.id} has no {'member' if not member else 'non-member'} of length "
+                    f"{length} in split '{split}'; lengths with both classes: "
+                    f"{_ranges(scored_lengths(challenge) if split == 'test' else sample_lengths(challenge, split))}"
+                )
+            plan.append((split, length))
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InvalidArgument(f"cannot create --out {args.out}: {error.strerror}") from None
+    files = []
+    for split, length in plan:
+        examples = cached_sample(challenge, split, n=args.n, seed=args.seed, length=length)
+        rows = examples.records()
+        for fmt in args.format:
+            name = f"{split}-L{length}.{fmt}"
+            data = _jsonl(rows) if fmt == "jsonl" else _csv(rows)
+            (args.out / name).write_bytes(data)
+            files.append({"path": name, "split": split, "length": length, "format": fmt,
+                          "examples": len(rows), "members": int(examples.labels.sum()),
+                          "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
+    manifest = build_manifest(challenge, args, files)
+    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {len(files)} file(s) and manifest.json to {args.out}")
+    return 0
+
+
+def build_manifest(challenge: Challenge, args: argparse.Namespace, files: list[dict]) -> dict:
+    """What was written and how to write it again; no date, so the same command gives the same bytes."""
+    return {
+        "challenge": challenge.id,
+        "version": challenge.version,
+        "description": challenge.description,
+        "train_lengths": list(challenge.train_lengths),
+        "seed": args.seed,
+        "n": args.n,
+        "splits": list(args.split),
+        "columns": {"text": "the string", "label": "true for members", "length": "its length",
+                    "split": "train, val or test"},  # fmt: skip
+        "files": files,
+        "command": shlex.join(["python", "-m", "challenges", *getattr(args, "argv", [])]),
+        "package_version": __version__,
+    }
+
+
+def _jsonl(rows: list[dict]) -> bytes:
+    return "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+
+def _csv(rows: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["text", "label", "length", "split"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({**row, "label": "true" if row["label"] else "false"} for row in rows)
+    return buffer.getvalue().encode()
+
+
+def _ranges(values: tuple[int, ...]) -> str:
+    from ..splits import _ranges as ranges
+
+    return ranges(values)
