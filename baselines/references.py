@@ -289,3 +289,38 @@ class ApproximateAutomaton(ConfiguredModel):
 
     def predict(self, texts: np.ndarray) -> np.ndarray:
         return self.approximation.accepts_many(texts)
+
+
+# --- columns ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def carry_automaton(base: int) -> DFA:
+    """The schoolbook carry rule as a DFA over aligned columns (see :mod:`baselines.columns`).
+
+    States: carry 0 (accepting), carry 1, and wrong. A column ``(a, b, c)`` read least
+    significant first, a blank counting as 0, is right when ``(a + b + carry) mod base == c``;
+    the carry becomes ``(a + b + carry) // base``. The reference a learned column automaton is
+    proved equivalent to, on well-formed column strings.
+
+    >>> from baselines.columns import EquationAlphabet
+    >>> eq = EquationAlphabet.of("0123456789+=")
+    >>> carry = carry_automaton(10)
+    >>> [carry.accepts(eq.align(np.array([t])).columns[0]) for t in ("12+29=41", "12+29=31")]
+    [True, False]
+    """
+    from .columns import EquationAlphabet
+
+    columns = EquationAlphabet(base, "+").columns
+    width = base + 1
+
+    def step(carry: int | None, symbol: str) -> int | None:
+        if carry is None:
+            return None
+        index = ord(symbol) - ord(columns[0])
+        a, b, c = (index // (width * width), index // width % width, index % width)
+        a, b, c = (0 if t == base else t for t in (a, b, c))  # a blank is a 0
+        total = a + b + carry
+        return total // base if total % base == c else None
+
+    return DFA.explore(columns, 0, step, lambda carry: carry == 0).minimize()
