@@ -274,13 +274,15 @@ class ColumnAutomatonModel(ConfiguredModel):
             hard = network.hardened_candidate(val_set, train_set)
             table, accepting = hard.table, hard.accepting
         table, repaired = repair_transitions(table, accepting, train_set)
-        table, accepting = merge_states(table, accepting, train_set)
+        table, accepting = prune_unsupported(table, accepting, train_set)
         right = run_table(table, accepting, val_set.ids) == val_set.labels.bool()
         accuracy = float(right.float().mean())
         dfa = DFA(table.cpu().numpy(), 0, accepting.cpu().numpy(), columns).minimize()
         report.extra.update(repaired=repaired, repaired_states=dfa.num_states, repaired_val_accuracy=accuracy)
-        if accuracy >= (report.best_val_accuracy or 0.0):
-            network.set_hard(table, accepting)
+        # The network's table holds K states at most (minimising removes the sink's extra one).
+        if dfa.num_states <= network.states and accuracy >= (report.best_val_accuracy or 0.0):
+            network.set_hard(torch.from_numpy(dfa.transitions.copy()).to(device),
+                             torch.from_numpy(dfa.accepting.copy()).to(device))  # fmt: skip
             report.best_val_accuracy = accuracy
             report.extra["mode"] = "repaired"
 
@@ -341,42 +343,9 @@ def intersect(first: DFA, second: DFA) -> DFA:
     ).minimize()
 
 
-def merge_states(
-    table: torch.Tensor, accepting: torch.Tensor, data: LabelledBatch
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Occam after hardening: merge states while the training strings stay as right.
-
-    A hardened automaton's transitions that no training string takes are whatever the soft
-    automaton's argmax happened to be: on additions, what follows a column where only ``c`` has
-    a digit (training never shows ``c`` two digits longer than ``a`` and ``b``), or how the one
-    string ``0+0=0`` ends (its problem may fall in the test split). Merging two states -- one
-    keeps its transitions and verdict, every transition into the other is sent to it -- replaces
-    such guesses with behaviour the data did train, and is kept when no training string becomes
-    wrong. Pairs are tried in order of first visit, each both ways, until nothing merges.
-    Generic: it knows nothing of columns or carries. Returns the table renumbered from 0 (the start).
-
-    >>> same = torch.tensor([[1, 2], [1, 2], [1, 2]])  # three states that behave alike
-    >>> batch = LabelledBatch(torch.tensor([[0, 1], [1, 0]]), torch.tensor([2, 2]), torch.tensor([1.0, 1.0]))
-    >>> merge_states(same, torch.tensor([True, True, True]), batch)[0].tolist()
-    [[0, 0]]
-    """
-    def right(t: torch.Tensor, a: torch.Tensor) -> int:
-        return int((run_table(t, a, data.ids) == data.labels.bool()).sum())
-
-    table, accepting = _from_start(table, accepting, 0)
-    score = right(table, accepting)
-    merged_any = True
-    while merged_any:
-        merged_any = False
-        states = len(table)
-        pairs = [(p, q) for q in range(states) for p in range(q)]
-        for keep, drop in (pair for p, q in pairs for pair in ((p, q), (q, p))):
-            candidate = torch.where(table == drop, keep, table)
-            candidate, candidate_accepting = _from_start(candidate, accepting, keep if drop == 0 else 0)
-            if right(candidate, candidate_accepting) >= score:
-                table, accepting, merged_any = candidate, candidate_accepting, True
-                break
-    return table, accepting
+def _right(table: torch.Tensor, accepting: torch.Tensor, data: LabelledBatch) -> int:
+    """How many strings of ``data`` the automaton judges right."""
+    return int((run_table(table, accepting, data.ids) == data.labels.bool()).sum())
 
 
 def _from_start(
@@ -460,3 +429,35 @@ def _state_sequences(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         visits[:, t] = state
         state = padded[state, ids[:, t]]
     return visits
+
+
+def prune_unsupported(
+    table: torch.Tensor, accepting: torch.Tensor, data: LabelledBatch
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keep only the transitions that training members take; every other one leads to a sink.
+
+    The prefix-tree acceptor's bias (Oncina and Garcia 1992): what no positive example shows is
+    rejected. A hardened automaton's untaken transitions are argmax guesses, and a wrong column
+    is seen by training only a few times each (base 10 has 18,000 kinds of wrong column, and a
+    near miss holds one), so some guesses accept wrong columns. Members of any length take only
+    transitions that short members take too, so nothing right is lost where training covered
+    every right step. Generic: it knows nothing of columns. The table grows by the sink (the last
+    state, rejecting, a self-loop on every symbol).
+
+    >>> table = torch.tensor([[0, 1], [1, 0]])  # over "ab"; members seen: "a", "aa"
+    >>> batch = LabelledBatch(torch.tensor([[0, 2], [0, 0], [1, 2]]), torch.tensor([1, 2, 1]),
+    ...                       torch.tensor([1.0, 1.0, 0.0]))
+    >>> pruned, accepting = prune_unsupported(table, torch.tensor([True, True]), batch)
+    >>> pruned.tolist(), accepting.tolist()
+    ([[0, 2], [2, 2], [2, 2]], [True, True, False])
+    """
+    states, symbols = table.shape
+    members = data.ids[data.labels.bool()]
+    visits = _state_sequences(table, members)
+    real = members != symbols
+    taken = torch.zeros(states * symbols, dtype=torch.bool, device=table.device)
+    taken[(visits * symbols + members)[real]] = True
+    sink = states
+    pruned = torch.where(taken.view(states, symbols), table, sink)
+    pruned = torch.cat([pruned, torch.full((1, symbols), sink, dtype=table.dtype, device=table.device)])
+    return pruned, torch.cat([accepting, accepting.new_zeros(1)])
