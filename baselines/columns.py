@@ -303,14 +303,18 @@ class ColumnAutomatonModel(ConfiguredModel):
         """The learned automaton over the whole column alphabet, as hardened (unrestricted)."""
         return self.automaton.as_dfa()
 
-    def as_dfa(self) -> DFA:
-        """The learned DFA over columns, restricted to well-formed column strings, minimised.
+    def as_dfa(self) -> DFA | None:
+        """The learned DFA over columns, restricted to well-formed column strings, minimised;
+        None if the model kept its soft automaton (it is not a DFA then).
 
         Columns no well-formed equation produces (a blank inside a number) say nothing about
-        what was learned, so the comparison with the carry automaton is made on the domain.
+        what was learned, so the comparison with the carry automaton is made on that domain.
         """
         if self.equation is None:
             raise InvalidArgument(f"model '{self.id}' must be fitted (or loaded) first")
+        network = self.automaton.network
+        if not isinstance(network, SoftAutomaton) or not bool(network.hardened):
+            return None
         return intersect(self.column_dfa(), column_shape_automaton(self.equation.base))
 
 

@@ -160,7 +160,8 @@ class ApproxConfig:
 
 @dataclass(frozen=True)
 class Approximation:
-    """A finite-state verdict: a string is accepted when every named check accepts it."""
+    """A finite-state verdict: a string is accepted when every named check accepts it (every
+    string, when there are no checks: the one-state automaton a tiny state budget leaves)."""
 
     checks: tuple[tuple[str, DFA], ...]
     exact: bool
@@ -222,13 +223,13 @@ WHEEL_PRIMES = (2, 3, 5, 7, 11, 13, 17)
 def budget_wheel(base: int, max_states: int) -> tuple[int, ...]:
     """The primes up to the largest P whose wheel automaton has at most ``max_states`` states.
 
-    At least the wheel of 2 (3 states or fewer), so that every budget gives an automaton.
+    No primes at all (accept every number: one state) when not even the wheel of 2 fits.
 
-    >>> budget_wheel(10, 36), budget_wheel(10, 355), budget_wheel(2, 200)
-    ((2, 3, 5, 7), (2, 3, 5, 7), (2, 3, 5, 7))
+    >>> budget_wheel(10, 36), budget_wheel(10, 355), budget_wheel(2, 200), budget_wheel(10, 2)
+    ((2, 3, 5, 7), (2, 3, 5, 7), (2, 3, 5, 7), ())
     """
-    chosen = WHEEL_PRIMES[:1]
-    for size in range(2, len(WHEEL_PRIMES) + 1):
+    chosen: tuple[int, ...] = ()
+    for size in range(1, len(WHEEL_PRIMES) + 1):
         primes = WHEEL_PRIMES[:size]
         # A wheel has at least primorial states (fewer only where a prime divides the base):
         # skip building ones that cannot fit.
@@ -261,8 +262,8 @@ def candidate_moduli(base: int) -> tuple[int, ...]:
 
 def budget_moduli(operator: str, base: int, max_states: int) -> tuple[int, ...]:
     """As many moduli of :func:`candidate_moduli`, in order, as fit: the product of their
-    automata's states stays within ``max_states``; one that does not fit is skipped. At least
-    the cheapest one.
+    automata's states stays within ``max_states``; one that does not fit is skipped. None at
+    all (accept every equation: one state) when none fits.
 
     >>> budget_moduli("+", 10, 10**4), budget_moduli("+", 10, 10**7)
     ((9, 7), (9, 7, 11))
@@ -277,9 +278,6 @@ def budget_moduli(operator: str, base: int, max_states: int) -> tuple[int, ...]:
         if states * size <= max_states:
             chosen.append(modulus)
             states *= size
-    if not chosen:
-        sizes = {m: equation_automaton(operator, base, m).num_states for m in candidate_moduli(base)[:3]}
-        chosen = [min(sizes, key=sizes.get)]
     return tuple(chosen)
 
 
@@ -287,6 +285,8 @@ def _primes(challenge: Challenge, config: ApproxConfig) -> Approximation:
     primes = config.wheel_primes
     if config.max_states is not None:
         primes = budget_wheel(challenge.base, config.max_states)
+    if not primes:  # a budget too small for any wheel: accept everything, in one state
+        return Approximation((), exact=False)
     wheel = wheel_automaton(challenge.base, primes)
     name = "wheel " + "x".join(map(str, primes))
     return Approximation(((name, wheel),), exact=False)
@@ -365,7 +365,8 @@ class ApproximateAutomaton(ConfiguredModel):
         super().fit(challenge, train, val, seed)
         self.approximation = approximation(challenge, self.config)
         states = {name: dfa.num_states for name, dfa in self.approximation.checks}
-        return FitReport(extra={"exact": self.approximation.exact, "states": states})
+        product = self.approximation.num_states
+        return FitReport(extra={"exact": self.approximation.exact, "states": states, "product_states": product})
 
     def predict(self, texts: np.ndarray) -> np.ndarray:
         return self.approximation.accepts_many(texts)
