@@ -44,10 +44,10 @@ from challenges.numbers import DIGITS
 from .automata import DFA
 from .base import FitReport, register_model
 from .configured import ConfiguredModel
-from .hardening import final_states, run_table
+from .hardening import run_table
 from .soft_automaton import SoftAutomaton, SoftAutomatonConfig, SoftAutomatonModel
-from .train import LabelledBatch
 from .symbols import symbol_matrix
+from .train import LabelledBatch
 
 COLUMN_CODE = 0x4E00  # column symbol 0: CJK ideographs, printable, never a digit or a combining mark
 BLANK = "_"  # how a blank is shown in a column triple (never a symbol of the equation alphabet)
@@ -125,7 +125,8 @@ class EquationAlphabet:
         )  # fmt: skip
         # The last digit of each number, and how many digits each has (0 where malformed).
         ends = np.stack([op_at - 1, eq_at - 1, lengths - 1], axis=1)
-        sizes = np.where(well_formed[:, None], np.stack([op_at, eq_at - op_at - 1, lengths - eq_at - 1], 1), 0)
+        sizes = np.stack([op_at, eq_at - op_at - 1, lengths - eq_at - 1], axis=1)
+        sizes = np.where(well_formed[:, None], sizes, 0)
         columns = int(sizes.max(initial=0))
         place = np.arange(columns)
         digits = np.full((n, 3, columns), self.base, dtype=np.int64)  # blank everywhere to start
@@ -224,7 +225,8 @@ class ColumnAutomatonModel(ConfiguredModel):
         try:
             EquationAlphabet.of(task.alphabet)
         except InvalidArgument:
-            return f"{self.id} reads equations a+b=c or axb=c; the alphabet of {task.id} has no operator and '='" if hasattr(task, "id") else "not an equation alphabet"
+            name = getattr(task, "id", "this task")
+            return f"{self.id} reads equations a+b=c or axb=c; {name} is not written with an operator and '='"
         return None
 
     @property

@@ -366,7 +366,8 @@ class ApproximateAutomaton(ConfiguredModel):
         self.approximation = approximation(challenge, self.config)
         states = {name: dfa.num_states for name, dfa in self.approximation.checks}
         product = self.approximation.num_states
-        return FitReport(extra={"exact": self.approximation.exact, "states": states, "product_states": product})
+        extra = {"exact": self.approximation.exact, "states": states, "product_states": product}
+        return FitReport(extra=extra)
 
     def predict(self, texts: np.ndarray) -> np.ndarray:
         return self.approximation.accepts_many(texts)

@@ -363,7 +363,8 @@ def run_matrices(matrices: torch.Tensor, acceptance: torch.Tensor, ids: torch.Te
         padded = torch.cat([matrices, identity], dim=1)  # [R, symbols + 1, K, K]
         for column in ids.T:
             chosen = padded[:, column].reshape(restarts * batch, states, states)
-            state = torch.bmm(state.reshape(restarts * batch, 1, states), chosen).view(restarts, batch, states)
+            state = torch.bmm(state.reshape(restarts * batch, 1, states), chosen)
+            state = state.view(restarts, batch, states)
         return (state * acceptance[:, None, :]).sum(-1)
     flat = torch.cat([matrices, identity], dim=1).transpose(1, 2).reshape(restarts, states, -1)
     for column in ids.T:

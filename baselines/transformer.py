@@ -72,7 +72,8 @@ class TransformerConfig(TrainConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.positions not in _POSITIONS:
-            raise InvalidArgument(f"unknown positions '{self.positions}': choose one of {', '.join(_POSITIONS)}")
+            choices = ", ".join(_POSITIONS)
+            raise InvalidArgument(f"unknown positions '{self.positions}': choose one of {choices}")
         if self.index_encoding not in ("sinusoidal", "learned"):
             raise InvalidArgument(f"unknown index_encoding '{self.index_encoding}': sinusoidal or learned")
         if self.pooling not in ("mean", "cls"):
@@ -80,7 +81,9 @@ class TransformerConfig(TrainConfig):
         if min(self.d_model, self.layers, self.heads, self.feedforward, self.max_index) < 1:
             raise InvalidArgument("d_model, layers, heads, feedforward and max_index must be at least 1")
         if self.d_model % self.heads or self.d_model % 2:
-            raise InvalidArgument(f"d_model ({self.d_model}) must be even and divisible by heads ({self.heads})")
+            raise InvalidArgument(
+                f"d_model ({self.d_model}) must be even and divisible by heads ({self.heads})"
+            )
 
 
 def digit_indices(ids: torch.Tensor, base: int) -> torch.Tensor:
@@ -114,7 +117,9 @@ class EncoderLayer(nn.Module):
         self.qkv = nn.Linear(config.d_model, 3 * config.d_model)
         self.out = nn.Linear(config.d_model, config.d_model)
         self.ff = nn.Sequential(
-            nn.Linear(config.d_model, config.feedforward), nn.GELU(), nn.Linear(config.feedforward, config.d_model)
+            nn.Linear(config.d_model, config.feedforward),
+            nn.GELU(),
+            nn.Linear(config.feedforward, config.d_model),
         )
 
     def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
@@ -209,7 +214,9 @@ class TransformerModel(NetworkModel):
     """A small Transformer encoder (nanoGPT's shape, no causal mask), digit-index positions."""
 
     id = "transformer"
-    description = "Transformer encoder, 2 layers x 4 heads, d=64, digit-index positions (no absolute), mean pooling"
+    description = (
+        "Transformer encoder, 2 layers x 4 heads, d=64, digit-index positions (no absolute), mean pooling"
+    )
     Config = TransformerConfig
 
     def build(self, alphabet: str, task: Any) -> TransformerClassifier:

@@ -32,7 +32,9 @@ from challenges.profiles import PROFILES
 CHALLENGES = ("add-base2", "add-base10", "mul-base2", "mul-base10", "prime-base2", "prime-base10")
 BUDGETS = tuple(int(10 ** (k / 2)) for k in range(2, 15))  # 10, 31, 100, ..., 10 million
 LENGTHS = (100, 1000)
-_NO_EXAMPLES = Examples(np.array([], dtype=np.str_), np.array([], dtype=bool), np.array([], dtype=np.int64), "train")
+_NO_EXAMPLES = Examples(  # fixed references read no examples
+    np.array([], dtype=np.str_), np.array([], dtype=bool), np.array([], dtype=np.int64), "train"
+)
 
 
 def frontier(
@@ -95,13 +97,15 @@ def plot(table: pd.DataFrame, learners: pd.DataFrame, path: Path) -> None:
     for axis, (family, prefix) in zip(axes, families.items()):
         for challenge_id, rows in table[table.challenge.str.startswith(prefix)].groupby("challenge"):
             rows = rows.sort_values("states")
-            line, = axis.plot(rows.states, rows.accuracy_1000, marker="o", label=f"{challenge_id}, 1000 digits")
+            label = f"{challenge_id}, 1000 digits"
+            (line,) = axis.plot(rows.states, rows.accuracy_1000, marker="o", label=label)
             axis.plot(rows.states, rows.accuracy_100, ls=":", marker=".", color=line.get_color(),
                       label=f"{challenge_id}, 100 digits")  # fmt: skip
         points = learners[learners.challenge.str.startswith(prefix)]
         for _, point in points.iterrows():
             axis.scatter(point.states, point.accuracy_1000, marker="*", s=120, zorder=3)
-            axis.annotate(f"{point.model} ({point.challenge})", (point.states, point.accuracy_1000), fontsize=7)
+            where = (point.states, point.accuracy_1000)
+            axis.annotate(f"{point.model} ({point.challenge})", where, fontsize=7)
         axis.set_xscale("log")
         axis.set_title(f"{family}: best finite-state approximation")
         axis.set_xlabel("states (minimal DFA; product of the checks)")
@@ -131,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     learners = learner_points(args.runs, tuple(args.challenges))
     args.out.mkdir(parents=True, exist_ok=True)
-    pd.concat([table, learners.assign(budget=None, checks="learned")]).to_csv(args.out / "frontier.csv", index=False)
+    rows = pd.concat([table, learners.assign(budget=None, checks="learned")])
+    rows.to_csv(args.out / "frontier.csv", index=False)
     plot(table, learners, args.out / "frontier.png")
     print(table.to_string(index=False))
     return 0
