@@ -88,3 +88,20 @@ def test_applies_only_to_equations():
     assert model.applies_to(get_challenge("add-base10")) is None
     assert model.applies_to(get_challenge("mul-base2")) is None
     assert "div3-base10" in model.applies_to(get_challenge("div3-base10"))
+
+
+def test_large_alphabets_take_the_gather_path_with_the_same_answers():
+    # Column alphabets are large (27 to 1,331 symbols): run_matrices gathers each row's matrix.
+    import torch.nn.functional as F
+
+    from baselines.hardening import run_table
+    from baselines.soft_automaton import _GATHER_SYMBOLS, run_matrices
+
+    rng = np.random.default_rng(0)
+    states, symbols = 5, _GATHER_SYMBOLS + 6
+    table = torch.from_numpy(rng.integers(0, states, size=(states, symbols)))
+    accepting = torch.from_numpy(rng.random(states) < 0.5)
+    one_hot = F.one_hot(table, states).transpose(0, 1).float()  # [symbols, K, K]
+    ids = torch.from_numpy(rng.integers(0, symbols + 1, size=(50, 12)))  # the last id pads
+    by_matrices = run_matrices(one_hot[None], accepting[None].float(), ids)[0]
+    assert by_matrices.tolist() == run_table(table, accepting, ids).float().tolist()
