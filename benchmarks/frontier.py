@@ -5,11 +5,11 @@ For each challenge and each budget, ``fsa-approx:max_states=S`` picks the larges
 the most equation checks that fit (``baselines.references.budget_wheel`` / ``budget_moduli``);
 the automaton's real state count (the product automaton's, for several checks) is the x value.
 Learners with an extracted DFA (``fit.minimal_states`` in a runs.jsonl) go on the same plot at
-their state count, if ``--runs`` names such a file. Writes ``results/frontier.csv`` and
+their state count, if ``--runs`` names such files. Writes ``results/frontier.csv`` and
 ``results/frontier.png``.
 
-    python benchmarks/frontier.py                      # every budget, quick-profile test sizes
-    python benchmarks/frontier.py --budgets 100 10000 --challenges add-base10 --out /tmp/f
+    python -m benchmarks.frontier --runs results/runs.jsonl    # every budget, quick-profile sizes
+    python -m benchmarks.frontier --budgets 100 10000 --challenges add-base10 --out /tmp/f
 """
 
 from __future__ import annotations
@@ -67,22 +67,26 @@ def frontier(
     return pd.DataFrame(rows)
 
 
-def learner_points(runs: Path | None, challenge_ids: tuple[str, ...]) -> pd.DataFrame:
-    """Mean accuracy at 100 and 1000 digits of each learner whose record holds a DFA's size."""
+def learner_points(runs: list[Path], challenge_ids: tuple[str, ...]) -> pd.DataFrame:
+    """Accuracy at 100 and 1000 digits of each learner run (one point per seed) that answered
+    with a DFA, at that DFA's minimised size; the column automaton's DFA reads aligned columns,
+    not the string, and is labelled so."""
     rows = []
-    lines = runs.read_text().splitlines() if runs is not None and runs.is_file() else []
+    lines = [line for path in runs if path.is_file() for line in path.read_text().splitlines()]
     for line in lines:
         record = json.loads(line)
         fit = record.get("fit") or {}
-        states = fit.get("repaired_states") or fit.get("table_states") or fit.get("minimal_states")
+        kept = {"hard": "minimal_states", "table": "table_states", "repaired": "repaired_states"}
+        states = fit.get(kept.get(fit.get("mode"), ""))
         if record.get("status") != "ok" or record["challenge"] not in challenge_ids or not states:
             continue
+        model = record["model"] + (" (states over columns)" if fit.get("mode") == "repaired" else "")
         accuracy = {m["length"]: m["accuracy"] for m in record["metrics"]}
-        rows.append({"challenge": record["challenge"], "model": record["model"], "states": states,
+        rows.append({"challenge": record["challenge"], "model": model, "states": states,
                      **{f"accuracy_{n}": accuracy.get(n) for n in LENGTHS}})  # fmt: skip
     if not rows:
         return pd.DataFrame(columns=["challenge", "model", "states", *(f"accuracy_{n}" for n in LENGTHS)])
-    return pd.DataFrame(rows).groupby(["challenge", "model"], as_index=False).mean(numeric_only=True)
+    return pd.DataFrame(rows)
 
 
 def plot(table: pd.DataFrame, learners: pd.DataFrame, path: Path) -> None:
@@ -102,10 +106,9 @@ def plot(table: pd.DataFrame, learners: pd.DataFrame, path: Path) -> None:
             axis.plot(rows.states, rows.accuracy_100, ls=":", marker=".", color=line.get_color(),
                       label=f"{challenge_id}, 100 digits")  # fmt: skip
         points = learners[learners.challenge.str.startswith(prefix)]
-        for _, point in points.iterrows():
-            axis.scatter(point.states, point.accuracy_1000, marker="*", s=120, zorder=3)
-            where = (point.states, point.accuracy_1000)
-            axis.annotate(f"{point.model} ({point.challenge})", where, fontsize=7)
+        for (model, challenge_id), group in points.groupby(["model", "challenge"]):
+            axis.scatter(group.states, group.accuracy_1000, marker="*", s=90, zorder=3,
+                         label=f"{model} on {challenge_id}, 1000 digits (one star a seed)")  # fmt: skip
         axis.set_xscale("log")
         axis.set_title(f"{family}: best finite-state approximation")
         axis.set_xlabel("states (minimal DFA; product of the checks)")
@@ -125,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="test strings per length (default: the quick profile's 1,000)")  # fmt: skip
     parser.add_argument("--prime-long-n", type=int, default=PROFILES["quick"].long_test_size,
                         help="primes at 1000 digits (slow to draw: 78 s for 100 in each base; default 100)")
-    parser.add_argument("--runs", type=Path, help="a runs.jsonl whose learners with DFA sizes join the plot")
+    parser.add_argument("--runs", type=Path, nargs="+", default=[],
+                        help="runs.jsonl files whose learners with DFA sizes join the plot")  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path("results"))
     args = parser.parse_args(argv)
     try:
