@@ -97,7 +97,8 @@ def plot(table: pd.DataFrame, learners: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     families = {"sums": "add-", "products": "mul-", "primes": "prime-"}
-    figure, axes = plt.subplots(1, 3, figsize=(15, 4.5), sharey=True)
+    figure, axes = plt.subplots(1, 3, figsize=(15, 6.5), sharey=True)
+    stars = iter(["black", "tab:purple", "tab:red", "tab:green", "tab:brown", "tab:pink"] * 4)
     for axis, (family, prefix) in zip(axes, families.items()):
         for challenge_id, rows in table[table.challenge.str.startswith(prefix)].groupby("challenge"):
             rows = rows.sort_values("states")
@@ -107,13 +108,13 @@ def plot(table: pd.DataFrame, learners: pd.DataFrame, path: Path) -> None:
                       label=f"{challenge_id}, 100 digits")  # fmt: skip
         points = learners[learners.challenge.str.startswith(prefix)]
         for (model, challenge_id), group in points.groupby(["model", "challenge"]):
-            axis.scatter(group.states, group.accuracy_1000, marker="*", s=90, zorder=3,
-                         label=f"{model} on {challenge_id}, 1000 digits (one star a seed)")  # fmt: skip
+            axis.scatter(group.states, group.accuracy_1000, marker="*", s=90, zorder=3, color=next(stars),
+                         label=f"{model} on {challenge_id}, 1000 digits (a star a seed)")  # fmt: skip
         axis.set_xscale("log")
         axis.set_title(f"{family}: best finite-state approximation")
         axis.set_xlabel("states (minimal DFA; product of the checks)")
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=7, loc="lower right")
+        axis.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14))
     axes[0].set_ylabel("accuracy")
     axes[0].set_ylim(0.45, 1.01)
     figure.tight_layout()
@@ -131,7 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=Path, nargs="+", default=[],
                         help="runs.jsonl files whose learners with DFA sizes join the plot")  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path("results"))
+    parser.add_argument("--replot", action="store_true", help="redraw OUT/frontier.png from OUT/frontier.csv")
     args = parser.parse_args(argv)
+    if args.replot:
+        rows = pd.read_csv(args.out / "frontier.csv")
+        learned = rows.checks == "learned"
+        plot(rows[~learned], rows[learned], args.out / "frontier.png")
+        return 0
     try:
         table = frontier(tuple(args.challenges), tuple(sorted(args.budgets)), args.n, args.prime_long_n)
     except ChallengeError as error:
