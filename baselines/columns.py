@@ -47,7 +47,7 @@ from .configured import ConfiguredModel
 from .hardening import run_table
 from .soft_automaton import SoftAutomaton, SoftAutomatonConfig, SoftAutomatonModel
 from .symbols import symbol_matrix
-from .train import LabelledBatch
+from .train import LabelledBatch, ProgressHook
 
 COLUMN_CODE = 0x4E00  # column symbol 0: CJK ideographs, printable, never a digit or a combining mark
 BLANK = "_"  # how a blank is shown in a column triple (never a symbol of the equation alphabet)
@@ -230,11 +230,12 @@ class ColumnAutomatonModel(ConfiguredModel):
         return None
 
     @property
-    def progress(self):  # the runner sets a hook on NetworkModels; pass it to the inner automaton
+    def progress(self) -> ProgressHook | None:
+        """A hook watching training, as on a NetworkModel: it is the inner automaton's."""
         return self.automaton.progress
 
     @progress.setter
-    def progress(self, hook) -> None:
+    def progress(self, hook: ProgressHook | None) -> None:
         self.automaton.progress = hook
 
     @property

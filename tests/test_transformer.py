@@ -81,3 +81,14 @@ def test_fits_a_small_training_set():
 def test_bad_options_are_one_clear_error(options, message):
     with pytest.raises(InvalidArgument, match=message):
         TransformerConfig(**options)
+
+
+def test_checkpoint_round_trip(tmp_path):
+    from baselines.train import load_checkpoint, save_checkpoint
+
+    model = TransformerModel(**TINY)
+    model.fit(ADD10, ADD10.sample("train", 128, seed=0), ADD10.sample("val", 32, seed=0), seed=0)
+    loaded = load_checkpoint(save_checkpoint(model, tmp_path / "transformer.pt"))
+    texts = ADD10.sample("test", 30, seed=0, length=20).texts
+    assert loaded.predict(texts).tolist() == model.predict(texts).tolist()
+    assert loaded.network.base == 10
