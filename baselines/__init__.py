@@ -7,9 +7,11 @@ from challenges.registry import BUILT_IN, registering_from
 
 from .base import MODELS, FitReport, Model, create_model, get_model_class, register_model, task_for
 
-# Imported for their side effect: each module registers its models. Credited to this package even
-# when the first import of it comes from inside a plugin's registration.
+# Imported for their side effect: each module registers its models, in the order tables list them
+# (networks, state-merging learners, trivial baselines; references, shown apart, last). Credited
+# to this package even when the first import of it comes from inside a plugin's registration.
 with registering_from(BUILT_IN):
-    from . import compiled, grammatical, references, rnn, soft_automaton, trivial  # noqa: F401
+    from . import rnn, soft_automaton, transformer, columns  # noqa: F401  # isort: skip
+    from . import grammatical, trivial, references, compiled  # noqa: F401  # isort: skip
 
 __all__ = ["MODELS", "FitReport", "Model", "create_model", "get_model_class", "register_model", "task_for"]

@@ -29,6 +29,7 @@ from challenges.registry import Registry
 
 if TYPE_CHECKING:
     from .automata import DFA
+    from .exactness import Exactness
 
 
 class BudgetExceeded(ChallengeError):
@@ -73,6 +74,16 @@ class Model(ABC):
     def as_dfa(self) -> "DFA | None":
         """The fitted model as a DFA, where that is its final form (so exactness can be proven)."""
         return None
+
+    def prove_exact(self, challenge: Challenge) -> "Exactness | None":
+        """After fitting: is the model's DFA the challenge's language? None where it is no DFA.
+
+        Called by the runner once training is over, to score, never by ``fit``.
+        """
+        from .exactness import prove
+
+        dfa = self.as_dfa()
+        return None if dfa is None else prove(dfa, challenge)
 
     @abstractmethod
     def predict(self, texts: np.ndarray) -> np.ndarray:

@@ -60,6 +60,9 @@ _EPSILON = 1e-6  # probabilities are clamped this far from 0 and 1 before taking
 # Default restarts: up to 8 (div7 and div9 were exact on 3 seeds of 3 with 8, on 1 of 3 with 3),
 # as long as they cost no more per step than one automaton of 90 states (div29 at 3x has 87).
 _MAX_RESTARTS, _RESTART_BUDGET = 8, 90
+# Past this many symbols, run_matrices gathers each row's matrix rather than applying all of them
+# (aligned columns of base 10, 1,331 symbols and 8 states: 30 steps in 10 s all at once).
+_GATHER_SYMBOLS = 64
 
 
 @dataclass
@@ -358,9 +361,18 @@ def run_matrices(matrices: torch.Tensor, acceptance: torch.Tensor, ids: torch.Te
     batch = ids.shape[0]
     identity = torch.eye(states, dtype=matrices.dtype, device=matrices.device)
     identity = identity.expand(restarts, 1, states, states)
-    flat = torch.cat([matrices, identity], dim=1).transpose(1, 2).reshape(restarts, states, -1)
     state = torch.zeros(restarts, batch, states, dtype=matrices.dtype, device=matrices.device)
     state[..., 0] = 1.0
+    if symbols > _GATHER_SYMBOLS:
+        # A large alphabet (aligned columns: 1,331 symbols) makes "every symbol at once" cost
+        # symbols x more than the one matrix each row needs: gather that one instead.
+        padded = torch.cat([matrices, identity], dim=1)  # [R, symbols + 1, K, K]
+        for column in ids.T:
+            chosen = padded[:, column].reshape(restarts * batch, states, states)
+            state = torch.bmm(state.reshape(restarts * batch, 1, states), chosen)
+            state = state.view(restarts, batch, states)
+        return (state * acceptance[:, None, :]).sum(-1)
+    flat = torch.cat([matrices, identity], dim=1).transpose(1, 2).reshape(restarts, states, -1)
     for column in ids.T:
         every = torch.bmm(state, flat).view(restarts, batch, symbols + 1, states)
         index = column.view(1, batch, 1, 1).expand(restarts, batch, 1, states)

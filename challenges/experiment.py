@@ -140,12 +140,9 @@ def exactness_fields(model: Any, challenge: Challenge) -> dict[str, Any]:
 
     None of them for the others: their exactness is sampled, not proven.
     """
-    from baselines.exactness import prove
-
-    dfa = model.as_dfa()
-    if dfa is None:
+    verdict = model.prove_exact(challenge)
+    if verdict is None:
         return {}
-    verdict = prove(dfa, challenge)
     fields = {"equivalent": verdict.equivalent, "counterexample": verdict.counterexample,
               "dfa_states": verdict.states}  # fmt: skip
     if verdict.note:

@@ -131,7 +131,7 @@ def test_tables_keep_registry_order_whatever_order_the_runs_finished_in():
     assert list(table.index) == ["div3-base10", "prime-base2"]
     # Learners first, references built from the rule after them, marked.
     assert list(table.columns) == [
-        "rpni", "soft-automaton", "majority", f"fsa{REFERENCE_MARK}", f"fsa-approx{REFERENCE_MARK}"
+        "soft-automaton", "rpni", "majority", f"fsa{REFERENCE_MARK}", f"fsa-approx{REFERENCE_MARK}"
     ]
 
 

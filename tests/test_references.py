@@ -179,3 +179,25 @@ def test_trivial_baselines_stay_near_chance_on_multiples_of_7(model_id):
     model = fitted(model_id, "div7-base10")
     (metric,) = score(model.predict, get_challenge("div7-base10"), lengths=[6], n=400)
     assert 0.35 <= metric.accuracy <= 0.65
+
+
+@pytest.mark.parametrize("challenge_id", ["add-base10", "mul-base2", "prime-base10"])
+def test_fsa_approx_state_budget_is_respected_and_buys_accuracy(challenge_id):
+    c = get_challenge(challenge_id)
+    states, accuracy = [], []
+    for budget in (10, 300, 20_000):
+        model = baselines.create_model("fsa-approx", max_states=budget)
+        report = model.fit(c, *(c.sample(split, 1) for split in ("train", "val")), seed=0)
+        assert report.extra["product_states"] == model.approximation.num_states <= budget
+        states.append(model.approximation.num_states)
+        (metric,) = score(model.predict, c, lengths=[30], n=300)
+        accuracy.append(metric.accuracy)
+    assert states == sorted(states) and states[0] < states[-1]
+    # More states never cost much and, from the smallest budget to the largest, buy accuracy.
+    assert all(later >= earlier - 0.03 for earlier, later in zip(accuracy, accuracy[1:]))
+    assert accuracy[-1] > accuracy[0]
+
+
+def test_fsa_approx_max_states_must_be_positive():
+    with pytest.raises(InvalidArgument, match="max_states"):
+        baselines.create_model("fsa-approx", max_states=0)

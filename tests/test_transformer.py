@@ -1,0 +1,94 @@
+"""The Transformer baseline: digit indices, padding invariance, chunked prediction, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from baselines import transformer
+from baselines.encoding import encode
+from baselines.transformer import TransformerClassifier, TransformerConfig, TransformerModel, digit_indices
+from challenges import get_challenge
+from challenges.errors import InvalidArgument
+
+ADD10 = get_challenge("add-base10")
+TINY = dict(max_steps=15, eval_every=5, d_model=16, layers=1, heads=2, feedforward=32)
+
+
+def test_digit_indices_count_from_each_numbers_last_digit():
+    ids, _ = encode(np.array(["123+45=168", "7"]), ADD10.alphabet)
+    assert digit_indices(ids, base=10).tolist() == [
+        [2, 1, 0, -1, 1, 0, -1, 2, 1, 0],
+        [0, -1, -1, -1, -1, -1, -1, -1, -1, -1],
+    ]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"positions": "none"}, {"positions": "absolute"}, {"index_encoding": "learned"},
+     {"alibi": True}, {"pooling": "cls"}],  # fmt: skip
+)
+def test_padding_never_changes_an_answer(options):
+    config = TransformerConfig(**{**TINY, **options})
+    network = TransformerClassifier(len(ADD10.alphabet), 10, config)
+    network.reset_parameters(torch.Generator().manual_seed(0))
+    network.eval()
+    alone = encode(np.array(["12+29=41"]), ADD10.alphabet)
+    padded = encode(np.array(["12+29=41", "1234567+89=1234656"]), ADD10.alphabet)
+    with torch.no_grad():
+        torch.testing.assert_close(network(*alone), network(*padded)[:1])
+
+
+def test_long_batches_are_predicted_in_chunks(monkeypatch):
+    network = TransformerClassifier(len(ADD10.alphabet), 10, TransformerConfig(**TINY))
+    network.reset_parameters(torch.Generator().manual_seed(1))
+    network.eval()
+    ids, lengths = encode(ADD10.sample("test", 10, length=30).texts, ADD10.alphabet)
+    with torch.no_grad():
+        whole = network(ids, lengths)
+        monkeypatch.setattr(transformer, "_ATTENTION_BUDGET", 2 * ids.shape[1] ** 2)  # one row a chunk
+        torch.testing.assert_close(network(ids, lengths), whole)
+
+
+def test_same_seed_same_model_and_shapes():
+    train, val = ADD10.sample("train", 256, seed=0), ADD10.sample("val", 64, seed=0)
+    texts = ADD10.sample("test", 40, seed=0, length=12).texts
+    first, second = TransformerModel(**TINY), TransformerModel(**TINY)
+    report = first.fit(ADD10, train, val, seed=3)
+    second.fit(ADD10, train, val, seed=3)
+    guesses = first.predict(texts)
+    assert guesses.shape == (40,) and guesses.dtype == bool and report.steps <= 15
+    assert guesses.tolist() == second.predict(texts).tolist()
+    for a, b in zip(first.network.state_dict().values(), second.network.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_fits_a_small_training_set():
+    # Memorising 64 strings shows that gradients reach every part (parity-like rules it does not learn).
+    c = get_challenge("div3-base10")
+    train = c.sample("train", 64, seed=0)
+    model = TransformerModel(max_steps=300, eval_every=50, d_model=32, layers=1, heads=2, lr=3e-3)
+    report = model.fit(c, train, train, seed=0)
+    assert report.best_val_accuracy == 1.0
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [({"positions": "rope"}, "unknown positions"), ({"d_model": 30, "heads": 4}, "divisible"),
+     ({"pooling": "max"}, "unknown pooling")],  # fmt: skip
+)
+def test_bad_options_are_one_clear_error(options, message):
+    with pytest.raises(InvalidArgument, match=message):
+        TransformerConfig(**options)
+
+
+def test_checkpoint_round_trip(tmp_path):
+    from baselines.train import load_checkpoint, save_checkpoint
+
+    model = TransformerModel(**TINY)
+    model.fit(ADD10, ADD10.sample("train", 128, seed=0), ADD10.sample("val", 32, seed=0), seed=0)
+    loaded = load_checkpoint(save_checkpoint(model, tmp_path / "transformer.pt"))
+    texts = ADD10.sample("test", 30, seed=0, length=20).texts
+    assert loaded.predict(texts).tolist() == model.predict(texts).tolist()
+    assert loaded.network.base == 10
