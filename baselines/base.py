@@ -57,6 +57,9 @@ class Model(ABC):
     description: ClassVar[str]
     trainable: ClassVar[bool] = False
     knows_rule: ClassVar[bool] = False  # built from the rule: sees the Challenge, shown apart
+    # Too slow for a whole-benchmark run on CPU: `run --all` leaves it out unless --device cuda
+    # (naming it with --model always runs it).
+    needs_gpu_for_all: ClassVar[bool] = False
     config: Any = None
 
     def applies_to(self, task: Task) -> str | None:

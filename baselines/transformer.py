@@ -214,6 +214,9 @@ class TransformerModel(NetworkModel):
     """A small Transformer encoder (nanoGPT's shape, no causal mask), digit-index positions."""
 
     id = "transformer"
+    # Attention over 3,000-symbol equations: 1-2 minutes a cell on one CPU core, the quick
+    # benchmark's whole budget for a dozen cells (docs/learned.md).
+    needs_gpu_for_all = True
     description = (
         "Transformer encoder, 2 layers x 4 heads, d=64, digit-index positions (no absolute), mean pooling"
     )

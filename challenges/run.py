@@ -106,7 +106,7 @@ def plan(
     else:
         challenges = [c for c in list_challenges() if get_challenge(c).regular or not chosen.regular_only]
     sizes: list[int | None] = list(train_sizes or chosen.train_sizes) or [None]
-    models = [parse_model_spec(m) for m in (model_ids or baselines.MODELS)]
+    models = [parse_model_spec(m) for m in (model_ids or default_models(device))]
     for challenge_id in challenges:
         check_train_lengths(get_challenge(challenge_id), train_lengths)
     return [
@@ -126,6 +126,17 @@ def check_train_lengths(challenge, train_lengths: tuple[int, int] | None) -> Non
             f"--train-lengths {train_lengths[0]}-{train_lengths[1]} is outside the training range "
             f"{low}-{high} of {challenge.id}"
         )
+
+
+def default_models(device: str) -> list[str]:
+    """Every registered model, less those too slow for a whole run on ``device`` (CPU).
+
+    >>> "transformer" in default_models("cpu"), "transformer" in default_models("cuda")
+    (False, True)
+    """
+    import baselines
+
+    return [m for m, cls in baselines.MODELS.items() if device != "cpu" or not cls.needs_gpu_for_all]
 
 
 @lru_cache(maxsize=1)

@@ -97,6 +97,15 @@ def run_command(args: argparse.Namespace) -> int:
         f"{skipped} already recorded in {escape(str(store.path))}, {len(todo)} to run"
         + ("" if not skipped else " (--force reruns them)")
     )
+    if not args.model:
+        from ..run import default_models
+
+        import baselines
+
+        left_out = [m for m in baselines.MODELS if m not in default_models(args.device)]
+        if left_out:
+            console.print(f"left out on CPU (too slow for a whole run): {', '.join(left_out)}; "
+                          "name them with --model, or use --device cuda", markup=False)  # fmt: skip
     finished: list[dict] = []
     started = time.perf_counter()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
