@@ -141,6 +141,7 @@ def models_command(args: argparse.Namespace) -> int:
         {
             "id": model_id,
             "trainable": cls.trainable,
+            "knows_rule": cls.knows_rule,
             "description": cls.description,
             "origin": baselines.MODELS.origin(model_id),
         }
@@ -150,9 +151,10 @@ def models_command(args: argparse.Namespace) -> int:
         print(json.dumps(rows))
         return 0
     table = Table(title="models")
-    for column in ("id", "learns", "description", "origin"):
+    for column in ("id", "learns", "kind", "description", "origin"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["id"], "yes" if row["trainable"] else "no", row["description"], row["origin"])
+        kind = "reference (built from the rule)" if row["knows_rule"] else "learner (data only)"
+        table.add_row(row["id"], "yes" if row["trainable"] else "no", kind, row["description"], row["origin"])
     console().print(table)
     return 0
