@@ -4,11 +4,11 @@ finite-state approximation (``fsa-approx`` with a state budget) on primes, produ
 For each challenge and each budget, ``fsa-approx:max_states=S`` picks the largest prime wheel or
 the most equation checks that fit (``baselines.references.budget_wheel`` / ``budget_moduli``);
 the automaton's real state count (the product automaton's, for several checks) is the x value.
-Learners with an extracted DFA (``fit.minimal_states`` in a runs.jsonl) go on the same plot at
+Learners that answered with a DFA (``dfa_states`` in a runs.jsonl) go on the same plot at
 their state count, if ``--runs`` names such files. Writes ``results/frontier.csv`` and
 ``results/frontier.png``.
 
-    python -m benchmarks.frontier --runs results/runs.jsonl    # every budget, quick-profile sizes
+    python -m benchmarks.frontier --runs results/published/runs.jsonl    # every budget, quick-profile sizes
     python -m benchmarks.frontier --budgets 100 10000 --challenges add-base10 --out /tmp/f
 """
 
@@ -75,12 +75,12 @@ def learner_points(runs: list[Path], challenge_ids: tuple[str, ...]) -> pd.DataF
     lines = [line for path in runs if path.is_file() for line in path.read_text().splitlines()]
     for line in lines:
         record = json.loads(line)
-        fit = record.get("fit") or {}
-        kept = {"hard": "minimal_states", "table": "table_states", "repaired": "repaired_states"}
-        states = fit.get(kept.get(fit.get("mode"), ""))
-        if record.get("status") != "ok" or record["challenge"] not in challenge_ids or not states:
+        states = record.get("dfa_states")  # the minimised DFA the run answered with, if any
+        if (record.get("status") != "ok" or record["challenge"] not in challenge_ids or not states
+                or record.get("knows_rule")):  # fmt: skip
             continue
-        model = record["model"] + (" (states over columns)" if fit.get("mode") == "repaired" else "")
+        over_columns = record["model"] == "column-automaton"
+        model = record["model"] + (" (states over columns)" if over_columns else "")
         accuracy = {m["length"]: m["accuracy"] for m in record["metrics"]}
         rows.append({"challenge": record["challenge"], "model": model, "states": states,
                      **{f"accuracy_{n}": accuracy.get(n) for n in LENGTHS}})  # fmt: skip
@@ -132,12 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=Path, nargs="+", default=[],
                         help="runs.jsonl files whose learners with DFA sizes join the plot")  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path("results"))
-    parser.add_argument("--replot", action="store_true", help="redraw OUT/frontier.png from OUT/frontier.csv")
+    parser.add_argument("--replot", action="store_true",
+                        help="redraw OUT/frontier.png from OUT/frontier.csv (learners from --runs)")
     args = parser.parse_args(argv)
-    if args.replot:
+    if args.replot:  # the approximations from the CSV; the learners from --runs, if named
         rows = pd.read_csv(args.out / "frontier.csv")
-        learned = rows.checks == "learned"
-        plot(rows[~learned], rows[learned], args.out / "frontier.png")
+        table, learned = rows[rows.checks != "learned"], rows[rows.checks == "learned"]
+        if args.runs:
+            learned = learner_points(args.runs, tuple(args.challenges)).assign(budget=None, checks="learned")
+            pd.concat([table, learned]).to_csv(args.out / "frontier.csv", index=False)
+        plot(table, learned, args.out / "frontier.png")
         return 0
     try:
         table = frontier(tuple(args.challenges), tuple(sorted(args.budgets)), args.n, args.prime_long_n)
