@@ -20,18 +20,16 @@ strings: it sees exactly the labelled strings a network sees, no more.
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
 from challenges.core import Examples, LearnerView
+from challenges.deadline import deadline
 from challenges.errors import InvalidArgument
 
 from .automata import DFA
@@ -146,25 +144,6 @@ def aalpy_to_dfa(automaton: Any, alphabet: str) -> DFA:
     return DFA(table, index[id(automaton.initial_state)], accepting, alphabet)
 
 
-@contextmanager
-def time_limit(seconds: float, what: str) -> Iterator[None]:
-    """Raise :class:`BudgetExceeded` in the block after ``seconds`` of wall-clock time.
-
-    A real-time timer signal interrupts pure-Python work such as state merging. Signals reach
-    only the main thread; elsewhere the block runs uncapped (runner workers are processes whose
-    main thread runs the cell, so the cap holds there).
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise BudgetExceeded(f"{what} after its {seconds:g} s budget")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+def time_limit(seconds: float, what: str) -> AbstractContextManager[None]:
+    """:class:`BudgetExceeded` in the block after ``seconds`` (see :mod:`challenges.deadline`)."""
+    return deadline(seconds, lambda: BudgetExceeded(f"{what} after its {seconds:g} s budget"))

@@ -14,14 +14,13 @@ the test suite (large samples), plugin registration (a small, seeded, time-bound
 
 from __future__ import annotations
 
-import signal
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 
 import numpy as np
 
 from .core import SPLITS, Challenge, Split
+from .deadline import deadline
 from .errors import ChallengeError, NonConformant
 from .splits import assign_split, sample_lengths
 
@@ -156,23 +155,9 @@ def require_conformance(challenge: Challenge, time_limit: float | None = None) -
         )
 
 
-@contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    """Raise :class:`_OutOfTime` after ``seconds`` (main thread on POSIX; elsewhere no bound)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise _OutOfTime
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+def _deadline(seconds: float) -> AbstractContextManager[None]:
+    """The conformance checks' bound: :class:`_OutOfTime` after ``seconds``."""
+    return deadline(seconds, _OutOfTime)
 
 
 def _quote(items: Iterable[str]) -> str:

@@ -112,10 +112,10 @@ def test_non_regular_challenges_are_never_exact_for_a_dfa():
 
 
 @pytest.mark.parametrize("learner", [RPNI, EDSM])
-def test_state_merging_learns_the_minimal_dfa_of_div3_from_a_few_thousand_strings(learner):
-    model = learner()
+def test_state_merging_learns_the_minimal_dfa_of_div3_from_a_thousand_strings(learner):
+    model = learner(time_budget=120)  # a loaded CI machine must not turn this into a timing test
     view = DIV3.learner_view()
-    model.fit(view, DIV3.sample("train", 3000, seed=0), DIV3.sample("val", 300, seed=0), seed=0)
+    model.fit(view, DIV3.sample("train", 1000, seed=0), DIV3.sample("val", 100, seed=0), seed=0)
     assert model.prove_exact(DIV3).equivalent is True
     assert model.as_dfa().minimize().num_states == 3
     assert model.predict(np.array(["2225", "3333"])).tolist() == [False, True]
