@@ -171,3 +171,13 @@ def test_a_store_of_unregistered_challenges_only_is_left_as_it_was(tmp_path, cap
     _, err = capsys.readouterr()
     assert code == 1 and "nothing rewritten" in err
     assert (tmp_path / "LEADERBOARD.md").read_text() == "the plugin's tables\n"
+
+
+def test_a_size_where_a_seed_has_no_figures_is_not_solved():
+    frame = tidy(latest_records(records(), "smoke"))
+    rpni = frame[(frame["model"] == "rpni") & (frame["challenge"] == "div3-base10")]
+    curve = pd.concat([
+        rpni[rpni["seed"] == 0].assign(train_size=100),  # seed 1 over budget here: no metrics
+        rpni.assign(train_size=1000),
+    ])  # fmt: skip
+    assert strings_needed(curve).loc["div3-base10", "rpni"] == "1,000"
