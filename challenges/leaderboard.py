@@ -145,11 +145,28 @@ def statuses(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """challenge, model -> status and reason of the runs that did not produce metrics."""
     rows = [
         {"challenge": r["challenge"], "model": model_name(r), "status": r.get("status"),
-         "reason": r.get("reason", "")}  # fmt: skip
+         "reason": r.get("reason", ""), "train_size": r.get("train_size")}  # fmt: skip
         for r in records
         if r.get("status") != "ok"
     ]
-    return pd.DataFrame(rows, columns=["challenge", "model", "status", "reason"])
+    return pd.DataFrame(rows, columns=["challenge", "model", "status", "reason", "train_size"])
+
+
+def unscored_sizes(status: pd.DataFrame) -> list[str]:
+    """One line per (challenge, model, status) of a learning curve: the sizes left without figures.
+
+    >>> frame = pd.DataFrame({"challenge": ["c", "c"], "model": ["edsm", "edsm"],
+    ...     "status": ["over-budget"] * 2, "reason": ["", ""], "train_size": [30000, 100000]})
+    >>> unscored_sizes(frame)
+    ['edsm on c: over-budget at 30,000 and 100,000 strings']
+    """
+    lines = []
+    rows = status[status["train_size"].notna() & (status["status"] != "not-applicable")]
+    for (challenge, model, kind), group in rows.groupby(["challenge", "model", "status"], sort=False):
+        sizes = [f"{int(n):,}" for n in sorted(group["train_size"].unique())]
+        listed = sizes[0] if len(sizes) == 1 else f"{', '.join(sizes[:-1])} and {sizes[-1]}"
+        lines.append(f"{model} on {challenge}: {kind} at {listed} strings")
+    return lines
 
 
 def per_seed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -408,6 +425,9 @@ def render_markdown(
         parts += [
             "## Strings needed: the fewest training strings at which every seed is solved\n",
             markdown(strings_needed(curve), index="challenge"),
+            "A size where a seed has no figures (over its budget, failed) is not solved; "
+            "\"> N\" names the largest size with figures.\n",
+            *(f"* {line}\n" for line in unscored_sizes(status)),
         ]
         for challenge_id, path in (curve_plots or {}).items():
             parts.append(f"![{challenge_id} learning curve]({path})\n")
