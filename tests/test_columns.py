@@ -76,6 +76,15 @@ def test_learns_the_carry_automaton_on_add_base2(learned):
     assert learned.predict(test.texts).tolist() == test.labels.tolist()
 
 
+def test_the_runner_proves_the_column_automaton_against_the_carry_rule(learned):
+    from challenges import get_challenge
+
+    verdict = learned.prove_exact(ADD2)
+    assert verdict.equivalent is True and "carry automaton" in verdict.note
+    mul = learned.prove_exact(get_challenge("mul-base2"))  # no reference over columns: undecided
+    assert mul.equivalent is None
+
+
 def test_rejects_malformed_strings_and_checkpoints_round_trip(learned, tmp_path):
     assert learned.predict(np.array(["1+1=10", "1+1=", "11=1+0"])).tolist() == [True, False, False]
     loaded = load_checkpoint(save_checkpoint(learned, tmp_path / "columns.pt"))
