@@ -320,7 +320,7 @@ class ColumnAutomatonModel(ConfiguredModel):
         dfa = self.as_dfa()
         if dfa is None or self.equation is None:
             return None
-        if challenge.family != "arithmetic" or self.equation.operator != "+":
+        if challenge.family != "arithmetic" or not challenge.alphabet.endswith("+="):
             return Exactness(None, None, dfa.num_states, f"no automaton over columns decides {challenge.id}")
         reference = intersect(carry_automaton(self.equation.base), column_shape_automaton(self.equation.base))
         counterexample = dfa.equivalent(reference)
