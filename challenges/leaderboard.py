@@ -237,7 +237,7 @@ def challenge_table(
             for length in beyond:
                 at = group[group["length"] == length]
                 entry[f"{length} digits"] = _pooled(at) if len(at) else "-"
-            solved = bool(summary["solved"].all())
+            solved = bool(summary["solved"].all()) and (challenge_id, model) not in unfinished(status)
             entry["exact"] = _exactness(summary, group["equivalent"])
             entry["solved"] = "yes" if solved else "no"
             entry["_sort"] = (not solved, -float(summary["worst"].mean()))  # solved first, then best
@@ -255,14 +255,33 @@ def challenge_table(
     return ordered.fillna("-").reset_index(drop=True)
 
 
-def headline(frame: pd.DataFrame) -> pd.DataFrame:
-    """Challenges x models: accuracy at the longest tested length (mean over seeds); * = solved."""
+def unfinished(status: pd.DataFrame | None) -> set[tuple[str, str]]:
+    """(challenge, model) pairs with a seed that has no figures (over budget, failed): a pair
+    can be solved only in every seed, and such a seed is not.
+
+    >>> unfinished(pd.DataFrame({"challenge": ["c", "c"], "model": ["edsm", "fsa"],
+    ...     "status": ["over-budget", "not-applicable"]}))
+    {('c', 'edsm')}
+    """
+    if status is None or status.empty:
+        return set()
+    rows = status[status["status"] != "not-applicable"]
+    return set(zip(rows["challenge"], rows["model"]))
+
+
+def headline(frame: pd.DataFrame, status: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Challenges x models: accuracy at the longest tested length (mean over seeds); * = solved.
+
+    ``status`` (see :func:`statuses`) names seeds without figures, which leave a pair unsolved.
+    """
     if frame.empty:
         return pd.DataFrame()
     longest = frame.groupby("challenge")["length"].transform("max")
     at_longest = frame[frame["length"] == longest]
     mean = at_longest.groupby(["challenge", "model"], sort=False)["accuracy"].mean()
     solved = per_seed(frame).groupby(["challenge", "model"])["solved"].all()
+    for pair in unfinished(status) & set(solved.index):
+        solved[pair] = False
     capped = frame.groupby(["challenge", "model"])["capped"].any()
     cells = {
         key: f"{100 * value:.1f}{' *' if solved.get(key, False) else ''}"
@@ -415,11 +434,12 @@ def render_markdown(
         "pooled, and their number n. "
         f"**Solved** = in every seed, proven exact (the model's DFA is equivalent to the minimal "
         f"DFA on every well-formed string) or a Wilson lower bound of at least "
-        f"{100 * SOLVED_ACCURACY:.0f}% at every tested length. Models marked {REFERENCE_MARK} are "
+        f"{100 * SOLVED_ACCURACY:.0f}% at every tested length (a seed without figures -- over "
+        "its budget, failed -- is not solved). Models marked {REFERENCE_MARK} are "
         "references built from the rule, shown apart and never ranked with the learners, which "
         "see only the alphabet, the training lengths and the labelled strings.\n",
         "## Headline: accuracy at the longest tested length (* = solved at every length)\n",
-        markdown(headline(frame), index="challenge"),
+        markdown(headline(frame, status), index="challenge"),
     ]
     if curve is not None and not curve.empty:
         parts += [

@@ -181,3 +181,14 @@ def test_a_size_where_a_seed_has_no_figures_is_not_solved():
         rpni.assign(train_size=1000),
     ])  # fmt: skip
     assert strings_needed(curve).loc["div3-base10", "rpni"] == "1,000"
+
+
+def test_a_seed_over_its_budget_leaves_the_pair_unsolved():
+    chosen = latest_records(records(), "smoke")
+    rpni = next(r for r in chosen if r["model"] == "rpni" and r["challenge"] == "div3-base10")
+    over = [dict(r, status="over-budget", metrics=[]) if r is rpni else r for r in chosen]
+    assert headline(tidy(chosen), statuses(chosen)).loc["div3-base10", "rpni"].endswith("*")
+    table = headline(tidy(over), statuses(over))
+    assert not table.loc["div3-base10", "rpni"].endswith("*")  # the other seed alone is not enough
+    rows = challenge_table(tidy(over), "div3-base10", statuses(over)).set_index("model")
+    assert rows.loc["rpni", "solved"] == "no" and rows.loc["rpni", "seeds"] == 1

@@ -171,7 +171,7 @@ def summary_text(records: list[dict], width: int = 80) -> str:
         newest[record.get("key", str(len(newest)))] = record
     chosen, _ = placeable(newest.values())
     frame = tidy(chosen)
-    parts = [fit_headline(headline(frame), width)]
+    parts = [fit_headline(headline(frame, statuses(chosen)), width)]
     pairs = frame[["challenge", "model"]].drop_duplicates()
     if len(pairs) == 1:
         by_length = frame.groupby("length").agg(accuracy=("accuracy", "mean"), n=("n", "first"),
