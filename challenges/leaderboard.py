@@ -311,10 +311,10 @@ def strings_needed(frame: pd.DataFrame) -> pd.DataFrame:
     learners = frame[~frame["knows_rule"].astype(bool) & frame["train_size"].notna()]
     if learners.empty or learners["train_size"].nunique() < 2:
         return pd.DataFrame()
-    sizes = per_size(learners)
+    runs = per_size(learners)
     # Every seed must be solved: a seed with no metrics at a size (over budget, failed) is not.
-    seeds = sizes.groupby(["challenge", "model"])["seed"].transform("nunique")
-    counted = sizes.assign(seeds=seeds).groupby(["challenge", "model", "train_size"], sort=False)
+    seeds = runs.groupby(["challenge", "model"])["seed"].transform("nunique")
+    counted = runs.assign(seeds=seeds).groupby(["challenge", "model", "train_size"], sort=False)
     solved = counted["solved"].sum() == counted["seeds"].first()
     cells = {}
     for (challenge, model), by_size in solved.groupby(level=["challenge", "model"], sort=False):

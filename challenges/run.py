@@ -96,7 +96,6 @@ def plan(
     asks for that); without ``train_sizes``, the profile's sweep, or its one training size. A
     model may carry options, ``gru:hidden_size=128`` (see :mod:`challenges.overrides`).
     """
-    import baselines
 
     from .overrides import parse_model_spec
 

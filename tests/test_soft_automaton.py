@@ -3,12 +3,12 @@ is chosen from data (never from the challenge's facts) and recorded."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
-from dataclasses import dataclass
 
 from baselines.automata import DFA
 from baselines.encoding import encode

@@ -98,9 +98,9 @@ def run_command(args: argparse.Namespace) -> int:
         + ("" if not skipped else " (--force reruns them)")
     )
     if not args.model:
-        from ..run import default_models
-
         import baselines
+
+        from ..run import default_models
 
         left_out = [m for m in baselines.MODELS if m not in default_models(args.device)]
         if left_out:
