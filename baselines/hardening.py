@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import torch
 
+from .automata import DFA
+
 
 def run_table(table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
     """Acceptance ``[B]`` of the automaton ``table`` ``[K, symbols]`` on right-padded ids ``[B, T]``."""
@@ -32,6 +34,27 @@ def final_states(table: torch.Tensor, ids: torch.Tensor, start: torch.Tensor | N
     for column in ids.T:
         state = flat[state * width + column]
     return state
+
+
+def hardened_dfa(network: torch.nn.Module) -> DFA | None:
+    """The DFA a network answers with once hardened (buffers ``hardened``, ``table``,
+    ``accepting`` and an ``alphabet``, as the soft automaton and the linear RNN keep them);
+    None while it answers from its weights."""
+    if not bool(network.hardened):
+        return None
+    return DFA(network.table.cpu().numpy(), 0, network.accepting.cpu().numpy(), network.alphabet)
+
+
+def pad_table(table: torch.Tensor, accepting: torch.Tensor, states: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``table`` grown to ``states`` rows with unreachable, rejecting self-loops (so that automata
+    of any size fit one fixed-shape checkpoint buffer).
+
+    >>> pad_table(torch.tensor([[0, 0]]), torch.tensor([True]), 2)[0].tolist()
+    [[0, 0], [1, 1]]
+    """
+    extra = states - len(table)
+    loops = torch.arange(len(table), states)[:, None].expand(extra, table.shape[1])
+    return torch.cat([table, loops]), torch.cat([accepting, torch.zeros(extra, dtype=torch.bool)])
 
 
 def refit_readout(

@@ -55,9 +55,14 @@ class NetworkModel(ConfiguredModel):
         self.network = network.to(self.device)
         train_set = LabelledBatch.of(train, self.alphabet, self.device)
         val_set = LabelledBatch.of(val, self.alphabet, self.device)
+        self.before_training(train_set)
         config = self.first_training_config()
         report = train_network(self.network, train_set, val_set, config, generator, self.progress)
         return self.after_training(report, train_set, val_set, generator)
+
+    def before_training(self, train_set: LabelledBatch) -> None:
+        """A hook for work between building the network and training it (the linear RNN hands
+        its network the training strings' prefixes and suffixes, to read tables from)."""
 
     def first_training_config(self) -> TrainConfig:
         """The budgets of the training loop (a model that trains in stages may give it less)."""

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -40,6 +41,18 @@ import torch
 from .hardening import final_states
 
 Oracle = Callable[[torch.Tensor], torch.Tensor]  # right-padded ids [B, T] -> accepted [B] bool
+
+
+@runtime_checkable
+class TableOracle(Protocol):
+    """An oracle that fills a whole table at once, faster than query by query (a DFA runs each
+    prefix and each suffix once; a linear RNN multiplies prefix states by suffix vectors)."""
+
+    def __call__(self, ids: torch.Tensor) -> torch.Tensor: ...
+
+    def rows(self, prefixes: torch.Tensor, suffixes: torch.Tensor) -> torch.Tensor:
+        """``[prefixes, suffixes]`` bool: the answer on each prefix followed by each suffix."""
+        ...
 
 MAX_STRINGS = 20_000  # pieces come from this many training strings: ample for the short ones used
 MAX_PREFIXES = 1024  # rows of the table: the shortest prefixes of training strings first
@@ -137,7 +150,7 @@ def _rows(oracle: Oracle, prefixes: torch.Tensor, suffixes: torch.Tensor, symbol
 
     Padding between the two parts is harmless: every model here reads padding as "no symbol".
     """
-    if isinstance(oracle, AutomatonOracle):
+    if isinstance(oracle, TableOracle):
         return oracle.rows(prefixes, suffixes)
     per_chunk = max(1, _QUERY_BATCH // len(suffixes))
     answers = [_answers(oracle, chunk, suffixes, symbols) for chunk in prefixes.split(per_chunk)]

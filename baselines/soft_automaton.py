@@ -42,7 +42,7 @@ from challenges.errors import InvalidArgument
 
 from .automata import DFA
 from .base import FitReport, register_model
-from .hardening import merge_states, refit_readout, run_table
+from .hardening import hardened_dfa, merge_states, pad_table, refit_readout, run_table
 from .learned import NetworkModel
 from .observation_table import AutomatonOracle, observation_table_automaton
 from .train import (
@@ -284,7 +284,7 @@ class SoftAutomaton(Classifier):
 
         ``n`` may be below K (a table's DFA): the remaining states become unreachable self-loops.
         """
-        table, accepting = _padded(table.cpu(), accepting.cpu(), self.states)
+        table, accepting = pad_table(table.cpu(), accepting.cpu(), self.states)
         self.table.copy_(table)
         self.accepting.copy_(accepting)
         self.hardened.fill_(True)
@@ -337,13 +337,6 @@ def _continued(progress: ProgressHook, steps: int, seconds: float, config: Train
                          seconds=state.seconds + seconds, max_seconds=config.max_seconds))  # fmt: skip
 
     return hook
-
-
-def _padded(table: torch.Tensor, accepting: torch.Tensor, states: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``table`` grown to ``states`` rows with unreachable, rejecting self-loops."""
-    extra = states - len(table)
-    loops = torch.arange(len(table), states)[:, None].expand(extra, table.shape[1])
-    return torch.cat([table, loops]), torch.cat([accepting, torch.zeros(extra, dtype=torch.bool)])
 
 
 def run_matrices(matrices: torch.Tensor, acceptance: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
@@ -552,9 +545,7 @@ class SoftAutomatonModel(NetworkModel):
         network = self.network
         if not isinstance(network, SoftAutomaton):
             raise InvalidArgument("the soft automaton must be fitted (or loaded) first")
-        if not network.hardened:
-            return None
-        return DFA(network.table.cpu().numpy(), 0, network.accepting.cpu().numpy(), network.alphabet)
+        return hardened_dfa(network)
 
 
 def _better_read(current: Hardened | None, new: Hardened | None) -> Hardened | None:

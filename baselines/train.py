@@ -118,6 +118,11 @@ class Classifier(nn.Module):
         """An extra loss term (e.g. an entropy penalty); none by default."""
         return 0.0
 
+    def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """The training loss of a minibatch, summed over replicas: binary cross-entropy by default
+        (the linear RNN fits its answers by least squares instead)."""
+        return F.binary_cross_entropy_with_logits(logits, targets, reduction="none").mean(-1).sum()
+
     def anneal(self, fraction: float) -> None:
         """Called before each step with the fraction of the budget spent (temperature schedules)."""
 
@@ -201,10 +206,13 @@ def train_network(
         batch = train_set.take(rows.to(train_set.ids.device))
         logits = network(batch.ids, batch.lengths)
         targets = batch.labels.expand_as(logits)
-        loss = F.binary_cross_entropy_with_logits(logits, targets, reduction="none").mean(-1).sum()
-        loss = loss + network.penalty()
+        loss = network.loss(logits, targets) + network.penalty()
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
+        # A config may clip the gradient's norm (the linear RNN's does: its products can explode).
+        # Not a field here, so that the configs, and the run keys, of the other models stay as they were.
+        if getattr(config, "max_grad_norm", None) is not None:
+            nn.utils.clip_grad_norm_(network.parameters(), config.max_grad_norm)
         optimiser.step()
         step += 1
         elapsed = time.perf_counter() - started

@@ -1,0 +1,64 @@
+"""The linear RNN: its table is the Hankel product, it is fitted by least squares behind the
+information wall, and the DFA read off it is proven exact and survives a checkpoint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from baselines.encoding import encode
+from baselines.linear_rnn import LinearRNN, LinearRNNConfig, LinearRNNModel
+from baselines.train import load_checkpoint, save_checkpoint
+from challenges import get_challenge
+from challenges.errors import InvalidArgument
+
+DIV7 = get_challenge("div7-base10")
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[LinearRNNModel, object]:
+    torch.set_num_threads(1)
+    model = LinearRNNModel(max_steps=1500, max_seconds=120)
+    view = DIV7.learner_view()  # all a learner may know: no oracle, no state count
+    report = model.fit(view, DIV7.sample("train", 5000, seed=0), DIV7.sample("val", 500, seed=0), seed=0)
+    return model, report
+
+
+def test_the_table_of_answers_is_prefix_states_times_suffix_vectors():
+    net = LinearRNN("0123", width=5)
+    net.reset_parameters(torch.Generator().manual_seed(1))
+    prefixes, _ = encode(np.array(["1", "23", "302"]), "0123")
+    suffixes, _ = encode(np.array(["", "0", "13"]), "0123")
+    whole, _ = encode(np.array([p + s for p in ["1", "23", "302"] for s in ["", "0", "13"]]), "0123")
+    assert net.rows(prefixes, suffixes).reshape(-1).tolist() == net.answers(whole).tolist()
+
+
+def test_least_squares_is_the_loss():
+    net = LinearRNN("01", width=2)
+    logits, targets = torch.tensor([0.5, -0.5]), torch.tensor([1.0, 0.0])
+    assert net.loss(logits, targets).item() == 0.0  # answers 1 and 0: exactly the labels
+    assert net.loss(torch.tensor([-0.5]), torch.tensor([1.0])).item() == 1.0
+
+
+def test_the_dfa_read_off_a_fitted_network_is_proven_exact_on_div7(fitted):
+    model, report = fitted
+    assert report.extra["mode"] == "table" and report.best_val_accuracy == 1.0
+    verdict = model.prove_exact(DIV7)
+    assert verdict.equivalent is True and verdict.states == 7
+    test = DIV7.sample("test", 200, seed=0, length=1000)
+    assert model.predict(test.texts).tolist() == test.labels.tolist()
+
+
+def test_the_table_checkpoint_predicts_the_same(fitted, tmp_path):
+    model, _ = fitted
+    loaded = load_checkpoint(save_checkpoint(model, tmp_path / "linear.pt"))
+    probe = np.array(["0", "7", "10", "1234567" * 30])
+    assert loaded.predict(probe).tolist() == model.predict(probe).tolist() == [True, True, False, True]
+
+
+def test_bad_settings_are_refused_in_one_line():
+    with pytest.raises(InvalidArgument, match="width"):
+        LinearRNNConfig(width=0)
+    with pytest.raises(InvalidArgument, match="init_noise"):
+        LinearRNNConfig(init_noise=-1)
