@@ -244,6 +244,10 @@ class LinearRNNModel(NetworkModel):
         report.extra.update(table_states=len(table), table_val_accuracy=hard)
         if hard < soft:
             return report
+        # Minimised first (exact, and fast): merging then starts from fewer states (0.8 s -> 0.5 s
+        # on div29's 70-state table DFA).
+        minimal = DFA(table.numpy(), 0, accepting.numpy(), network.alphabet).minimize()
+        table, accepting = torch.tensor(minimal.transitions), torch.tensor(minimal.accepting)
         if self.config.merge:
             merged = merge_states(table, accepting, train_set.ids.cpu(), train_set.labels.cpu())
             if float((run_table(*merged, val_set.ids.cpu()) == labels).float().mean()) >= hard:

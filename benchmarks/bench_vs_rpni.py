@@ -1,0 +1,104 @@
+"""Training seconds per cell, a learner beside RPNI on the very same strings, with proven exactness.
+
+The contestants issue asks the best neural learner to be as exact as RPNI and no slower. This
+fits each model on the training (and validation) strings a run of the profile draws for each
+regular challenge and seed -- one after the other, in one process, so machine load touches both
+alike -- times ``fit`` alone (no test sets), and proves the resulting DFA against the
+challenge's minimal one::
+
+    python benchmarks/bench_vs_rpni.py                          # quick profile: 100,000 strings
+    python benchmarks/bench_vs_rpni.py --train-size 30000       # a point on the learning curve
+    python benchmarks/bench_vs_rpni.py --models rpni linear-rnn soft-automaton --seeds 0 1 2
+
+Prints a Markdown table (seconds, exact or not, states of the minimised DFA) and each learner's
+total against RPNI's; ``--csv PATH`` also writes the rows. Models train on one torch thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import pandas as pd
+
+import baselines
+from challenges import get_challenge
+from challenges.experiment import model_options_for, training_data
+from challenges.leaderboard import markdown
+from challenges.profiles import get_profile
+
+REGULAR = ("even-base3", "div3-base10", "div9-base10", "div7-base10", "div29-base10")
+
+
+def fit_and_prove(model_id: str, challenge_id: str, seed: int, args: argparse.Namespace) -> dict:
+    """One cell: fit ``model_id`` on the profile's strings for ``seed``; seconds and exactness."""
+    challenge, profile = get_challenge(challenge_id), get_profile(args.profile)
+    train, val, lengths = training_data(challenge, seed, profile, train_size=args.train_size)
+    model = baselines.create_model(model_id, **model_options_for(model_id, profile, "cpu"))
+    started = time.perf_counter()
+    model.fit(baselines.task_for(model, challenge, lengths), train, val, seed)
+    seconds = time.perf_counter() - started
+    verdict = model.prove_exact(challenge)
+    return {
+        "challenge": challenge_id,
+        "seed": seed,
+        "model": model_id,
+        "seconds": round(seconds, 2),
+        "exact": None if verdict is None else verdict.equivalent,
+        "states": None if verdict is None else verdict.states,
+    }
+
+
+def side_by_side(frame: pd.DataFrame, models: list[str]) -> pd.DataFrame:
+    """One row per challenge and seed; per model "seconds s, exact (states)".
+
+    >>> rows = [{"challenge": "c", "seed": 0, "model": "rpni", "seconds": 0.5, "exact": True, "states": 3}]
+    >>> side_by_side(pd.DataFrame(rows), ["rpni"]).to_dict("records")
+    [{'challenge': 'c', 'seed': 0, 'rpni': '0.5 s, exact (3)'}]
+    """
+
+    def cell(row: pd.Series) -> str:
+        verdict = {True: "exact", False: "not exact", None: "no DFA"}[row["exact"]]
+        states = f" ({int(row['states'])})" if pd.notna(row["states"]) else ""
+        return f"{row['seconds']} s, {verdict}{states}"
+
+    cells = frame.assign(cell=frame.apply(cell, axis=1))
+    wide = cells.pivot(index=["challenge", "seed"], columns="model", values="cell").reset_index()
+    wide.columns.name = None
+    return wide[["challenge", "seed", *models]]
+
+
+def main(argv: list[str] | None = None) -> pd.DataFrame:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=["rpni", "linear-rnn", "soft-automaton"])
+    parser.add_argument("--challenges", nargs="+", default=list(REGULAR))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--profile", default="quick")
+    parser.add_argument("--train-size", type=int, default=None, help="default: the profile's")
+    parser.add_argument("--csv", type=Path, help="also write the rows here")
+    args = parser.parse_args(argv)
+    rows = [
+        fit_and_prove(model_id, challenge_id, seed, args)
+        for challenge_id in args.challenges
+        for seed in args.seeds
+        for model_id in args.models
+    ]
+    frame = pd.DataFrame(rows)
+    wide = side_by_side(frame, args.models)
+    wide = wide.sort_values("challenge", key=lambda ids: ids.map(args.challenges.index), kind="stable")
+    print(markdown(wide))
+    totals = frame.groupby("model")["seconds"].sum()
+    exact = frame.groupby("model")["exact"].apply(lambda verdicts: f"{int(verdicts.fillna(False).sum())}/{len(verdicts)}")
+    print()
+    for model_id in args.models:
+        ratio = f", {totals[model_id] / totals['rpni']:.2f}x RPNI's" if "rpni" in totals and model_id != "rpni" else ""
+        print(f"{model_id}: {totals[model_id]:.1f} s in all{ratio}; proven exact in {exact[model_id]} cells")
+    if args.csv:
+        args.csv.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(args.csv, index=False)
+    return frame
+
+
+if __name__ == "__main__":
+    main()
