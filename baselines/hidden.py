@@ -27,6 +27,7 @@ from .base import Model
 from .compiled import CompiledRNN
 from .extraction import Recurrence
 from .learned import one_torch_thread
+from .linear_rnn import LinearRNN, LinearRNNModel
 from .rnn import RecurrentModel
 
 
@@ -94,10 +95,34 @@ class TorchRecurrence:
         return (self.head(top).squeeze(-1) > 0).numpy()
 
 
+class LinearRecurrence:
+    """``linear-rnn``: its state vector, multiplied by the symbol's matrix at each step; its own
+    verdict (state . readout above 1/2), not the DFA read off it."""
+
+    def __init__(self, model: LinearRNNModel) -> None:
+        network = model.network
+        assert isinstance(network, LinearRNN)
+        self.network, self.alphabet = network, network.alphabet
+
+    def initial(self, rows: int) -> np.ndarray:
+        return self.network.start.detach().expand(rows, -1).numpy().copy()
+
+    @torch.no_grad()
+    def step(self, hidden: np.ndarray, symbols: np.ndarray) -> np.ndarray:
+        state = torch.from_numpy(np.ascontiguousarray(hidden, dtype=np.float32))
+        matrices = self.network.matrices[torch.from_numpy(np.asarray(symbols, dtype=np.int64))]
+        return torch.bmm(state[:, None, :], matrices).squeeze(1).numpy()
+
+    @torch.no_grad()
+    def accepts(self, hidden: np.ndarray) -> np.ndarray:
+        return (torch.from_numpy(np.asarray(hidden, dtype=np.float32)) @ self.network.readout > 0.5).numpy()
+
+
 # Adapters by model class (the first that matches is used).
 ADAPTERS: list[tuple[type, Callable[[Model], Recurrence]]] = [
     (CompiledRNN, CompiledRecurrence),
     (RecurrentModel, TorchRecurrence),
+    (LinearRNNModel, LinearRecurrence),
 ]
 
 

@@ -62,3 +62,15 @@ def test_bad_settings_are_refused_in_one_line():
         LinearRNNConfig(width=0)
     with pytest.raises(InvalidArgument, match="init_noise"):
         LinearRNNConfig(init_noise=-1)
+
+
+def test_explain_reads_the_networks_own_states_step_by_step(fitted):
+    from baselines.hidden import recurrence_of
+
+    model, _ = fitted
+    net = recurrence_of(model)
+    state = net.initial(2)
+    for column in ([1, 1], [4, 5]):  # "14" = 2 x 7 and "15"
+        state = net.step(state, np.array(column))
+    assert net.accepts(state).tolist() == [True, False]
+    assert np.allclose(state, model.network.states(torch.tensor([[1, 4], [1, 5]])).detach().numpy(), atol=1e-5)

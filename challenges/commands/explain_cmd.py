@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .. import get_challenge
 from ..profiles import PROFILES
@@ -120,19 +121,22 @@ def automaton_table(report) -> Table:
     return table
 
 
-def summary(report) -> str:
+def summary(report) -> Text:
+    """The verdict line and figures, styled with rich ``Text`` (these consoles parse no markup:
+    a counterexample may hold brackets)."""
     minimal, reference = report.extraction.minimal, report.reference
     verdict = (
-        "[green]equivalent to the reference[/]"
+        Text("equivalent to the reference", style="green")
         if report.equivalent
-        else f"[red]not equivalent[/]: shortest counterexample {report.counterexample!r}"
+        else Text.assemble(("not equivalent", "red"), f": shortest counterexample {report.counterexample!r}")
     )
-    return (
-        f"{minimal.num_states} states extracted (reference: {reference.num_states}), {verdict}\n"
-        f"purity by {report.labels.name}: {100 * report.purity.overall:.2f}%; agreement with the "
+    return Text.assemble(
+        f"{minimal.num_states} states extracted (reference: {reference.num_states}), ",
+        verdict,
+        f"\npurity by {report.labels.name}: {100 * report.purity.overall:.2f}%; agreement with the "
         f"network on held-out strings of {report.max_length + 1}-{report.max_length + 2} symbols: "
         f"{100 * report.agreement:.2f}%; {len(report.trace):,} prefixes recorded"
-        + (f"\nplot: {report.plot}" if report.plot else "")
+        + (f"\nplot: {report.plot}" if report.plot else ""),
     )
 
 
