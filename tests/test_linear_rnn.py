@@ -73,4 +73,5 @@ def test_explain_reads_the_networks_own_states_step_by_step(fitted):
     for column in ([1, 1], [4, 5]):  # "14" = 2 x 7 and "15"
         state = net.step(state, np.array(column))
     assert net.accepts(state).tolist() == [True, False]
-    assert np.allclose(state, model.network.states(torch.tensor([[1, 4], [1, 5]])).detach().numpy(), atol=1e-5)
+    whole = model.network.states(torch.tensor([[1, 4], [1, 5]])).detach().numpy()
+    assert np.allclose(state, whole, atol=1e-5)
