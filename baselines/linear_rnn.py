@@ -16,8 +16,9 @@ amplifies any error in its matrices, so the kept model is a **DFA read off the n
 observation table** (:mod:`baselines.observation_table`), asking only about strings of training
 length. The table is cheap here: a prefix's state times a suffix's backward vector is the answer,
 so a table of 1,024 prefixes by 1,000 suffixes is one matrix product. Every validation check reads
-a table and scores its DFA, so training stops as soon as the DFA is right on every validation
-string; the network's own answers are kept instead only where no DFA does as well.
+a table and scores its DFA on the validation and the training strings, so training stops as soon
+as the DFA agrees with every labelled string (RPNI's criterion); the network's own answers are
+kept instead only where no DFA does as well on validation.
 
 >>> net = LinearRNN("ab", width=2)
 >>> with torch.no_grad():  # count the a's modulo 2 with a swap matrix; accept an even count

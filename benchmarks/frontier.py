@@ -57,7 +57,7 @@ def frontier(
             seen.add(checks)
             long_size = prime_long_size if challenge.family == "primes" else test_size
             metrics = score(model.predict, challenge, lengths=LENGTHS,
-                            n=lambda length: long_size if length > 100 else test_size)  # fmt: skip
+                            n=lambda length, long_size=long_size: long_size if length > 100 else test_size)  # fmt: skip
             row = {"challenge": challenge_id, "model": "fsa-approx", "budget": budget,
                    "states": model.approximation.num_states, "checks": " & ".join(checks)}  # fmt: skip
             row.update({f"accuracy_{m.length}": m.accuracy for m in metrics})

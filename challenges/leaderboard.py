@@ -435,7 +435,7 @@ def render_markdown(
         f"**Solved** = in every seed, proven exact (the model's DFA is equivalent to the minimal "
         f"DFA on every well-formed string) or a Wilson lower bound of at least "
         f"{100 * SOLVED_ACCURACY:.0f}% at every tested length (a seed without figures -- over "
-        "its budget, failed -- is not solved). Models marked {REFERENCE_MARK} are "
+        f"its budget, failed -- is not solved). Models marked {REFERENCE_MARK} are "
         "references built from the rule, shown apart and never ranked with the learners, which "
         "see only the alphabet, the training lengths and the labelled strings.\n",
         "## Headline: accuracy at the longest tested length (* = solved at every length)\n",

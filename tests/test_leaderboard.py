@@ -114,6 +114,7 @@ def test_write_leaderboard_produces_tables_and_plots(tmp_path):
     paths = write_leaderboard(records(), tmp_path, profile="smoke")
     board = paths["markdown"].read_text()
     assert "## div3-base10" in board and "![prime-base2](plots/prime-base2.png)" in board
+    assert f"Models marked {REFERENCE_MARK} are references" in board  # no template left unfilled
     csv = pd.read_csv(paths["csv"])
     assert {"challenge", "model", "length", "mean", "std", "seeds"} <= set(csv.columns)
     assert (tmp_path / "plots" / "div3-base10.png").stat().st_size > 5000
