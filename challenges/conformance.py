@@ -47,7 +47,7 @@ def check_labels(challenge: Challenge, split: Split, n: int = 64, seed: int = 0,
              for t, y in zip(examples.texts[truth != examples.labels].tolist(),
                              examples.labels[truth != examples.labels].tolist())]  # fmt: skip
     if wrong:
-        problems.append(f"{where}: {len(wrong)} of {n} labels contradict the oracle: {_quote(wrong)}")
+        problems.append(f"{where}: {len(wrong)} of {n} labels differ from the oracle: {_quote(wrong)}")
     off = examples.lengths != measured
     if off.any():
         shown = [f"{t!r} (length {m}) recorded as length {L}" for t, m, L in

@@ -2,9 +2,10 @@
 
 Eight checks, each with a name and a one-line detail, for a plugin author reading a terminal:
 labels against the oracle, well-formed strings, balance at every length, splits, determinism,
-test-only extrapolation lengths and 1000-symbol strings. Registration runs the faster, silent
-:func:`challenges.conformance.check_challenge`; this report goes further (1000-symbol strings)
-and never raises, reporting a plugin's exception as a failed check.
+test-only extrapolation lengths and 1000-symbol strings. The checks registration runs
+(:mod:`challenges.conformance`, small samples, silent) serve here on larger samples, with a name
+and a detail each; this report adds the split keys, the test-only lengths and 1000-symbol
+strings, and never raises, reporting a plugin's exception as a failed check.
 
 >>> from challenges import get_challenge
 >>> results = run_conformance(get_challenge("even-base3"))
@@ -17,11 +18,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import numpy as np
 
+from .conformance import check_balance, check_determinism, check_labels, check_splits
 from .core import SPLITS, Challenge
 from .errors import ChallengeError, InvalidArgument
-from .splits import assign_split, sample_lengths
+from .splits import sample_lengths
 
 
 class Nonconforming(AssertionError):
@@ -33,45 +34,37 @@ def _require(condition: bool, detail: str) -> None:
         raise Nonconforming(detail)
 
 
+def _passed(problems: list[str], detail: str) -> str:
+    """``detail`` if the shared check found no problem, else :class:`Nonconforming` naming them."""
+    more = f" (and {len(problems) - 2} more)" if len(problems) > 2 else ""
+    _require(not problems, "; ".join(problems[:2]) + more)
+    return detail
+
+
 def labels_are_the_oracles_verdict(challenge: Challenge) -> str:
     """labels are the oracle's verdict"""
-    for split in SPLITS:
-        examples = challenge.sample(split, n=400, seed=3)
-        wrong = np.flatnonzero(challenge.label(examples.texts) != examples.labels)
-        _require(not wrong.size, f"{wrong.size} of 400 '{split}' labels differ from the oracle, e.g. "
-                 f"{examples.texts[wrong[0]] if wrong.size else ''!r} labelled "
-                 f"{bool(examples.labels[wrong[0]]) if wrong.size else ''}")  # fmt: skip
-    return "400 strings per split, every label the oracle's"
+    problems = [p for split in SPLITS for p in check_labels(challenge, split, n=400, seed=3)]
+    return _passed(problems, "400 strings per split, every label the oracle's")
 
 
 def strings_are_well_formed(challenge: Challenge) -> str:
     """strings well formed and of their length"""
-    examples = challenge.sample("train", n=300, seed=5)
-    for text, length in zip(examples.texts.tolist(), examples.lengths.tolist()):
-        _require(set(text) <= set(challenge.alphabet), f"{text!r} uses symbols outside the alphabet")
-        stated = challenge.check(text).length
-        _require(stated == length, f"{text!r} was drawn as length {length}, the oracle says {stated}")
-    return "300 training strings: in the alphabet, of their stated length"
+    return _passed(check_labels(challenge, "train", n=300, seed=5),
+                   "300 training strings: in the alphabet, of their stated length")  # fmt: skip
 
 
 def balanced_at_every_length(challenge: Challenge) -> str:
     """balanced at every training length"""
     lengths = sample_lengths(challenge, "train")
     _require(bool(lengths), "no training length holds both members and non-members")
-    for length in lengths:
-        examples = challenge.sample("train", n=51, seed=0, length=length)
-        _require(int(examples.labels.sum()) == 25, f"length {length}: {examples.labels.sum()} members of 51")
-        _require(bool((examples.lengths == length).all()), f"length {length}: other lengths drawn")
-    return f"25 members of 51 at each of {len(lengths)} training lengths"
+    return _passed(check_balance(challenge, tuple(lengths), n=51, seed=0),
+                   f"25 members of 51 at each of {len(lengths)} training lengths")  # fmt: skip
 
 
 def each_string_in_its_split(challenge: Challenge) -> str:
     """each string in its split"""
-    for index, split in enumerate(SPLITS):
-        examples = challenge.sample(split, n=300, seed=1)
-        _require(bool((assign_split(challenge, examples.texts) == index).all()),
-                 f"a string drawn from '{split}' belongs to another split")  # fmt: skip
-    return "300 strings per split, each in the split it was drawn from"
+    return _passed(check_splits(challenge, n=300, seed=1),
+                   "300 strings per split, each in the split it was drawn from")  # fmt: skip
 
 
 def splits_are_disjoint(challenge: Challenge) -> str:
@@ -88,14 +81,8 @@ def splits_are_disjoint(challenge: Challenge) -> str:
 
 def same_arguments_same_bytes(challenge: Challenge) -> str:
     """same arguments, same bytes"""
-    first = challenge.sample("val", n=200, seed=11)
-    again = challenge.sample("val", n=200, seed=11)
-    other = challenge.sample("val", n=200, seed=12)
-    _require(first.texts.tobytes() == again.texts.tobytes()
-             and first.labels.tobytes() == again.labels.tobytes(),
-             "the same arguments gave different strings: is the sampler seeded from global state?")  # fmt: skip
-    _require(first.texts.tobytes() != other.texts.tobytes(), "seeds 11 and 12 gave the same strings")
-    return "seed 11 twice: same bytes; seed 12: different"
+    return _passed(check_determinism(challenge, n=200, seed=11),
+                   "seed 11 twice: same bytes; seed 12: different")  # fmt: skip
 
 
 def extrapolation_is_test_only(challenge: Challenge) -> str:

@@ -108,5 +108,5 @@ def test_the_checks_find_a_sampler_that_lies():
 
     liar = dataclasses.replace(divisibility(7, 10), language=Liar(7, 10))
     short = dataclasses.replace(divisibility(7, 10), language=Short(7, 10))
-    assert "contradict the oracle" in conformance.check_labels(liar, "train", n=40)[0]
+    assert "differ from the oracle" in conformance.check_labels(liar, "train", n=40)[0]
     assert "wrong length" in " ".join(conformance.check_challenge(short))

@@ -84,7 +84,7 @@ def test_entry_points_are_read_when_the_command_line_starts(monkeypatch, capsys,
             "def register():\n"
             "    c = divisibility(7, 10, challenge_id='div7-sloppy')\n"
             "    register_challenge(dataclasses.replace(c, language=Sloppy(7, 10)))\n",
-            "labels contradict the oracle: '596811' labelled member",
+            "labels differ from the oracle: '596811' labelled member",
         ),
         (  # returns 1-digit strings when asked for length 12
             "import dataclasses\nimport numpy as np\nfrom challenges import register_challenge\n"
