@@ -18,7 +18,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-
 from .conformance import check_balance, check_determinism, check_labels, check_splits
 from .core import SPLITS, Challenge
 from .errors import ChallengeError, InvalidArgument
