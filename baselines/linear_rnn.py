@@ -230,18 +230,23 @@ class LinearRNNModel(NetworkModel):
         val_set: LabelledBatch,
         generator: torch.Generator,
     ) -> FitReport:
-        """Keep the table's DFA (merged) if it does at least as well on validation as the network."""
+        """Keep the table's DFA (merged) if it does at least as well on validation as the network.
+
+        ``best_val_accuracy`` becomes the validation accuracy of what answers from now on (during
+        training it was the DFA's score on the worse of validation and training).
+        """
         network = self.network
         assert isinstance(network, LinearRNN)
         network.pieces = None
         soft = float(accuracies(network, val_set))
         report.extra.update(mode="soft", soft_val_accuracy=soft)
+        report.best_val_accuracy = soft
         read = network.read_table(train_set, self.config.table_states) if self.config.read_table else None
         if read is None:
             return report
         table, accepting = read
-        labels = val_set.labels.cpu().bool()
-        hard = float((run_table(table, accepting, val_set.ids.cpu()) == labels).float().mean())
+        val_cpu = LabelledBatch(val_set.ids.cpu(), val_set.lengths.cpu(), val_set.labels.cpu())
+        hard = _agreement(table, accepting, val_cpu)
         report.extra.update(table_states=len(table), table_val_accuracy=hard)
         if hard < soft:
             return report
@@ -251,12 +256,13 @@ class LinearRNNModel(NetworkModel):
         table, accepting = torch.tensor(minimal.transitions), torch.tensor(minimal.accepting)
         if self.config.merge:
             merged = merge_states(table, accepting, train_set.ids.cpu(), train_set.labels.cpu())
-            if float((run_table(*merged, val_set.ids.cpu()) == labels).float().mean()) >= hard:
-                table, accepting = merged
+            merged_accuracy = _agreement(*merged, val_cpu)
+            if merged_accuracy >= hard:
+                (table, accepting), hard = merged, merged_accuracy
                 report.extra.update(merged_states=len(table))
         network.set_hard(table, accepting)
         report.extra["mode"] = "table"
-        report.best_val_accuracy = max(report.best_val_accuracy or 0.0, hard)
+        report.best_val_accuracy = hard
         return report
 
     def as_dfa(self) -> DFA | None:
