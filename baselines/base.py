@@ -57,9 +57,11 @@ class Model(ABC):
     description: ClassVar[str]
     trainable: ClassVar[bool] = False
     knows_rule: ClassVar[bool] = False  # built from the rule: sees the Challenge, shown apart
-    # Too slow for a whole-benchmark run on CPU: `run --all` leaves it out unless --device cuda
-    # (naming it with --model always runs it).
-    needs_gpu_for_all: ClassVar[bool] = False
+    # A whole-benchmark run on CPU (`run --all` without --model) leaves this model out of the
+    # challenges whose training strings are longer than this many symbols: None, never; 0, every
+    # challenge. Such cells run with --include-slow, --model, or --device cuda (networks' cells
+    # are slow on a CPU, fast on a GPU).
+    cpu_symbol_limit: ClassVar[int | None] = None
     config: Any = None
 
     def applies_to(self, task: Task) -> str | None:

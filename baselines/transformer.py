@@ -214,9 +214,9 @@ class TransformerModel(NetworkModel):
     """A small Transformer encoder (nanoGPT's shape, no causal mask), digit-index positions."""
 
     id = "transformer"
-    # Attention over 3,000-symbol equations: 1-2 minutes a cell on one CPU core, the quick
-    # benchmark's whole budget for a dozen cells (docs/learned.md).
-    needs_gpu_for_all = True
+    # Attention is slow on a CPU everywhere: 31-93 s a cell without equations, 3-5.5 minutes with
+    # them (3,000-symbol test equations), the quick benchmark's whole budget in a dozen cells.
+    cpu_symbol_limit = 0
     description = (
         "Transformer encoder, 2 layers x 4 heads, d=64, digit-index positions (no absolute), mean pooling"
     )

@@ -1,7 +1,9 @@
 """Run profiles: how much data, training and testing one benchmark run spends.
 
-``quick`` is the default: the whole benchmark on 2 CPU cores in at most 15 minutes. ``full`` has
-more seeds, data and steps, and is meant for a GPU (``--device cuda``).
+``quick`` is the default: on 2 CPU cores its fast cells in about 15 minutes (a whole CPU run leaves
+out the cells that are slow there, :func:`challenges.run.slow_on_cpu`; ``--include-slow`` adds
+them, about 70 minutes more). ``full`` has more seeds, data and steps, and is meant for a GPU
+(``--device cuda``).
 
 >>> PROFILES["quick"].seeds
 (0, 1, 2)

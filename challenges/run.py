@@ -16,7 +16,7 @@ import subprocess
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -105,7 +105,7 @@ def plan(
     else:
         challenges = [c for c in list_challenges() if get_challenge(c).regular or not chosen.regular_only]
     sizes: list[int | None] = list(train_sizes or chosen.train_sizes) or [None]
-    models = [parse_model_spec(m) for m in (model_ids or default_models(device))]
+    models = [parse_model_spec(m) for m in (model_ids or default_models())]
     for challenge_id in challenges:
         check_train_lengths(get_challenge(challenge_id), train_lengths)
     return [
@@ -127,15 +127,54 @@ def check_train_lengths(challenge, train_lengths: tuple[int, int] | None) -> Non
         )
 
 
-def default_models(device: str) -> list[str]:
-    """Every registered model, less those too slow for a whole run on ``device`` (CPU).
+def default_models() -> list[str]:
+    """Every registered model (a whole run on CPU then leaves out its slow cells: :func:`slow_on_cpu`)."""
+    import baselines
 
-    >>> "transformer" in default_models("cpu"), "transformer" in default_models("cuda")
-    (False, True)
+    return list(baselines.MODELS)
+
+
+@lru_cache(maxsize=None)
+def longest_training_string(challenge_id: str) -> int:
+    """Symbols in the longest of 64 strings drawn (seeded) at the challenge's longest training length.
+
+    What a network pays per training string; the runner's measure of a cell's cost, never shown
+    to a learner.
+
+    >>> longest_training_string("div7-base10"), longest_training_string("add-base10") > 20
+    (6, True)
+    """
+    import numpy as np
+
+    challenge = get_challenge(challenge_id)
+    rng, length = np.random.default_rng(0), challenge.max_train_length
+    texts = [t for member in (True, False) for t in challenge.language.draw(length, 32, member, rng)]
+    return max(len(t) for t in texts)
+
+
+def slow_on_cpu(cell: Cell) -> bool:
+    """Whether a whole CPU run leaves ``cell`` out: its model's ``cpu_symbol_limit`` is below the
+    challenge's longest training string (see :class:`baselines.Model`).
+
+    >>> slow_on_cpu(Cell("add-base2", "gru", 0)), slow_on_cpu(Cell("div7-base10", "gru", 0))
+    (True, False)
+    >>> slow_on_cpu(Cell("add-base2", "gru", 0, device="cuda"))
+    False
+    >>> slow_on_cpu(Cell("div7-base10", "transformer", 0)), slow_on_cpu(Cell("add-base2", "rpni", 0))
+    (True, False)
     """
     import baselines
 
-    return [m for m, cls in baselines.MODELS.items() if device != "cpu" or not cls.needs_gpu_for_all]
+    limit = baselines.MODELS.get(cell.model).cpu_symbol_limit
+    if cell.device != "cpu" or limit is None:
+        return False
+    return limit == 0 or longest_training_string(cell.challenge) > limit  # draws only if it must
+
+
+def split_slow_cells(cells: list[Cell]) -> tuple[list[Cell], list[Cell]]:
+    """(cells a whole CPU run does, cells it leaves out as slow on CPU), each in plan order."""
+    slow = [slow_on_cpu(cell) for cell in cells]
+    return [c for c, s in zip(cells, slow) if not s], [c for c, s in zip(cells, slow) if s]
 
 
 @lru_cache(maxsize=1)
@@ -227,26 +266,43 @@ def _json_safe(value: Any) -> Any:
 
 
 def prepare_test_sets(
-    cells: list[Cell], on_length: Callable[[str, int], None] | None = None
+    cells: list[Cell], on_length: Callable[[str, int], None] | None = None, jobs: int = 1
 ) -> list[tuple[str, int, int]]:
     """Draw (or load) every test set the cells will score on, once, before any cell runs.
 
-    Test sets are shared by every model and seed; drawn here in one process they reach the disk
-    cache, so parallel workers load them instead of racing to find the same 1000-digit primes.
-    Returns the (challenge, length, n) drawn.
+    Test sets are shared by every model and seed; drawn here, each by one process, they reach the
+    disk cache, so the workers that run cells load them instead of racing to find the same
+    1000-digit primes. ``jobs`` processes draw side by side, longest strings first (the costly
+    ones). Returns the (challenge, length, n) drawn, in plan order.
     """
-    from .evaluate import evaluation_set, scored_lengths
+    from .cache import cache_dir
+    from .evaluate import scored_lengths
 
-    drawn = []
-    for challenge_id, profile_name in dict.fromkeys((c.challenge, c.profile) for c in cells):
-        challenge, profile = get_challenge(challenge_id), get_profile(profile_name)
-        for length in scored_lengths(challenge):
-            n = profile.test_size_for(challenge)(length)
-            evaluation_set(challenge, length, n)
-            drawn.append((challenge_id, length, n))
+    wanted = [
+        (challenge_id, length, get_profile(profile_name).test_size_for(get_challenge(challenge_id))(length))
+        for challenge_id, profile_name in dict.fromkeys((c.challenge, c.profile) for c in cells)
+        for length in scored_lengths(get_challenge(challenge_id))
+    ]
+    if jobs == 1 or len(wanted) < 2 or cache_dir() is None:  # no disk cache: nothing to share
+        for item in wanted:
+            _draw_test_set(*item)
             if on_length is not None:
-                on_length(challenge_id, length)
-    return drawn
+                on_length(item[0], item[1])
+        return wanted
+    longest_first = sorted(wanted, key=lambda item: -item[1])
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(1,)) as pool:
+        futures = {pool.submit(_draw_test_set, *item): item for item in longest_first}
+        for future in as_completed(futures):
+            future.result()  # a failure to draw is raised here, not hidden
+            if on_length is not None:
+                on_length(futures[future][0], futures[future][1])
+    return wanted
+
+
+def _draw_test_set(challenge_id: str, length: int, n: int) -> None:
+    from .evaluate import evaluation_set
+
+    evaluation_set(get_challenge(challenge_id), length, n)
 
 
 def pending(cells: list[Cell], store: ResultStore, force: bool) -> tuple[list[Cell], int]:

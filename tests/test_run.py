@@ -146,3 +146,31 @@ def test_the_default_store_is_ignored_by_git_and_apart_from_the_published_one():
     assert f"/{DEFAULT_RESULTS.as_posix()}/" in (root / ".gitignore").read_text().splitlines()
     assert (root / PUBLISHED_RESULTS / "runs.jsonl").exists()
     assert DEFAULT_RESULTS != PUBLISHED_RESULTS
+
+
+def test_a_whole_cpu_run_leaves_out_slow_cells_and_names_them(tmp_path, capsys, monkeypatch):
+    """Networks on the equations (22-83 symbols) and the transformer everywhere wait for a GPU or
+    --include-slow; everything else runs, and the run says what it left out, first and last."""
+    import challenges.run as runner
+
+    ran: list = []
+    monkeypatch.setattr(runner, "prepare_test_sets", lambda cells, *a, **k: [])
+    monkeypatch.setattr(runner, "execute", lambda cells, *a, **k: ran.extend(cells) or iter(()))
+    code, _, err = run(capsys, "run", "--all", "--seed", "0", "--results", str(tmp_path))
+    assert code == 0
+    slow = {(c.model, c.challenge) for c in runner.split_slow_cells(runner.plan(None, None, [0], "quick"))[1]}
+    equations = {c for c in runner.list_challenges() if c.startswith(("add-", "mul-"))}
+    networks = {m for m, cls in MODELS.items() if cls.cpu_symbol_limit == 20}
+    assert {"gru", "lstm", "rnn", "soft-automaton", "linear-rnn"} <= networks
+    assert slow == {(m, c) for m in networks for c in equations} | {
+        (m, c) for m in ("transformer", "edsm") for c in runner.list_challenges()
+    }
+    assert not {(c.model, c.challenge) for c in ran} & slow
+    assert ("column-automaton", "add-base2") in {(c.model, c.challenge) for c in ran}  # columns, not symbols
+    assert err.count("left out on CPU, slow there") == 2 and "transformer, edsm on every challenge" in err
+    assert "--include-slow" in err and "--device cuda" in err
+
+    ran.clear()  # asked for: nothing left out
+    run(capsys, "run", "--all", "--seed", "0", "--results", str(tmp_path), "--include-slow")
+    assert len(ran) == len(runner.plan(None, None, [0], "quick"))
+    assert not runner.split_slow_cells(runner.plan(None, None, [0], "quick", device="cuda"))[1]

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from rich.console import Console
@@ -53,6 +54,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    help="process: a local process pool of --jobs (default); ray: one Ray task per "
                    "cell, on a local Ray with --jobs CPUs or the cluster at RAY_ADDRESS "
                    "(pip install '.[ray]')")  # fmt: skip
+    p.add_argument("--include-slow", action="store_true",
+                   help="on CPU, also run the cells a whole run leaves out as slow (networks on the "
+                   "equations, the transformer everywhere; about an hour more on 2 cores)")  # fmt: skip
     p.add_argument("--force", action="store_true", help="run cells even if already recorded")
     p.add_argument("--results", type=_args.directory, default=_args.DEFAULT_RESULTS, metavar="DIR",
                    help=f"where runs.jsonl and the leaderboard go (default: {_args.DEFAULT_RESULTS}/; "
@@ -71,7 +75,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 def run_command(args: argparse.Namespace) -> int:
     from .. import get_challenge
     from ..evaluate import scored_lengths
-    from ..run import execute, pending, plan, prepare_test_sets
+    from ..run import execute, pending, plan, prepare_test_sets, split_slow_cells
     from ..store import ResultStore
 
     if not args.all and not (args.ids and args.model):
@@ -89,6 +93,9 @@ def run_command(args: argparse.Namespace) -> int:
     cells = plan(args.ids or None, args.model, seeds, profile.name,
                  train_lengths=args.train_lengths, device=args.device,
                  plugins=tuple(args.plugin), train_sizes=args.train_size)  # fmt: skip
+    left_out: list = []
+    if not args.model and not args.include_slow:  # named models always run
+        cells, left_out = split_slow_cells(cells)
     store = ResultStore(args.results / "runs.jsonl")
     todo, skipped = pending(cells, store, args.force)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -97,15 +104,9 @@ def run_command(args: argparse.Namespace) -> int:
         f"{skipped} already recorded in {escape(str(store.path))}, {len(todo)} to run"
         + ("" if not skipped else " (--force reruns them)")
     )
-    if not args.model:
-        import baselines
-
-        from ..run import default_models
-
-        left_out = [m for m in baselines.MODELS if m not in default_models(args.device)]
-        if left_out:
-            console.print(f"left out on CPU (too slow for a whole run): {', '.join(left_out)}; "
-                          "name them with --model, or use --device cuda", markup=False)  # fmt: skip
+    planned_challenges = dict.fromkeys(c.challenge for c in [*cells, *left_out])
+    if left_out:
+        console.print(slow_cells_text(left_out, planned_challenges), markup=False)
     finished: list[dict] = []
     started = time.perf_counter()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -115,7 +116,7 @@ def run_command(args: argparse.Namespace) -> int:
             challenges = dict.fromkeys(cell.challenge for cell in todo)
             lengths = sum(len(scored_lengths(get_challenge(c))) for c in challenges)
             preparing = progress.add_task("test sets", total=lengths)
-            prepare_test_sets(todo, lambda c, n: progress.advance(preparing))
+            prepare_test_sets(todo, lambda c, n: progress.advance(preparing), jobs=args.jobs)
         overall = progress.add_task("all runs", total=len(todo))
         current = progress.add_task("", total=1.0, visible=False)
 
@@ -145,8 +146,41 @@ def run_command(args: argparse.Namespace) -> int:
         paths = write_board(store.records(), args.results, profile.name, console)
         if paths:
             console.print(f"leaderboard: {paths['markdown']} ({time.perf_counter() - started:.0f} s)")
+    if left_out:  # again at the end, where the reader looks
+        console.print(slow_cells_text(left_out, planned_challenges), markup=False)
     failed = sum(r.get("status") == "failed" for r in finished)
     return 1 if failed and not args.all else 0
+
+
+def slow_cells_text(left_out: list, planned: Iterable[str] = ()) -> str:
+    """One paragraph: which cells a whole CPU run left out, and the commands that run them.
+    ``planned`` (challenge ids) lets a model left out of all of them read "every challenge".
+
+    >>> from challenges.run import Cell
+    >>> cells = [Cell("add-base2", "gru", 0), Cell("add-base2", "gru", 1),
+    ...          Cell("add-base2", "transformer", 0), Cell("div7-base10", "transformer", 0)]
+    >>> print(slow_cells_text(cells, planned=["add-base2", "div7-base10"]))  # doctest: +NORMALIZE_WHITESPACE
+    left out on CPU, slow there (4 runs): gru on add-base2; transformer on every challenge.
+    Run them here with --include-slow (or name models with --model), or on a GPU with --device cuda
+    """
+    where: dict[str, list[str]] = {}
+    for cell in left_out:
+        challenges = where.setdefault(cell.model, [])
+        if cell.challenge not in challenges:
+            challenges.append(cell.challenge)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for model, challenges in where.items():
+        groups.setdefault(tuple(challenges), []).append(model)
+    every = set(planned)
+
+    def named(challenges: tuple[str, ...]) -> str:
+        return "every challenge" if every and every <= set(challenges) else ", ".join(challenges)
+
+    parts = [f"{', '.join(models)} on {named(challenges)}" for challenges, models in groups.items()]
+    return (
+        f"left out on CPU, slow there ({len(left_out)} runs): {'; '.join(parts)}.\nRun them here "
+        "with --include-slow (or name models with --model), or on a GPU with --device cuda"
+    )
 
 
 def _recorded(cells, store) -> list[dict]:
