@@ -90,7 +90,6 @@ def run_experiment(
     """
     import baselines
     from baselines.base import BudgetExceeded, task_for
-    from baselines.learned import NetworkModel
 
     options = {**model_options_for(model_id, profile, device), **(model_options or {})}
     model = baselines.create_model(model_id, **options)
@@ -110,7 +109,7 @@ def run_experiment(
         return {**record, "status": "not-applicable", "reason": reason}
     train, val, lengths = training_data(challenge, seed, profile, train_lengths, train_size)
     record.update(train_lengths=list(lengths), train_size=len(train))
-    if progress is not None and isinstance(model, NetworkModel):
+    if progress is not None and hasattr(model, "progress"):  # networks, and models that train them
         model.progress = lambda state: progress(state.fraction)
     started = time.perf_counter()
     try:

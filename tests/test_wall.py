@@ -35,7 +35,9 @@ def _without_facts(challenge):
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("model_id", ["gru", "soft-automaton", "linear-rnn", "rpni", "majority", "last-digits"])
+@pytest.mark.parametrize(
+    "model_id", ["gru", "soft-automaton", "linear-rnn", "neural-select", "rpni", "majority", "last-digits"]
+)
 def test_a_learners_results_do_not_depend_on_the_challenges_facts(model_id):
     with_facts = run_experiment(DIV3, model_id, 0, profile=SMOKE)
     without = run_experiment(_without_facts(DIV3), model_id, 0, profile=SMOKE)
