@@ -2,7 +2,7 @@
 
 ``quick`` is the default: on 2 CPU cores its fast cells in about 15 minutes (a whole CPU run leaves
 out the cells that are slow there, :func:`challenges.run.slow_on_cpu`; ``--include-slow`` adds
-them, about 70 minutes more). ``full`` has more seeds, data and steps, and is meant for a GPU
+them, about 80 minutes more). ``full`` has more seeds, data and steps, and is meant for a GPU
 (``--device cuda``).
 
 >>> PROFILES["quick"].seeds

@@ -163,11 +163,11 @@ def test_a_whole_cpu_run_leaves_out_slow_cells_and_names_them(tmp_path, capsys, 
     networks = {m for m, cls in MODELS.items() if cls.cpu_symbol_limit == 20}
     assert {"gru", "lstm", "rnn", "soft-automaton", "linear-rnn"} <= networks
     assert slow == {(m, c) for m in networks for c in equations} | {
-        (m, c) for m in ("transformer", "edsm") for c in runner.list_challenges()
+        (m, c) for m in ("neural-select", "transformer", "edsm") for c in runner.list_challenges()
     }
     assert not {(c.model, c.challenge) for c in ran} & slow
     assert ("column-automaton", "add-base2") in {(c.model, c.challenge) for c in ran}  # columns, not symbols
-    assert err.count("left out on CPU, slow there") == 2 and "transformer, edsm on every challenge" in err
+    assert err.count("left out on CPU, slow there") == 2 and "neural-select, transformer, edsm on every challenge" in err
     assert "--include-slow" in err and "--device cuda" in err
 
     ran.clear()  # asked for: nothing left out

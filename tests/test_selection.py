@@ -107,3 +107,16 @@ def test_it_stands_behind_the_wall_and_solves_div3_from_300_strings():
     assert record["fit"]["chosen"] == "soft-automaton:start_states=2"
     assert record["equivalent"] is True and record["dfa_states"] == 3
     assert record["metrics"][-1]["length"] == 1000 and record["metrics"][-1]["accuracy"] == 1.0
+
+
+def test_progress_runs_once_across_all_candidates():
+    from baselines.selection import _share
+    from baselines.train import TrainProgress
+
+    seen = []
+    second = _share(lambda state: seen.append(round(state.fraction, 3)), index=1, count=2)
+    second(TrainProgress(step=0, max_steps=100, seconds=0.0, max_seconds=60.0, val_accuracy=0.5,
+                         best_val_accuracy=0.5))  # fmt: skip
+    second(TrainProgress(step=100, max_steps=100, seconds=1.0, max_seconds=60.0, val_accuracy=1.0,
+                         best_val_accuracy=1.0))  # fmt: skip
+    assert seen == [0.5, 1.0]  # the second of two candidates is the second half of the bar
