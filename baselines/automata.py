@@ -199,7 +199,8 @@ class DFA:
         >>> ends_in_a.equivalent(starts_with_a, within=ends_in_a)  # among strings that end in a
         'ba'
         """
-        domain = within or DFA(np.zeros((1, len(self.alphabet)), dtype=np.intp), 0, frozenset({0}), self.alphabet)
+        everything = np.zeros((1, len(self.alphabet)), dtype=np.intp)
+        domain = within or DFA(everything, 0, frozenset({0}), self.alphabet)
         if not self.alphabet == other.alphabet == domain.alphabet:
             raise InvalidArgument(
                 f"cannot compare automata over {self.alphabet!r} and {other.alphabet!r}"

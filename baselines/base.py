@@ -113,7 +113,9 @@ def learner_view_of(task: Task) -> LearnerView:
     return task.learner_view() if isinstance(task, Challenge) else task
 
 
-def task_for(model: Model | type[Model], challenge: Challenge, train_lengths: tuple[int, int] | None = None) -> Task:
+def task_for(
+    model: Model | type[Model], challenge: Challenge, train_lengths: tuple[int, int] | None = None
+) -> Task:
     """What ``model`` may know of ``challenge``: the challenge for references, else the learner's view.
 
     >>> from challenges import get_challenge

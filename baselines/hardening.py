@@ -196,7 +196,8 @@ def _quotient(
     keep = sorted(set(roots))
     number = {root: i for i, root in enumerate(keep)}
     of = torch.tensor([number[root] for root in roots])
-    targets = [[learned if target is None else target for target, learned in zip(rows[root], table[root].tolist())]
+    targets = [[learned if target is None else target
+                for target, learned in zip(rows[root], table[root].tolist())]
                for root in keep]  # fmt: skip
     merged = of[torch.tensor(targets)]
     # A class no string ends in accepts if any of its states did.

@@ -110,9 +110,13 @@ class SoftAutomatonConfig(TrainConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         if min(self.states or 2, self.start_states, self.max_states, self.restarts or 1, self.rung_steps) < 1:
-            raise InvalidArgument("states, start_states, max_states, rung_steps and restarts must be at least 1")
+            raise InvalidArgument(
+                "states, start_states, max_states, rung_steps and restarts must be at least 1"
+            )
         if self.start_states > self.max_states:
-            raise InvalidArgument(f"start_states ({self.start_states}) exceeds max_states ({self.max_states})")
+            raise InvalidArgument(
+                f"start_states ({self.start_states}) exceeds max_states ({self.max_states})"
+            )
         if self.init not in ("random", "permutation"):
             raise InvalidArgument(f"unknown init '{self.init}': choose 'random' or 'permutation'")
         if self.retrain_factor < 1:
@@ -479,7 +483,8 @@ class SoftAutomatonModel(NetworkModel):
             if steps_left <= 0 or seconds_left <= 0:
                 break
             second = self.seeded_from(seed, generator)
-            done = train(second, replace(c, max_steps=steps_left, max_seconds=seconds_left, target_accuracy=1.0))
+            budget = replace(c, max_steps=steps_left, max_seconds=seconds_left, target_accuracy=1.0)
+            done = train(second, budget)
             candidate, extra = self.best_candidate(second, train_set, val_set)
             rounds.append({"steps": done.steps, "restarts": second.restarts, **extra})
             if (candidate.accuracy, -candidate.size) > (best.accuracy, -best.size):
@@ -489,7 +494,9 @@ class SoftAutomatonModel(NetworkModel):
         assert isinstance(network, SoftAutomaton)
         self._shape = (network.states, network.restarts)
         network.keep(best.restart)
-        report.extra.update(sizes=sizes, retrained=rounds, states=network.states, kept=best.restart, mode=best.mode)
+        report.extra.update(
+            sizes=sizes, retrained=rounds, states=network.states, kept=best.restart, mode=best.mode
+        )
         if best.hard is not None:
             table, accepting = best.hard.table, best.hard.accepting
             if c.merge:

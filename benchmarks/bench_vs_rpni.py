@@ -89,10 +89,13 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     wide = wide.sort_values("challenge", key=lambda ids: ids.map(args.challenges.index), kind="stable")
     print(markdown(wide))
     totals = frame.groupby("model")["seconds"].sum()
-    exact = frame.groupby("model")["exact"].apply(lambda verdicts: f"{int(verdicts.fillna(False).sum())}/{len(verdicts)}")
+    exact = frame.groupby("model")["exact"].apply(
+        lambda verdicts: f"{int(verdicts.fillna(False).sum())}/{len(verdicts)}"
+    )
     print()
     for model_id in args.models:
-        ratio = f", {totals[model_id] / totals['rpni']:.2f}x RPNI's" if "rpni" in totals and model_id != "rpni" else ""
+        beside_rpni = "rpni" in totals and model_id != "rpni"
+        ratio = f", {totals[model_id] / totals['rpni']:.2f}x RPNI's" if beside_rpni else ""
         print(f"{model_id}: {totals[model_id]:.1f} s in all{ratio}; proven exact in {exact[model_id]} cells")
     if args.csv:
         args.csv.parent.mkdir(parents=True, exist_ok=True)

@@ -56,8 +56,11 @@ def frontier(
                 continue
             seen.add(checks)
             long_size = prime_long_size if challenge.family == "primes" else test_size
-            metrics = score(model.predict, challenge, lengths=LENGTHS,
-                            n=lambda length, long_size=long_size: long_size if length > 100 else test_size)  # fmt: skip
+
+            def size(length: int, long_size: int = long_size) -> int:
+                return long_size if length > 100 else test_size
+
+            metrics = score(model.predict, challenge, lengths=LENGTHS, n=size)
             row = {"challenge": challenge_id, "model": "fsa-approx", "budget": budget,
                    "states": model.approximation.num_states, "checks": " & ".join(checks)}  # fmt: skip
             row.update({f"accuracy_{m.length}": m.accuracy for m in metrics})

@@ -51,7 +51,8 @@ def test_export_writes_files_and_a_manifest_that_verifies(tmp_path, capsys):
 
 def test_the_same_command_writes_the_same_bytes(tmp_path, capsys):
     for name in ("a", "b"):
-        code, _, _ = run(capsys, "export", "even-base3", "--split", "val", "-n", "8", "--out", str(tmp_path / name))
+        code, _, _ = run(capsys, "export", "even-base3", "--split", "val", "-n", "8",
+                         "--out", str(tmp_path / name))  # fmt: skip
         assert code == 0
     first, second = (json.loads((tmp_path / n / "manifest.json").read_text()) for n in ("a", "b"))
     assert [f["sha256"] for f in first["files"]] == [f["sha256"] for f in second["files"]]

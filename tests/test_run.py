@@ -167,7 +167,8 @@ def test_a_whole_cpu_run_leaves_out_slow_cells_and_names_them(tmp_path, capsys, 
     }
     assert not {(c.model, c.challenge) for c in ran} & slow
     assert ("column-automaton", "add-base2") in {(c.model, c.challenge) for c in ran}  # columns, not symbols
-    assert err.count("left out on CPU, slow there") == 2 and "neural-select, transformer, edsm on every challenge" in err
+    assert err.count("left out on CPU, slow there") == 2
+    assert "neural-select, transformer, edsm on every challenge" in err
     assert "--include-slow" in err and "--device cuda" in err
 
     ran.clear()  # asked for: nothing left out

@@ -39,7 +39,8 @@ def view(challenge) -> View:
 def hardened() -> tuple[SoftAutomatonModel, object]:
     torch.set_num_threads(1)
     model = SoftAutomatonModel(max_steps=600, max_seconds=60, eval_every=50, restarts=2)
-    report = model.fit(view(DIV3), DIV3.sample("train", 4000, seed=0), DIV3.sample("val", 500, seed=0), seed=0)
+    train, val = DIV3.sample("train", 4000, seed=0), DIV3.sample("val", 500, seed=0)
+    report = model.fit(view(DIV3), train, val, seed=0)
     return model, report
 
 
@@ -102,7 +103,8 @@ def test_a_size_short_of_the_language_grows():
     div7 = get_challenge("div7-base10")
     model = SoftAutomatonModel(max_steps=300, max_seconds=60, eval_every=50, start_states=2, max_states=4,
                                rung_steps=100, retrain=False)  # fmt: skip
-    report = model.fit(view(div7), div7.sample("train", 2000, seed=0), div7.sample("val", 300, seed=0), seed=0)
+    train, val = div7.sample("train", 2000, seed=0), div7.sample("val", 300, seed=0)
+    report = model.fit(view(div7), train, val, seed=0)
     assert [size["states"] for size in report.extra["sizes"]] == [2, 4]
     assert report.extra["sizes"][0]["steps"] == 100 and report.extra["states"] in (2, 4)
 

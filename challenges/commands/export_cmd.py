@@ -105,10 +105,10 @@ def export_command(args: argparse.Namespace) -> int:
             check_length(challenge, split, length)
             member, non_member = classes_available(challenge, split, length)
             if not (member and non_member):
+                both = scored_lengths(challenge) if split == "test" else sample_lengths(challenge, split)
                 raise EmptyClass(
                     f"{challenge.id} has no {'member' if not member else 'non-member'} of length "
-                    f"{length} in split '{split}'; lengths with both classes: "
-                    f"{_ranges(scored_lengths(challenge) if split == 'test' else sample_lengths(challenge, split))}"
+                    f"{length} in split '{split}'; lengths with both classes: {_ranges(both)}"
                 )
             plan.append((split, length))
     try:
