@@ -175,3 +175,29 @@ def test_a_whole_cpu_run_leaves_out_slow_cells_and_names_them(tmp_path, capsys, 
     run(capsys, "run", "--all", "--seed", "0", "--results", str(tmp_path), "--include-slow")
     assert len(ran) == len(runner.plan(None, None, [0], "quick"))
     assert not runner.split_slow_cells(runner.plan(None, None, [0], "quick", device="cuda"))[1]
+
+
+def test_test_sets_drawn_in_parallel_reach_the_cache_as_in_one_process(tmp_path, monkeypatch):
+    """Worker processes draw each test set once, into the disk cache the cells then load from:
+    the files hold exactly the strings one process draws."""
+    import multiprocessing
+
+    import challenges.cache as cache
+    import challenges.run as runner
+
+    monkeypatch.setenv("HOFSTADTER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "_SLOW_SECONDS", -1.0)  # cache even fast samples (forked workers see it)
+    cells = runner.plan(["even-base3", "div7-base10"], ["majority"], [0], "smoke")
+    drawn = runner.prepare_test_sets(cells, jobs=2)
+    assert {c for c, _, _ in drawn} == {"even-base3", "div7-base10"}
+    assert drawn == runner.prepare_test_sets(cells, jobs=1)  # the same sets, in plan order
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("workers that are not forked do not see the patched threshold")
+    from challenges.evaluate import EVAL_SEED, evaluation_set
+
+    cache._MEMORY.clear()  # what follows comes from the files the workers wrote
+    for challenge_id, length, n in drawn:
+        challenge = get_challenge(challenge_id)
+        assert cache.cache_path(challenge, "test", n, EVAL_SEED, length, None).exists()
+        fresh = challenge.sample("test", n=n, seed=EVAL_SEED, length=length)
+        assert evaluation_set(challenge, length, n).texts.tolist() == fresh.texts.tolist()
