@@ -187,6 +187,7 @@ def test_test_sets_drawn_in_parallel_reach_the_cache_as_in_one_process(tmp_path,
 
     monkeypatch.setenv("HOFSTADTER_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "_SLOW_SECONDS", -1.0)  # cache even fast samples (forked workers see it)
+    monkeypatch.setattr(cache, "_MEMORY", type(cache._MEMORY)())  # nothing drawn by earlier tests
     cells = runner.plan(["even-base3", "div7-base10"], ["majority"], [0], "smoke")
     drawn = runner.prepare_test_sets(cells, jobs=2)
     assert {c for c, _, _ in drawn} == {"even-base3", "div7-base10"}
