@@ -333,6 +333,17 @@ def per_size(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def _curve_style(index: int) -> dict:
+    """Marker and dash of the ``index``-th line: distinct for the first 8 (4 dashes x 8 markers).
+
+    >>> _curve_style(0), _curve_style(6)["linestyle"]
+    ({'marker': 'o', 'linestyle': '-', 'markersize': 4}, '-.')
+    """
+    markers, dashes = "osD^vPX*", ("-", "--", "-.", ":")
+    marker, dash = markers[index % len(markers)], dashes[index % len(dashes)]
+    return {"marker": marker, "linestyle": dash, "markersize": 4}
+
+
 def plot_curve(frame: pd.DataFrame, challenge_id: str, path: Path) -> Path | None:
     """Accuracy against training strings (log x), one line per learner: in range and at the
     longest tested length, mean over seeds."""
@@ -348,11 +359,12 @@ def plot_curve(frame: pd.DataFrame, challenge_id: str, path: Path) -> Path | Non
     longest = int(rows["length"].max())
     figure, (inside, beyond) = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     stats = per_size(rows)
-    for model, group in rows.groupby("model", sort=False):
+    for index, (model, group) in enumerate(rows.groupby("model", sort=False)):
+        style = _curve_style(index)  # learners that agree draw on top of each other: tell them apart
         in_range = stats[stats["model"] == model].groupby("train_size")["in_distribution"].mean()
-        inside.plot(in_range.index, 100 * in_range, marker="o", markersize=3, label=model)
+        inside.plot(in_range.index, 100 * in_range, label=model, **style)
         far = group[group["length"] == longest].groupby("train_size")["accuracy"].mean()
-        beyond.plot(far.index, 100 * far, marker="o", markersize=3, label=model)
+        beyond.plot(far.index, 100 * far, label=model, **style)
     for axes, title in ((inside, "training lengths"), (beyond, f"{longest} digits")):
         axes.set_xscale("log")
         axes.set_ylim(40, 102)
