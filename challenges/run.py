@@ -290,8 +290,9 @@ def prepare_test_sets(
                 on_length(item[0], item[1])
         return wanted
     longest_first = sorted(wanted, key=lambda item: -item[1])
+    plugins = tuple(dict.fromkeys(p for cell in cells for p in cell.plugins))  # for spawned workers
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(1,)) as pool:
-        futures = {pool.submit(_draw_test_set, *item): item for item in longest_first}
+        futures = {pool.submit(_draw_test_set, *item, plugins): item for item in longest_first}
         for future in as_completed(futures):
             future.result()  # a failure to draw is raised here, not hidden
             if on_length is not None:
@@ -299,9 +300,11 @@ def prepare_test_sets(
     return wanted
 
 
-def _draw_test_set(challenge_id: str, length: int, n: int) -> None:
+def _draw_test_set(challenge_id: str, length: int, n: int, plugins: tuple[str, ...] = ()) -> None:
     from .evaluate import evaluation_set
+    from .plugins import load_plugins
 
+    load_plugins(plugins)  # a worker that was not forked has not registered them
     evaluation_set(get_challenge(challenge_id), length, n)
 
 
