@@ -152,6 +152,18 @@ def get_model_class(model_id: str) -> type[Model]:
     return MODELS.get(model_id)
 
 
+def options_taken(model_id: str, wanted: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``wanted`` that ``model_id``'s constructor accepts (all, if it takes ``**``).
+
+    >>> options_taken("rpni", {"max_steps": 10, "time_budget": 5.0})
+    {'time_budget': 5.0}
+    """
+    accepted = inspect.signature(get_model_class(model_id)).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        return dict(wanted)
+    return {k: v for k, v in wanted.items() if k in accepted}
+
+
 def create_model(model_id: str, **options: Any) -> Model:
     """A fresh instance of ``model_id`` with ``options`` passed to its constructor."""
     return get_model_class(model_id)(**options)

@@ -26,7 +26,6 @@ with every validation string) and visibly unsure where it is wrong.
 
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass, replace
 from typing import Any
@@ -37,7 +36,16 @@ from challenges.core import Examples
 from challenges.errors import ChallengeError, InvalidArgument
 
 from .automata import DFA
-from .base import FitReport, Model, Task, create_model, get_model_class, learner_view_of, register_model
+from .base import (
+    FitReport,
+    Model,
+    Task,
+    create_model,
+    get_model_class,
+    learner_view_of,
+    options_taken,
+    register_model,
+)  # fmt: skip
 from .configured import ConfiguredModel
 from .train import ProgressHook, TrainProgress, check_device_name
 
@@ -140,8 +148,7 @@ class NeuralSelect(ConfiguredModel):
         parsed = _parse(spec)
         budgets = {"max_steps": self.config.max_steps, "max_seconds": self.config.max_seconds,
                    "device": self.config.device}  # fmt: skip
-        accepted = inspect.signature(get_model_class(parsed.model)).parameters
-        options = {k: v for k, v in budgets.items() if k in accepted}
+        options = options_taken(parsed.model, budgets)
         model = create_model(parsed.model, **{**options, **dict(parsed.options)})
         if self.progress is not None and hasattr(model, "progress"):
             model.progress = _share(self.progress, index, len(self.config.candidates))

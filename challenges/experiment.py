@@ -25,16 +25,10 @@ from .profiles import Profile
 
 def model_options_for(model_id: str, profile: Profile, device: str) -> dict[str, Any]:
     """Constructor options a model takes from the profile (budgets, device), by its signature."""
-    import inspect
+    from baselines.base import options_taken
 
-    import baselines
-
-    cls = baselines.get_model_class(model_id)
-    accepted = inspect.signature(cls).parameters
     wanted = {"max_steps": profile.max_steps, "max_seconds": profile.max_seconds, "device": device}
-    if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
-        return wanted
-    return {k: v for k, v in wanted.items() if k in accepted}
+    return options_taken(model_id, wanted)
 
 
 def training_data(
