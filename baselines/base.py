@@ -46,6 +46,26 @@ class FitReport:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class BrokenContract(ChallengeError):
+    """A model broke the protocol (``fit`` returned no FitReport); its cell fails with this reason."""
+
+
+def fit_report(report: Any) -> FitReport:
+    """``report`` if it is the :class:`FitReport` ``fit`` must return, else one clear error.
+
+    >>> fit_report(FitReport(steps=3)).steps
+    3
+    >>> fit_report(None)
+    Traceback (most recent call last):
+    ...
+    baselines.base.BrokenContract: fit must return a FitReport, got None
+    """
+    if not isinstance(report, FitReport):
+        got = "None" if report is None else f"{type(report).__name__} {report!r:.60}"
+        raise BrokenContract(f"fit must return a FitReport, got {got}")
+    return report
+
+
 class Model(ABC):
     """A contestant. Subclasses set the class attributes and implement ``predict``.
 

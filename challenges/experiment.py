@@ -83,7 +83,7 @@ def run_experiment(
     it is proven exact (see :mod:`baselines.exactness`).
     """
     import baselines
-    from baselines.base import BudgetExceeded, task_for
+    from baselines.base import BudgetExceeded, fit_report, task_for
 
     options = {**model_options_for(model_id, profile, device), **(model_options or {})}
     model = baselines.create_model(model_id, **options)
@@ -107,7 +107,7 @@ def run_experiment(
         model.progress = lambda state: progress(state.fraction)
     started = time.perf_counter()
     try:
-        report = model.fit(task, train, val, seed)
+        report = fit_report(model.fit(task, train, val, seed))  # None: a failed cell that says so
     except BudgetExceeded as over:
         return {**record, "status": "over-budget", "reason": str(over),
                 "train_seconds": round(time.perf_counter() - started, 3)}  # fmt: skip

@@ -287,13 +287,14 @@ def fit_model(
     """
     from dataclasses import asdict
 
-    from baselines.base import task_for
+    from baselines.base import fit_report, task_for
 
     from .experiment import training_data
 
     train, val, lengths = training_data(challenge, seed, profile, train_lengths)
     task = task_for(model, challenge, train_lengths)
-    return {**asdict(model.fit(task, train, val, seed=seed)), "train_lengths": list(lengths)}
+    report = fit_report(model.fit(task, train, val, seed=seed))
+    return {**asdict(report), "train_lengths": list(lengths)}
 
 
 def load_fitted(path: Path, model_id: str, challenge: Challenge) -> Model:

@@ -75,7 +75,7 @@ def eval_command(args: argparse.Namespace) -> int:
         train, val, _ = training_data(challenge, args.seed, profile)
     else:  # fixed references read nothing but the challenge's facts
         train, val = _no_examples("train"), _no_examples("val")
-    model.fit(task, train, val, seed=args.seed)
+    baselines.base.fit_report(model.fit(task, train, val, seed=args.seed))  # None: one clear line
     metrics = score(model.predict, challenge, lengths=lengths, n=args.n or profile.test_size_for(challenge))
     if args.json:
         for metric in metrics:
