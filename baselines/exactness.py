@@ -13,6 +13,11 @@ question, so the comparison is restricted to well-formed inputs (no leading zero
 Exactness(equivalent=True, counterexample=None, states=3, note=None)
 >>> prove(residue_automaton(9, 10), div3).counterexample  # the shortest number they disagree on
 '3'
+
+A counterexample is checked against the challenge's oracle before it is reported: if the oracle
+agrees with the model on it, the reference automaton (or the comparison) is wrong, and the proof
+fails loudly with :class:`ProofError` rather than record a model as inexact on a string it gets
+right (the runner records the cell as failed, with that reason).
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ from challenges.core import Challenge
 
 from .automata import DFA
 from .references import exact_automaton, why_no_exact_automaton
+
+
+class ProofError(RuntimeError):
+    """An internal error: the proof contradicts the oracle. Not a user's mistake, so not a
+    :class:`~challenges.errors.ChallengeError`: the cell fails with this reason and a traceback."""
 
 
 @dataclass(frozen=True)
@@ -71,4 +81,31 @@ def prove(dfa: DFA, challenge: Challenge) -> Exactness:
         return Exactness(None, None, states, reason)
     reference = exact_automaton(challenge)
     counterexample = dfa.equivalent(reference, within=well_formed_numbers(challenge.alphabet))
+    if counterexample is not None:
+        check_counterexample(dfa, challenge, counterexample)
     return Exactness(counterexample is None, counterexample, states)
+
+
+def check_counterexample(dfa: DFA, challenge: Challenge, counterexample: str) -> None:
+    """Raise :class:`ProofError` unless the oracle and ``dfa`` disagree on ``counterexample``.
+
+    The reference automaton is built from the rule, the oracle computes it: a counterexample
+    they do not both confirm would report a right answer as an error.
+
+    >>> from challenges import get_challenge
+    >>> from baselines.references import residue_automaton
+    >>> check_counterexample(residue_automaton(9, 10), get_challenge("div3-base10"), "3")  # 3 is one
+    >>> try:
+    ...     check_counterexample(residue_automaton(3, 10), get_challenge("div3-base10"), "3")
+    ... except ProofError as error:
+    ...     print(str(error)[:63])
+    div3-base10: the proof's counterexample '3' is none: the oracle
+    """
+    truth = bool(challenge.is_member(counterexample))
+    said = bool(dfa.run_many(np.array([counterexample]))[0])
+    if truth == said:
+        verdict = "member" if truth else "non-member"
+        raise ProofError(
+            f"{challenge.id}: the proof's counterexample {counterexample!r} is none: the oracle and "
+            f"the model both say {verdict} (the reference automaton disagrees with the oracle)"
+        )
