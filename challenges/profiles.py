@@ -5,8 +5,18 @@ out the cells that are slow there, :func:`challenges.run.slow_on_cpu`; ``--inclu
 them, about 80 minutes more). ``full`` has more seeds, data and steps, and is meant for a GPU
 (``--device cuda``).
 
+Seeds come in two kinds. **Development seeds** (0-99) are where defaults are tuned: a learning
+rate, a stopping rule, a candidate list may be chosen by looking at them. **Report seeds** (100 and
+up) are what the profiles publish; no default is ever chosen by looking at them, so a published
+figure is an estimate, not the score of the cells it was tuned on. ``run --development`` runs a
+profile on development seeds instead (as many as it has report seeds).
+
 >>> PROFILES["quick"].seeds
+(100, 101, 102)
+>>> PROFILES["quick"].development_seeds
 (0, 1, 2)
+>>> seed_kind(2), seed_kind(101)
+('development', 'report')
 """
 
 from __future__ import annotations
@@ -59,18 +69,31 @@ class Profile:
 
         return size
 
+    @property
+    def development_seeds(self) -> tuple[int, ...]:
+        """As many development seeds as the profile has report seeds: where its defaults are tuned."""
+        return tuple(range(len(self.seeds)))
+
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+REPORT_SEED_START = 100  # seeds from here on are report seeds (see the module docstring)
+
+
+def seed_kind(seed: int) -> str:
+    """``"report"`` for a seed no default was chosen on, ``"development"`` for one that may have been."""
+    return "report" if seed >= REPORT_SEED_START else "development"
 
 
 LONG_LENGTH = 100
 
 PROFILES: dict[str, Profile] = {
-    "smoke": Profile("smoke", (0,), 512, 256, 64, 16, 60, 60.0),
-    "quick": Profile("quick", (0, 1, 2), 100_000, 2_000, 1_000, 100, 3_000, 120.0),
-    "full": Profile("full", (0, 1, 2, 3, 4), 100_000, 10_000, 2_000, 200, 20_000, 3_600.0),
+    "smoke": Profile("smoke", (100,), 512, 256, 64, 16, 60, 60.0),
+    "quick": Profile("quick", (100, 101, 102), 100_000, 2_000, 1_000, 100, 3_000, 120.0),
+    "full": Profile("full", (100, 101, 102, 103, 104), 100_000, 10_000, 2_000, 200, 20_000, 3_600.0),
     # Learning curves: how many strings each learner needs (regular challenges, quick budgets).
-    "curve": Profile("curve", (0, 1, 2), 100_000, 2_000, 1_000, 100, 3_000, 120.0,
+    "curve": Profile("curve", (100, 101, 102), 100_000, 2_000, 1_000, 100, 3_000, 120.0,
                      train_sizes=(100, 300, 1_000, 3_000, 10_000, 30_000, 100_000), regular_only=True),
 }
 PLAN_FIELDS = ("name", "seeds", "train_sizes", "regular_only")  # not part of a cell's identity

@@ -28,7 +28,7 @@ from . import CHALLENGES, get_challenge, list_challenges
 from .concurrency import claim, die_with_parent
 from .errors import ChallengeError, InvalidArgument
 from .experiment import model_options_for
-from .profiles import PLAN_FIELDS, get_profile
+from .profiles import PLAN_FIELDS, get_profile, seed_kind
 from .store import ResultStore
 
 RECORD_SCHEMA = 1
@@ -208,6 +208,7 @@ def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dic
         "challenge": cell.challenge,
         "model": cell.model,
         "seed": cell.seed,
+        "seed_kind": seed_kind(cell.seed),
         "profile": cell.profile,
         "device": cell.device,
         **({"overrides": dict(cell.model_options)} if cell.model_options else {}),

@@ -40,7 +40,11 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    help="model id, with options as MODEL:key=value,... (gru:hidden_size=128,lr=0.003); "
                    "repeatable")  # fmt: skip
     p.add_argument("--seed", action="append", type=_args.seed, metavar="S",
-                   help="seed (repeatable; default: the profile's seeds with --all, else 0)")  # fmt: skip
+                   help="seed (repeatable; default: the profile's report seeds with --all, else 0); "
+                   "seeds 0-99 are development seeds, 100 and up report seeds")  # fmt: skip
+    p.add_argument("--development", action="store_true",
+                   help="with --all: the profile's development seeds (0, 1, ...) instead of its "
+                   "report seeds; tune on these, publish on the report seeds")  # fmt: skip
     p.add_argument("--train-lengths", type=_args.length_range, metavar="A-B",
                    help="train on lengths A..B only (default: the challenge's training range)")  # fmt: skip
     p.add_argument("--train-size", action="append", type=_args.count, metavar="N",
@@ -90,7 +94,10 @@ def run_command(args: argparse.Namespace) -> int:
 
         run_cells = ray_executor(args.device)  # refuses at once, in one line, if Ray is missing
     profile = get_profile(args.profile)
-    seeds = tuple(args.seed) if args.seed else (profile.seeds if args.all else (0,))
+    if args.development and args.seed:
+        raise InvalidArgument("--development chooses the seeds: give it or --seed, not both")
+    profile_seeds = profile.development_seeds if args.development else profile.seeds
+    seeds = tuple(args.seed) if args.seed else (profile_seeds if args.all else (0,))
     cells = plan(args.ids or None, args.model, seeds, profile.name,
                  train_lengths=args.train_lengths, device=args.device,
                  plugins=tuple(args.plugin), train_sizes=args.train_size)  # fmt: skip
