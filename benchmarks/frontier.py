@@ -28,6 +28,7 @@ from challenges.core import Examples
 from challenges.errors import ChallengeError
 from challenges.evaluate import score
 from challenges.profiles import PROFILES
+from challenges.store import ResultStore
 
 CHALLENGES = ("add-base2", "add-base10", "mul-base2", "mul-base10", "prime-base2", "prime-base10")
 BUDGETS = tuple(int(10 ** (k / 2)) for k in range(2, 15))  # 10, 31, 100, ..., 10 million
@@ -75,9 +76,9 @@ def learner_points(runs: list[Path], challenge_ids: tuple[str, ...]) -> pd.DataF
     with a DFA, at that DFA's minimised size; the column automaton's DFA reads aligned columns,
     not the string, and is labelled so."""
     rows = []
-    lines = [line for path in runs if path.is_file() for line in path.read_text().splitlines()]
-    for line in lines:
-        record = json.loads(line)
+    # Through the store's reader: torn, forged or impossible lines are skipped, never plotted.
+    records = [record for path in runs if path.is_file() for record in ResultStore(path).records()]
+    for record in records:
         states = record.get("dfa_states")  # the minimised DFA the run answered with, if any
         if (record.get("status") != "ok" or record["challenge"] not in challenge_ids or not states
                 or record.get("knows_rule")):  # fmt: skip

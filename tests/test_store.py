@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
 import os
@@ -10,7 +11,9 @@ import subprocess
 import sys
 import time
 
-from challenges.store import ResultStore, record_problem
+import pytest
+
+from challenges.store import ResultStore, StoreWriteError, record_problem
 
 
 def rec(key: str, status: str = "ok", **extra) -> dict:
@@ -102,3 +105,93 @@ def test_lines_that_parse_but_lack_fields_are_skipped_and_counted(tmp_path):
     assert store.skipped_lines == len(broken)
     assert all(record_problem(b) for b in broken)
     assert store.done_keys() == {"good"}  # an incomplete record's cell is run again
+
+
+# --- Attacks on a store (issue 19, issue 24 items 5 and 8): forged or absurd lines are skipped,
+# counted and named; a write that cannot complete is never reported done.
+
+FORGED = {
+    "accuracy 7.0": {**rec("f1"), "metrics": [{"length": 3, "accuracy": 7.0, "n": 10}]},
+    "accuracy -0.5": {**rec("f2"), "metrics": [{"length": 3, "accuracy": -0.5, "n": 10}]},
+    "n = -5": {**rec("f3"), "metrics": [{"length": 3, "accuracy": 1.0, "n": -5}]},
+    "n = 0": {**rec("f4"), "metrics": [{"length": 3, "accuracy": 1.0, "n": 0}]},
+    "equivalent beside 50%": {**rec("f5"), "equivalent": True,
+                              "metrics": [{"length": 3, "accuracy": 1.0, "n": 10},
+                                          {"length": 30, "accuracy": 0.5, "n": 10}]},  # fmt: skip
+    "overrides as a string": {**rec("f6"), "overrides": "hidden_size=8"},
+    "a length of 10**30": {**rec("f7"), "metrics": [{"length": 10**30, "accuracy": 1.0, "n": 10}]},
+    "not a count out of n": {**rec("f8"), "metrics": [{"length": 3, "accuracy": 0.55, "n": 10}]},
+    "train_lengths reversed": {**rec("f9"), "train_lengths": [6, 1]},
+    "a failed record with string overrides": {**rec("f10", "failed"), "overrides": "x"},
+}
+UNREADABLE = {
+    "deep nesting": '{"key": ' + "[" * 200_000 + "]" * 200_000 + "}",
+    "a 500,000-digit integer": '{"key": "k", "status": "ok", "seed": ' + "7" * 500_000 + "}",
+}
+
+
+def poisoned_store(path):
+    quick = {"profile": "quick"}
+    lines = [json.dumps({**rec("good1"), **quick})]
+    lines += [json.dumps({**record, **quick}) for record in FORGED.values()]
+    lines += list(UNREADABLE.values())
+    lines += [json.dumps(rec("good2", metrics=[{"length": 3, "accuracy": 0.5, "n": 10}], **quick))]
+    path.write_text("\n".join(lines) + "\n")
+    return ResultStore(path)
+
+
+def test_forged_and_absurd_lines_are_skipped_counted_and_named(tmp_path):
+    store = poisoned_store(tmp_path / "runs.jsonl")
+    assert [r["key"] for r in store.records()] == ["good1", "good2"]
+    assert store.skipped_lines == len(FORGED) + len(UNREADABLE)
+    assert [number for number, _ in store.problems] == list(range(2, 2 + store.skipped_lines))
+    reasons = dict(store.problems)
+    assert "accuracy in [0, 1]" in reasons[2] and "n outside" in reasons[4]
+    assert "'equivalent' is true beside an accuracy below 1" == reasons[6]
+    assert "'overrides' is not an object" == reasons[7]
+    assert "length outside" in reasons[8] and "whole count" in reasons[9]
+    assert reasons[12] == "nested too deeply" and reasons[13] == "an integer too long to read"
+    said = f"skipped 12 torn, incomplete or impossible line(s) in {store.path} (line 2: a metric has no"
+    assert store.skipped_text().startswith(said)
+    assert store.done_keys() == {"good1", "good2"}  # a forged line never counts as done
+
+
+def test_leaderboard_and_run_over_a_poisoned_store_tabulate_only_sound_records(tmp_path, capsys):
+    from challenges.cli import main
+
+    poisoned_store(tmp_path / "runs.jsonl")
+    assert main(["leaderboard", "--results", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "skipped 12 torn, incomplete or impossible line(s)" in err and "nested too deeply" in err
+    table = (tmp_path / "leaderboard.csv").read_text()
+    assert "700" not in table and "-50" not in table
+    run = ["run", "div3-base10", "--model", "majority", "--profile", "smoke", "--results", str(tmp_path)]
+    assert main(run) == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_short_write_is_undone_and_never_reported_done(tmp_path, monkeypatch):
+    path = tmp_path / "runs.jsonl"
+    store = ResultStore(path)
+    store.append(rec("a"))
+    before = path.read_bytes()
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, data[: len(data) // 2]))
+    with pytest.raises(StoreWriteError, match=f"cannot store a record in {path}"):
+        store.append(rec("b"))
+    monkeypatch.setattr(os, "write", real_write)
+    assert path.read_bytes() == before  # the half line is cut off again
+    assert [r["key"] for r in store.records()] == ["a"]
+
+
+def test_a_failed_fsync_is_never_reported_done(tmp_path, monkeypatch):
+    store = ResultStore(tmp_path / "runs.jsonl")
+
+    def no_space(descriptor):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(StoreWriteError, match="No space left on device"):
+        store.append(rec("a"))
+    monkeypatch.undo()
+    assert store.records() == []

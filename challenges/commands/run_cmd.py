@@ -107,6 +107,8 @@ def run_command(args: argparse.Namespace) -> int:
     store = ResultStore(args.results / "runs.jsonl")
     todo, skipped = pending(cells, store, args.force)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
+    if store.skipped_lines:  # those cells count as not done: they run again
+        console.print(store.skipped_text(), style="yellow", markup=False)
     console.print(
         f"{len(cells)} runs planned ({profile.name} profile, seeds {', '.join(map(str, seeds))}); "
         f"{skipped} already recorded in {escape(str(store.path))}, {len(todo)} to run"
@@ -277,8 +279,7 @@ def leaderboard_command(args: argparse.Namespace) -> int:
     console = make_console()
     warnings = make_console(stderr=True)
     if store.skipped_lines:
-        warnings.print(f"skipped {store.skipped_lines} torn or incomplete line(s) in {store.path}",
-                       style="yellow")  # fmt: skip
+        warnings.print(store.skipped_text(), style="yellow", markup=False)
     paths = write_board(records, args.results, args.profile, warnings)
     if paths is None:
         return 1
