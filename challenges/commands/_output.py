@@ -13,6 +13,7 @@ x[bold]y
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -46,3 +47,25 @@ def drawing_progress(description: str, total: int) -> Iterator[Callable[[int], N
     with Progress(*columns, console=console(stderr=True), transient=True) as progress:
         task = progress.add_task(description, total=total)
         yield lambda rows: progress.advance(task, rows)
+
+
+class Ticker:
+    """Plain progress lines for a stream that is not a terminal: one per ``every`` seconds at most.
+
+    A log file gets a line a minute during a long phase instead of silence (a terminal has bars).
+
+    >>> clock = iter([0.0, 10.0, 70.0, 100.0]).__next__  # started at 0; ticks at 10, 70, 100 s
+    >>> tick = Ticker(print, every=60, clock=clock)
+    >>> tick("a"); tick("b"); tick("c")
+    b
+    """
+
+    def __init__(self, say: Callable[[str], None], every: float = 60.0, clock=time.monotonic) -> None:  # noqa: ANN001
+        self.say, self.every, self.clock = say, every, clock
+        self.last = clock()
+
+    def __call__(self, text: str) -> None:
+        now = self.clock()
+        if now - self.last >= self.every:
+            self.last = now
+            self.say(text)

@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -22,8 +23,10 @@ from rich.progress import (
 )
 
 from ..errors import InvalidArgument
+from ..estimate import duration, estimate
 from ..profiles import PROFILES, get_profile
 from . import _args
+from ._output import Ticker
 from ._output import console as make_console
 
 
@@ -117,16 +120,34 @@ def run_command(args: argparse.Namespace) -> int:
     planned_challenges = dict.fromkeys(c.challenge for c in [*cells, *left_out])
     if left_out:
         console.print(slow_cells_text(left_out, planned_challenges), markup=False)
+    if len(todo) > 1:
+        console.print(estimate(todo, time_sources(store), args.jobs).text(), markup=False)
     finished: list[dict] = []
     started = time.perf_counter()
+    # Off a terminal (a log file, a pipe) bars would print nothing until the end: plain lines
+    # instead, one per finished cell and one a minute during a long phase.
+    live = console.is_terminal
+    say = partial(console.print, markup=False)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())  # fmt: skip
-    with Progress(*columns, console=console, transient=False) as progress:
+    with Progress(*columns, console=console, transient=False, disable=not live) as progress:
         if todo:
             challenges = dict.fromkeys(cell.challenge for cell in todo)
             lengths = sum(len(scored_lengths(get_challenge(c))) for c in challenges)
             preparing = progress.add_task("test sets", total=lengths)
-            prepare_test_sets(todo, lambda c, n: progress.advance(preparing), jobs=args.jobs)
+            drawn, tick = [0], Ticker(say)
+            if not live:
+                say(f"test sets: {lengths} lengths to draw or load from the cache")
+
+            def on_length(challenge, length):
+                progress.advance(preparing)
+                drawn[0] += 1
+                if not live:
+                    tick(f"test sets: {drawn[0]} of {lengths} lengths ready ({since(started)})")
+
+            prepare_test_sets(todo, on_length, jobs=args.jobs)
+            if not live:
+                say(f"test sets: all {lengths} ready ({since(started)})")
         overall = progress.add_task("all runs", total=len(todo))
         current = progress.add_task("", total=1.0, visible=False)
 
@@ -135,11 +156,15 @@ def run_command(args: argparse.Namespace) -> int:
 
         def on_progress(cell, fraction):
             progress.update(current, completed=min(max(fraction, 0.0), 1.0))
+            if not live:
+                tick(f"{cell.label}: {100 * min(max(fraction, 0.0), 1.0):.0f}% of its training budget")
 
         def on_finish(cell, record):
             progress.advance(overall)
             status = record.get("status")
-            if status == "failed":
+            if not live:
+                say(cell_line(cell, record, len(finished) + 1, len(todo)))
+            elif status == "failed":
                 reason = escape(f"{cell.label}: {record.get('reason')}")
                 progress.console.print(f"[red]failed[/] {reason}")
 
@@ -156,10 +181,52 @@ def run_command(args: argparse.Namespace) -> int:
         paths = write_board(store.records(), args.results, profile.name, console)
         if paths:
             console.print(f"leaderboard: {paths['markdown']} ({time.perf_counter() - started:.0f} s)")
+    else:  # a few named cells: the board stays as the last full run or 'leaderboard' left it
+        plugins = "".join(f" --plugin {plugin}" for plugin in args.plugin)
+        console.print(f"{args.results / 'LEADERBOARD.md'} not rewritten by a run of named cells: "
+                      f"python -m challenges{plugins} leaderboard --results {args.results} "
+                      f"--profile {profile.name}", markup=False)  # fmt: skip
     if left_out:  # again at the end, where the reader looks
         console.print(slow_cells_text(left_out, planned_challenges), markup=False)
-    failed = sum(r.get("status") == "failed" for r in finished)
-    return 1 if failed and not args.all else 0
+    failed = [r for r in finished if r.get("status") == "failed"]
+    if failed:  # named in the summary above; the exit code tells a script
+        console.print(f"{len(failed)} cell(s) failed: exit code 1", style="red", markup=False)
+    return 1 if failed else 0
+
+
+def cell_line(cell, record: dict, done: int, total: int) -> str:  # noqa: ANN001
+    """The line a finished cell prints off a terminal.
+
+    >>> from challenges.run import Cell
+    >>> cell_line(Cell("div3-base10", "gru", 0), {"status": "ok", "wall_seconds": 12.5}, 3, 40)
+    '[3/40] div3-base10 / gru / seed 0: ok (12.5 s)'
+    >>> cell_line(Cell("div3-base10", "gru", 0), {"status": "failed", "reason": "ValueError: x"}, 4, 40)
+    '[4/40] div3-base10 / gru / seed 0: failed: ValueError: x'
+    """
+    status = str(record.get("status"))
+    if status in ("failed", "skipped", "over-budget", "not-applicable") and record.get("reason"):
+        reason = str(record["reason"]).strip().splitlines() or [""]
+        status = f"{status}: {reason[0][:200]}"
+    seconds = record.get("wall_seconds")
+    timing = f" ({seconds:.1f} s)" if isinstance(seconds, (int, float)) else ""
+    return f"[{done}/{total}] {cell.label}: {status}{timing}"
+
+
+def since(started: float) -> str:
+    """Time since ``started`` (a perf_counter reading), for progress lines."""
+    return duration(time.perf_counter() - started)
+
+
+def time_sources(store) -> list[tuple[str, list[dict]]]:  # noqa: ANN001
+    """Where earlier cells' times are read: this run's store, then the published stores."""
+    from ..store import ResultStore
+
+    sources = [(f"earlier runs in {store.path}", store.records())]
+    published = sorted(_args.PUBLISHED_RESULTS.glob("**/runs.jsonl"))
+    records = [r for path in published for r in ResultStore(path).records()]
+    if records:
+        sources.append((f"the published runs in {_args.PUBLISHED_RESULTS} (another machine)", records))
+    return sources
 
 
 def slow_cells_text(left_out: list, planned: Iterable[str] = ()) -> str:
@@ -208,7 +275,7 @@ def summary_text(records: list[dict], width: int = 80) -> str:
     that did not score are counted in one line.
     """
     from ..compact import fit_headline
-    from ..leaderboard import headline, placeable, statuses, tidy
+    from ..leaderboard import headline, not_scored, placeable, statuses, tidy
 
     newest: dict[str, dict] = {}
     for record in records:
@@ -228,11 +295,11 @@ def summary_text(records: list[dict], width: int = 80) -> str:
             note = "trained" if length <= row["trained"] else "extrapolation"
             lines.append(f"{length:>6}  {100 * row['accuracy']:>7.2f}%  {int(row['n']):>5}  {note}")
         parts.append("\n".join(lines))
-    not_scored = statuses(chosen)
-    if not not_scored.empty:
-        counts = not_scored["status"].value_counts()
-        parts.append("not scored: " + ", ".join(f"{n} {status}" for status, n in counts.items())
-                     + " (the reasons: --json, or the store)")  # fmt: skip
+    unscored = statuses(chosen)
+    if not unscored.empty:  # each cell named: failed ones with their reason, the others by model
+        counts = unscored["status"].value_counts()
+        parts.append("not scored: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+        parts += [f"  {line}" for line in not_scored(unscored)]
     return "\n".join(parts)
 
 
