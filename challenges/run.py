@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import platform
 import subprocess
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import CHALLENGES, get_challenge, list_challenges
-from .concurrency import claim, die_with_parent
+from .concurrency import WorkerMarks, claim, die_with_parent, mark_running, worker_deaths
 from .errors import ChallengeError, InvalidArgument
 from .experiment import model_options_for
 from .profiles import PLAN_FIELDS, get_profile, seed_kind
@@ -203,18 +205,7 @@ def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dic
     from .plugins import load_plugins
 
     started = time.perf_counter()
-    base = {
-        "schema": RECORD_SCHEMA,
-        "challenge": cell.challenge,
-        "model": cell.model,
-        "seed": cell.seed,
-        "seed_kind": seed_kind(cell.seed),
-        "profile": cell.profile,
-        "device": cell.device,
-        **({"overrides": dict(cell.model_options)} if cell.model_options else {}),
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        **environment(),
-    }
+    base = _record_base(cell)
     try:
         load_plugins(cell.plugins)
         base["key"] = cell_key(cell)
@@ -243,10 +234,37 @@ def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dic
             "reason": f"{type(error).__name__}: {error}",
             "traceback": traceback.format_exc(limit=6) if not isinstance(error, ChallengeError) else None,
         }
+    return _closed(record, cell, time.perf_counter() - started)
+
+
+def _record_base(cell: Cell) -> dict[str, Any]:
+    """What every record of ``cell`` says, whatever became of it."""
+    return {
+        "schema": RECORD_SCHEMA,
+        "challenge": cell.challenge,
+        "model": cell.model,
+        "seed": cell.seed,
+        "seed_kind": seed_kind(cell.seed),
+        "profile": cell.profile,
+        "device": cell.device,
+        **({"overrides": dict(cell.model_options)} if cell.model_options else {}),
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        **environment(),
+    }
+
+
+def _closed(record: dict[str, Any], cell: Cell, seconds: float) -> dict[str, Any]:
     known = CHALLENGES.find(cell.challenge)  # a failed plugin may have left it unregistered
     record.setdefault("challenge_version", known.version if known else None)
-    record["wall_seconds"] = round(time.perf_counter() - started, 3)
+    record["wall_seconds"] = round(seconds, 3)
     return _json_safe(record)
+
+
+def worker_died_record(cell: Cell, how: str, seconds: float) -> dict[str, Any]:
+    """The failed record of a cell whose worker process died under it (killed, out of memory)."""
+    record = {**_record_base(cell), "key": cell_key(cell), "status": "failed",
+              "reason": f"worker died ({how})", "traceback": None}  # fmt: skip
+    return _closed(record, cell, seconds)
 
 
 def _json_safe(value: Any) -> Any:
@@ -359,34 +377,105 @@ def execute(
                 on_finish(cell, record)
             yield record
         return
+    queue = ((cell, held) for cell in cells if (held := claimed(cell)) is not None)
+    yield from _in_pools(queue, store, jobs, on_start, on_finish)
+
+
+def _in_pools(
+    queue: Iterator[tuple[Cell, ExitStack]], store: ResultStore, jobs: int,
+    on_start: Callable[[Cell], None] | None, on_finish: Callable[[Cell, dict], None] | None,
+) -> Iterator[dict]:  # fmt: skip
+    """Run the claimed cells of ``queue`` in a pool of ``jobs`` processes, storing each record.
+
+    A worker killed under its cell (``kill -9``, the out-of-memory killer) breaks the pool and,
+    with it, every cell in flight. The cell whose worker died is recorded as failed with how it
+    died; the others run again in a new pool (once: in flight at a second break, they fail too).
+    """
+    again: list[tuple[Cell, ExitStack]] = []  # in flight beside a killed worker: they run first
+    rerun: set[Cell] = set()
+    tokens = itertools.count()  # one count across pools: a token names one cell's one start
+    with WorkerMarks() as marks:
+        while True:
+            items = itertools.chain(again, queue)
+            again = []
+            broken, exit_codes = yield from _one_pool(items, store, jobs, marks, tokens, on_start,
+                                                      on_finish)
+            if not broken:
+                return
+            deaths = worker_deaths(exit_codes, marks)
+            for cell, held, token, started in broken:
+                how = deaths.get(token)
+                if how is None and cell not in rerun:
+                    rerun.add(cell)
+                    again.append((cell, held))
+                    continue
+                how = how or "its pool broke twice while it ran"
+                record = worker_died_record(cell, how, time.perf_counter() - started)
+                with held:
+                    store.append(record)
+                if on_finish:
+                    on_finish(cell, record)
+                yield record
+
+
+InFlight = tuple[Cell, ExitStack, int, float]  # cell, its held claim, its token, when it started
+
+
+def _one_pool(
+    items: Iterator[tuple[Cell, ExitStack]], store: ResultStore, jobs: int, marks: WorkerMarks,
+    tokens: Iterator[int], on_start: Callable[[Cell], None] | None,
+    on_finish: Callable[[Cell, dict], None] | None,
+) -> Generator[dict, None, tuple[list[InFlight], dict[int, int | None]]]:  # fmt: skip
+    """Run ``items`` in one pool until they are done or it breaks; returns (the cells in flight
+    when it broke -- none if it did not --, each worker's exit code by pid)."""
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(threads,)) as pool:
-        queue = ((cell, held) for cell in cells if (held := claimed(cell)) is not None)
-        running: dict[Any, tuple[Cell, ExitStack]] = {}
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(threads,))
+    running: dict[Future, InFlight] = {}
+    workers: dict[int, Any] = {}  # pid -> Process: the exit codes say which one was killed
 
-        def submit(item: tuple[Cell, ExitStack] | None) -> None:
-            if item is not None:
-                running[pool.submit(run_cell, item[0])] = item
-                if on_start:
-                    on_start(item[0])
+    def submit() -> None:
+        item = next(items, None)
+        if item is not None:
+            token = next(tokens)
+            future = pool.submit(_run_marked, item[0], marks.directory, token)
+            running[future] = (*item, token, time.perf_counter())
+            workers.update(getattr(pool, "_processes", None) or {})
+            if on_start:
+                on_start(item[0])
 
+    broken = False
+    try:
         for _ in range(jobs):
-            submit(next(queue, None))
-        try:
-            while running:
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    cell, held = running.pop(future)
-                    with held:
-                        record = future.result()
-                        store.append(record)
-                    if on_finish:
-                        on_finish(cell, record)
-                    yield record
-                    submit(next(queue, None))
-        finally:
-            for _, held in running.values():
-                held.close()
+            submit()
+        while running and not broken:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                if isinstance(future.exception(), BrokenProcessPool):
+                    broken = True  # every cell in flight broke with it: the caller sorts them out
+                    continue
+                cell, held, _, _ = running.pop(future)
+                with held:
+                    record = future.result()
+                    store.append(record)
+                if on_finish:
+                    on_finish(cell, record)
+                yield record
+                submit()
+    except BaseException:  # a store that cannot be written, Ctrl-C: stop the cells now
+        for process in workers.values():
+            process.terminate()
+        for _, held, _, _ in running.values():
+            held.close()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return list(running.values()) if broken else [], {pid: p.exitcode for pid, p in workers.items()}
+
+
+def _run_marked(cell: Cell, marks: str, token: int) -> dict[str, Any]:
+    """In a worker: say which cell this process runs (so that its death names it), then run it."""
+    mark_running(marks, token)
+    return run_cell(cell)
 
 
 def _start_worker(threads: int) -> None:

@@ -271,3 +271,48 @@ def test_primality_beyond_what_finishes_is_refused_at_once(capsys):
     refused(capsys, "sample", "prime-base2", "--split", "test", "--length", "50000", "-n", "2",
             says="too long to test for primality")  # fmt: skip
     assert time.perf_counter() - started < 10
+
+
+# --- h-store: issue 24 item 8, a worker of `run --jobs 2` killed outright (what the out-of-memory
+# killer does): its cell is recorded as failed with the reason, the cell beside it is not lost.
+
+_KILLER_PLUGIN = '''
+import os, signal, time
+from baselines import register_model
+from baselines.trivial import Majority
+
+class Killed(Majority):
+    id = "killed-worker"
+    description = "its process is killed outright while it trains"
+    def fit(self, task, train, val, seed):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+class Slow(Majority):
+    id = "slow-majority"
+    description = "the majority class, after a pause (in flight when the other worker dies)"
+    def fit(self, task, train, val, seed):
+        time.sleep(3)
+        return super().fit(task, train, val, seed)
+
+def register():
+    register_model(Killed)
+    register_model(Slow)
+'''
+
+
+def test_a_killed_worker_fails_its_cell_and_loses_no_other(tmp_path):
+    plugin = tmp_path / "killer_plugin.py"
+    plugin.write_text(_KILLER_PLUGIN)
+    results = tmp_path / "results"
+    done = subprocess.run(
+        [sys.executable, "-m", "challenges", "--plugin", str(plugin), "run", "div3-base10",
+         "--model", "killed-worker", "--model", "slow-majority", "--profile", "smoke", "--jobs", "2",
+         "--results", str(results)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr and "BrokenProcessPool" not in done.stderr, done.stderr[-3000:]
+    assert done.returncode == 1  # a named cell failed
+    records = {r["model"]: r for r in map(json.loads, (results / "runs.jsonl").read_text().splitlines())}
+    assert records["killed-worker"]["status"] == "failed"
+    assert records["killed-worker"]["reason"] == "worker died (killed by SIGKILL, possibly out of memory)"
+    assert records["slow-majority"]["status"] == "ok"
