@@ -77,3 +77,34 @@ def test_bad_input_is_one_line_and_exit_code_2(capsys, argv, message):
     assert message in err
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_check_file_takes_one_number_a_line(tmp_path, capsys):
+    numbers = tmp_path / "numbers.txt"
+    numbers.write_text("12\n13\n\n15\n")
+    code, out, _ = run(capsys, "check", "div3-base10", "--file", str(numbers))
+    assert code == 0
+    assert out.splitlines() == ["12 is a multiple of 3: 12 = 3 x 4",
+                                "13 is not a multiple of 3: 13 = 3 x 4 + 1",
+                                "15 is a multiple of 3: 15 = 3 x 5"]  # fmt: skip
+    code, out, _ = run(capsys, "check", "div3-base10", "--file", str(numbers), "--json")
+    assert [json.loads(line)["member"] for line in out.splitlines()] == [True, False, True]
+
+
+def test_check_file_names_the_line_of_a_malformed_number(tmp_path, capsys):
+    numbers = tmp_path / "numbers.txt"
+    numbers.write_text("12\n1a3\n")
+    code, out, err = run(capsys, "check", "div3-base10", "--file", str(numbers))
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert f"{numbers}, line 2: digit 'a' at position 2" in err
+    (tmp_path / "empty.txt").write_text("")
+    code, _, err = run(capsys, "check", "div3-base10", "--file", str(tmp_path / "empty.txt"))
+    assert code == 2 and "holds no string to check" in err
+
+
+def test_check_of_a_5001_digit_number_prints_it_shortened(capsys):
+    code, out, _ = run(capsys, "check", "div7-base10", "1" * 5001)
+    assert code == 0 and len(out) < 400
+    assert out.startswith("1" * 30 + "..." + "1" * 30 + " (5,001 digits) is not a multiple of 7")
+    code, out, _ = run(capsys, "check", "div7-base10", "1" * 5001, "--json")
+    assert json.loads(out)["text"] == "1" * 5001  # the whole string where a program reads it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from rich.text import Text
 
 from .. import CHALLENGES, get_challenge
 from ..core import SPLITS
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, InvalidInput
 from ..splits import MAX_LENGTH, sample_lengths
 from . import _args
 from ._output import console as make_console
@@ -40,8 +41,10 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
     p = subcommands.add_parser("check", help="the oracle's verdict on one string, with the reason")
     p.add_argument("id")
-    p.add_argument("text", nargs="?", help="the string; '-' reads it from standard input")
-    p.add_argument("--file", type=Path, metavar="PATH", help="read the string from PATH (any length)")
+    p.add_argument("text", nargs="?", help="the string; '-' reads strings from standard input, one a line")
+    p.add_argument("--file", type=Path, metavar="PATH",
+                   help="read the strings from PATH, one a line (any length; blank lines "
+                   "skipped)")  # fmt: skip
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=check_command)
 
@@ -131,33 +134,92 @@ def sample_command(args: argparse.Namespace) -> int:
 MAX_CHECK_CHARACTERS = 3 * MAX_LENGTH + 2  # an equation of three MAX_LENGTH-digit numbers
 
 
+MAX_CHECK_LINES = 100_000  # strings in one --file or standard input
+SHOWN_RUN = 80  # a number longer than this is printed as head...tail (its length); --json has it whole
+
+
 def check_command(args: argparse.Namespace) -> int:
     challenge = get_challenge(args.id)
-    verdict = challenge.check(_text_to_check(args))
-    if args.json:
-        print(json.dumps({"id": challenge.id, "text": verdict.text, "member": verdict.member,
-                          "length": verdict.length, "reason": verdict.reason}))
-    else:
-        make_console().print(verdict.reason)
+    texts = _texts_to_check(args)
+    verdicts = []
+    for line, text in texts:  # every string is checked before any verdict is printed
+        try:
+            verdicts.append(challenge.check(text))
+        except InvalidInput as error:
+            if line is None:
+                raise
+            raise InvalidInput(f"{args.file or 'standard input'}, line {line}: {error}") from None
+    console = make_console()
+    for verdict in verdicts:
+        if args.json:
+            print(json.dumps({"id": challenge.id, "text": verdict.text, "member": verdict.member,
+                              "length": verdict.length, "reason": verdict.reason}))  # fmt: skip
+        else:
+            console.print(shorten_numbers(verdict.reason))
     return 0
 
 
-def _text_to_check(args: argparse.Namespace) -> str:
-    """The string from the argument, standard input ('-') or ``--file``; long ones are fine."""
+def shorten_numbers(text: str, limit: int = SHOWN_RUN) -> str:
+    """``text`` with every run of more than ``limit`` digits (or letters) shown as head...tail.
+
+    A verdict on a 5,001-digit number repeats it and its quotient: 15 KB on a terminal.
+
+    >>> shorten_numbers("7" * 5001 + " is a multiple of 7")
+    '777777777777777777777777777777...777777777777777777777777777777 (5,001 digits) is a multiple of 7'
+    >>> shorten_numbers("12 = 3 x 4")
+    '12 = 3 x 4'
+    """
+    keep = (limit - 20) // 2
+
+    def short(match: re.Match) -> str:
+        run = match.group()
+        return f"{run[:keep]}...{run[-keep:]} ({len(run):,} digits)"
+
+    return re.sub(rf"[0-9A-Za-z]{{{limit + 1},}}", short, text)
+
+
+def _texts_to_check(args: argparse.Namespace) -> list[tuple[int | None, str]]:
+    """(line number, string) from the argument (line None), standard input ('-') or ``--file``.
+
+    A file or standard input holds one string a line (blank lines skipped); a single line is read
+    exactly as given, so that an empty one is checked (and refused) like an empty argument.
+    """
     if (args.text is None) == (args.file is None):
-        raise InvalidArgument("give the string to check, '-' to read it from standard input, or --file PATH")
-    try:
-        if args.file is not None:
-            with args.file.open(encoding="utf-8") as handle:
-                text = handle.read(MAX_CHECK_CHARACTERS + 2)
-        elif args.text == "-":
-            text = sys.stdin.read(MAX_CHECK_CHARACTERS + 2)
-        else:
-            text = args.text
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidArgument(f"cannot read {args.file or 'standard input'}: {error}") from None
-    if args.file is not None or args.text == "-":
-        text = text.removesuffix("\n").removesuffix("\r")  # the line break a file or echo ends with
-    if len(text) > MAX_CHECK_CHARACTERS:
-        raise InvalidArgument(f"the string is longer than {MAX_CHECK_CHARACTERS:,} characters")
-    return text
+        raise InvalidArgument("give the string to check, '-' to read strings from standard input, "
+                              "or --file PATH")  # fmt: skip
+    if args.file is None and args.text != "-":
+        lines = [args.text]
+    else:
+        try:
+            if args.file is not None:
+                with args.file.open(encoding="utf-8", newline="") as handle:
+                    lines = _read_lines(handle)
+            else:
+                lines = _read_lines(sys.stdin)
+        except (OSError, UnicodeDecodeError) as error:
+            raise InvalidArgument(f"cannot read {args.file or 'standard input'}: {error}") from None
+    for number, text in enumerate(lines, start=1):
+        if len(text) > MAX_CHECK_CHARACTERS:
+            where = "" if len(lines) == 1 else f" (line {number})"
+            raise InvalidArgument(f"the string{where} is longer than {MAX_CHECK_CHARACTERS:,} characters")
+    if len(lines) == 1:
+        return [(None, lines[0])]
+    texts = [(number, text) for number, text in enumerate(lines, start=1) if text.strip()]
+    if not texts:
+        raise InvalidArgument(f"{args.file or 'standard input'} holds no string to check")
+    return texts
+
+
+def _read_lines(handle) -> list[str]:  # noqa: ANN001
+    """The lines of ``handle`` without their line breaks; a line too long stops reading at once."""
+    lines = []
+    while True:
+        line = handle.readline(MAX_CHECK_CHARACTERS + 3)
+        if not line:
+            return lines
+        text = line.removesuffix("\n").removesuffix("\r")
+        lines.append(text)
+        if len(text) > MAX_CHECK_CHARACTERS or len(lines) > MAX_CHECK_LINES:
+            if len(lines) > MAX_CHECK_LINES:
+                raise InvalidArgument(f"more than {MAX_CHECK_LINES:,} strings to check: split the file")
+            return lines
