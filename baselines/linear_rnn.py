@@ -43,6 +43,7 @@ from .automata import DFA
 from .base import FitReport, register_model
 from .hardening import hardened_dfa, merge_states, pad_table, run_table
 from .learned import NetworkModel
+from .memory import check_fits, training_bytes
 from .observation_table import observation_table_automaton
 from .train import Classifier, LabelledBatch, TrainConfig, accuracies
 
@@ -79,6 +80,18 @@ class LinearRNNConfig(TrainConfig):
             )
         if self.init_noise < 0:
             raise InvalidArgument(f"init_noise must be non-negative, got {self.init_noise}")
+        self.check_memory(symbols=2, longest=1)  # the least any challenge asks; build() checks the data's
+
+    def check_memory(self, symbols: int, longest: int) -> None:
+        """Refuse in one line a network that cannot train in this machine's (or device's) memory.
+
+        Counted: the matrices, start and readout, and one batch's products of every state by
+        every symbol's matrix at every step (what :meth:`LinearRNN.states` computes).
+        """
+        width = self.width
+        parameters = symbols * width * width + 2 * width
+        activations = self.batch_size * longest * (symbols + 1) * width
+        check_fits(training_bytes(parameters, activations), f"a linear RNN of width {width:,}", self.device)
 
 
 class LinearRNN(Classifier):
@@ -216,6 +229,8 @@ class LinearRNNModel(NetworkModel):
 
     def build(self, alphabet: str, task: LearnerView | None) -> LinearRNN:
         c = self.config
+        if task is not None:
+            c.check_memory(len(alphabet), task.train_lengths[1])
         return LinearRNN(alphabet, c.width, c.init_noise, c.table_states)
 
     def before_training(self, train_set: LabelledBatch) -> None:

@@ -29,10 +29,12 @@ from challenges.errors import InvalidArgument
 
 from .base import register_model
 from .learned import NetworkModel
+from .memory import check_fits, training_bytes
 from .train import Classifier, TrainConfig
 
 Cell = Literal["rnn", "gru", "lstm"]
 _CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+_GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per layer (torch's gate_size / hidden_size)
 
 
 @dataclass
@@ -51,6 +53,30 @@ class RNNConfig(TrainConfig):
             raise InvalidArgument(
                 f"hidden_size and layers must be at least 1, got {self.hidden_size} and {self.layers}"
             )
+        # The fewest symbols and the shortest strings any challenge has: a size that cannot fit
+        # even then is refused when the option is read; build() checks again with the data's.
+        self.check_memory(symbols=2, longest=1)
+
+    def parameters(self, symbols: int) -> int:
+        """Learned parameters of this network over ``symbols`` symbols (torch's count).
+
+        >>> GRUConfig(hidden_size=64).parameters(10) == sum(
+        ...     p.numel() for p in RecurrentClassifier(10, GRUConfig(hidden_size=64)).parameters())
+        True
+        """
+        gates, hidden = _GATES[self.cell], self.hidden_size
+        first = gates * hidden * (symbols + hidden + 2)  # input and hidden weights, two biases
+        deeper = gates * hidden * (2 * hidden + 2)
+        return first + (self.layers - 1) * deeper + hidden + 1  # and the head
+
+    def check_memory(self, symbols: int, longest: int) -> None:
+        """Refuse in one line a network that cannot train in this machine's (or device's) memory.
+
+        Activations counted: each layer's output at every step of one batch, which backward keeps.
+        """
+        activations = self.batch_size * longest * (symbols + self.layers * self.hidden_size)
+        what = f"a {self.cell} network of hidden_size={self.hidden_size:,} and layers={self.layers:,}"
+        check_fits(training_bytes(self.parameters(symbols), activations), what, self.device)
 
 
 @dataclass
@@ -110,6 +136,8 @@ class RecurrentModel(NetworkModel):
             raise InvalidArgument(f"model '{self.id}' is a {cell} network; use model '{self.config.cell}'")
 
     def build(self, alphabet: str, task: LearnerView | None) -> RecurrentClassifier:
+        if task is not None:  # before training: the data's alphabet and longest strings
+            self.config.check_memory(len(alphabet), task.train_lengths[1])
         return RecurrentClassifier(len(alphabet), self.config)
 
 

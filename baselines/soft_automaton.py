@@ -44,6 +44,7 @@ from .automata import DFA
 from .base import FitReport, register_model
 from .hardening import hardened_dfa, merge_states, pad_table, refit_readout, run_table
 from .learned import NetworkModel
+from .memory import check_fits, training_bytes
 from .observation_table import AutomatonOracle, observation_table_automaton
 from .train import (
     Classifier,
@@ -109,10 +110,13 @@ class SoftAutomatonConfig(TrainConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if min(self.states or 2, self.start_states, self.max_states, self.restarts or 1, self.rung_steps) < 1:
-            raise InvalidArgument(
-                "states, start_states, max_states, rung_steps and restarts must be at least 1"
-            )
+        # `is not None`, not `or`: states=0 and restarts=0 are mistakes, not "choose for me"
+        # (they passed as such and divided by zero in the middle of a run).
+        counts = {"states": self.states, "start_states": self.start_states, "max_states": self.max_states,
+                  "rung_steps": self.rung_steps, "restarts": self.restarts}  # fmt: skip
+        for name, count in counts.items():
+            if count is not None and count < 1:
+                raise InvalidArgument(f"{name} must be at least 1, got {count}")
         if self.start_states > self.max_states:
             raise InvalidArgument(
                 f"start_states ({self.start_states}) exceeds max_states ({self.max_states})"
@@ -125,6 +129,23 @@ class SoftAutomatonConfig(TrainConfig):
             raise InvalidArgument(f"first_share must be in (0, 1], got {self.first_share}")
         if not (self.temperature_start > 0 and self.temperature_end > 0):
             raise InvalidArgument("temperatures must be positive")
+        self.check_memory(symbols=2, longest=1)  # the least any challenge asks; build() checks the data's
+
+    def check_memory(self, symbols: int, longest: int) -> None:
+        """Refuse in one line automata that cannot train in this machine's (or device's) memory.
+
+        Counted: the largest size's restarts (or a retrained one, up to ``retrain_factor`` times
+        as large), and the state of every restart after every symbol of one batch's strings.
+        """
+        largest = self.sizes()[-1]
+        if self.read_table and self.retrain:
+            largest = max(largest, math.ceil(self.retrain_factor * largest))
+        restarts = self.restarts_for(largest)
+        parameters = restarts * largest * (symbols * largest + 1)
+        activations = restarts * self.batch_size * longest * (symbols + 1) * largest
+        side_by_side = f" ({restarts} side by side)" if restarts > 1 else ""
+        what = f"a soft automaton of {largest:,} states{side_by_side}"
+        check_fits(training_bytes(parameters, activations), what, self.device)
 
     def sizes(self) -> list[int]:
         """The state counts tried, smallest first, while none is perfect on validation.
@@ -393,6 +414,7 @@ class SoftAutomatonModel(NetworkModel):
         """The first, smallest automaton to try (``task`` is None on restore: the checkpoint
         gives the shape). Only ``task``'s alphabet is read: the size is chosen from data."""
         if task is not None:
+            self.config.check_memory(len(alphabet), task.train_lengths[1])
             states = self.config.sizes()[0]
             self._shape = (states, self.config.restarts_for(states))
         assert self._shape is not None, "restore() reads the shape from the checkpoint"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 import types
 import typing
 from dataclasses import dataclass, fields, is_dataclass
@@ -31,6 +32,9 @@ from .errors import ChallengeError, InvalidArgument
 
 _TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 _NONE = ("none", "null")
+# int() and float() also take '１２', '٣' and '1_000': numbers on the command line are ASCII.
+_INT = re.compile(r"[+-]?[0-9]{1,4000}")
+_FLOAT = re.compile(r"[+-]?([0-9]{1,400}\.?[0-9]{0,400}|\.[0-9]{1,400})([eE][+-]?[0-9]{1,4})?")
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,11 @@ def coerce(value: str, annotation: Any) -> Any:
     >>> coerce("1.5", int)
     Traceback (most recent call last):
     ...
-    ValueError: expected a whole number (int), got '1.5'
+    ValueError: expected a whole number (int) in ASCII digits, got '1.5'
+    >>> coerce("１２", int)
+    Traceback (most recent call last):
+    ...
+    ValueError: expected a whole number (int) in ASCII digits, got '１２'
     """
     origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
     if origin in (Union, types.UnionType):
@@ -162,15 +170,15 @@ def coerce(value: str, annotation: Any) -> Any:
             return value.lower() in _TRUE
         raise ValueError(f"expected true or false, got {value!r}")
     if annotation is int:
-        try:
-            return int(value)
-        except ValueError:
-            raise ValueError(f"expected a whole number (int), got {value!r}") from None
+        if not _INT.fullmatch(value):
+            raise ValueError(f"expected a whole number (int) in ASCII digits, got {value!r}")
+        return int(value)
     if annotation is float:
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError(f"expected a number (float), got {value!r}") from None
+        if value.lower() in ("nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"):
+            raise ValueError(f"expected a finite number, got {value!r}")
+        if not _FLOAT.fullmatch(value):
+            raise ValueError(f"expected a number (float) in ASCII digits, got {value!r}")
+        number = float(value)
         if not math.isfinite(number):
             raise ValueError(f"expected a finite number, got {value!r}")
         return number
