@@ -75,3 +75,39 @@ def test_bad_export_options_are_one_line(tmp_path, capsys, extra, message):
     code, _, err = run(capsys, "export", "div7-base10", "--out", str(tmp_path / "x"), *extra)
     assert code == 2 and message in err and "Traceback" not in err
     assert not (tmp_path / "x" / "manifest.json").exists()
+
+
+def test_csv_reads_back_as_strings_with_the_manifests_dtypes(tmp_path, capsys):
+    code, _, err = run(capsys, "export", "div7-base10", "--split", "test", "--lengths", "100", "-n", "6",
+                       "--out", str(tmp_path), "--format", "csv")  # fmt: skip
+    assert code == 0, err
+    text = (tmp_path / "test-L100.csv").read_text()
+    assert text.splitlines()[0] == '"text","label","length","split"'
+    assert all(line.startswith('"') and ',100,"test"' in line for line in text.splitlines()[1:])
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["dtypes"] == {"text": "string", "label": "bool", "length": "int64", "split": "string"}
+    assert 'dtype={"text": str}' in manifest["load"]["pandas"]
+    # Quoted or not, pandas guesses a number; the manifest's dtype keeps every digit.
+    guessed = pd.read_csv(tmp_path / "test-L100.csv")
+    assert not guessed["text"].map(lambda value: isinstance(value, str)).any()  # numbers, all of them
+    typed = pd.read_csv(tmp_path / "test-L100.csv", dtype={"text": str})
+    assert typed["text"].str.len().eq(100).all() and typed["label"].dtype == bool
+
+
+def test_profile_writes_the_test_sets_that_profile_scores(tmp_path, capsys):
+    from challenges.profiles import get_profile
+
+    code, _, err = run(capsys, "export", "prime-base10", "--profile", "smoke",  # --split test implied
+                       "--lengths", "2,1000", "--out", str(tmp_path))  # fmt: skip
+    assert code == 0, err
+    size = get_profile("smoke").test_size_for(get_challenge("prime-base10"))
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["profile"] == "smoke" and manifest["seed"] == 0
+    assert [(f["length"], f["examples"]) for f in manifest["files"]] == [(2, size(2)), (1000, size(1000))]
+    assert size(2) != size(1000)  # long primes are costly: fewer of them, as run scores them
+
+
+@pytest.mark.parametrize("extra", [["-n", "5"], ["--seed", "1"], ["--split", "train"]])
+def test_profile_is_the_test_split_with_its_own_sizes(tmp_path, capsys, extra):
+    code, _, err = run(capsys, "export", "div7-base10", "--profile", "smoke", "--out", str(tmp_path), *extra)
+    assert code == 2 and "--profile writes the test split" in err

@@ -5,8 +5,9 @@
 jsonl,csv`` also ``train-L3.csv``) and ``manifest.json``: challenge id and version, seed, sizes,
 examples and members per file, each file's sha256, the command line and the package version.
 Every file is a pure function of (challenge, split, length, n, seed): the same command writes the
-same bytes, and the sha256 sums say so. ``--split test --seed 0 -n 1000`` is exactly the test
-set the quick profile scores on, up to 100 symbols (``-n 100`` beyond).
+same bytes, and the sha256 sums say so. ``--split test --profile quick`` writes exactly the test
+sets ``run`` scores with that profile (its test size per length, the evaluation seed): answer
+them with any code and ``score`` the answers (:mod:`challenges.commands.score_cmd`).
 
 Each row: ``text`` (the string), ``label`` (true for members), ``length``, ``split``. To load::
 
@@ -15,8 +16,14 @@ Each row: ``text`` (the string), ``label`` (true for members), ``length``, ``spl
                                               "test": "data/div7/test-L*.jsonl"})
     pandas.read_json("data/div7/test-L12.jsonl", lines=True, dtype={"text": str})
     pandas.read_csv("data/div7/test-L12.csv", dtype={"text": str})
+    datasets.load_dataset("csv", data_files="data/div7/test-L*.csv", features=datasets.Features(
+        {"text": datasets.Value("string"), "label": datasets.Value("bool"),
+         "length": datasets.Value("int64"), "split": datasets.Value("string")}))
 
-(``dtype={"text": str}``: otherwise pandas reads digit strings as numbers.)
+In the CSV every string is quoted, but pandas (and ``datasets``, which reads CSV with pandas)
+still reads a quoted run of digits as a number -- "0012" as 12, a 1000-digit string as a float
+-- unless told the column's type: ``dtype={"text": str}``, or the ``features`` above. The
+manifest says so: ``dtypes`` names each column's type and ``load`` gives these lines.
 """
 
 from __future__ import annotations
@@ -32,9 +39,12 @@ from pathlib import Path
 from .. import __version__, get_challenge
 from ..core import SPLITS, Challenge
 from ..errors import EmptyClass, InvalidArgument
+from ..profiles import PROFILES
 from . import _args
 
 FORMATS = ("jsonl", "csv")
+# What each column holds, for readers that guess types (pandas turns digit strings into numbers).
+DTYPES = {"text": "string", "label": "bool", "length": "int64", "split": "string"}
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -45,15 +55,19 @@ def register(subcommands: argparse._SubParsersAction) -> None:
         "length, and manifest.json with counts and sha256 sums.",
     )
     p.add_argument("id", help="challenge id, e.g. div7-base10")
-    p.add_argument("--split", type=_split_list, default=SPLITS, metavar="S[,S]",
-                   help="train, val, test or a comma list (default: all three)")  # fmt: skip
+    p.add_argument("--split", type=_split_list, default=None, metavar="S[,S]",
+                   help="train, val, test or a comma list (default: all three; with --profile, "
+                   "test)")  # fmt: skip
     p.add_argument("--lengths", type=_length_list, metavar="SPEC",
                    help="lengths such as 1-6,12,100; beyond the training range only the test split "
                    "has them (default: every length of each split that holds both classes; the "
                    "test split includes the extrapolation lengths)")  # fmt: skip
-    p.add_argument("-n", type=_args.count, default=1000, help="examples per file (default 1000)")
-    p.add_argument("--seed", type=_args.seed, default=0,
+    p.add_argument("-n", type=_args.count, default=None, help="examples per file (default 1000)")
+    p.add_argument("--seed", type=_args.seed, default=None,
                    help="sampling seed (default 0: the benchmark's test sets)")  # fmt: skip
+    p.add_argument("--profile", choices=sorted(PROFILES), default=None,
+                   help="write the test strings this profile's runs score on: its test size at each "
+                   "length, the evaluation seed (instead of -n and --seed); what 'score' checks")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory to write")
     p.add_argument("--format", type=_format_list, default=("jsonl",), metavar="F[,F]",
                    help="jsonl, csv or jsonl,csv (default jsonl)")  # fmt: skip
@@ -93,6 +107,9 @@ def export_command(args: argparse.Namespace) -> int:
     from ..splits import check_length, classes_available, sample_lengths
 
     challenge = get_challenge(args.id)
+    if args.split is None:
+        args.split = ("test",) if args.profile else SPLITS
+    size = _sizes(challenge, args)
     plan: list[tuple[str, int]] = []
     for split in args.split:
         if args.lengths is None:
@@ -117,7 +134,7 @@ def export_command(args: argparse.Namespace) -> int:
         raise InvalidArgument(f"cannot create --out {args.out}: {error.strerror}") from None
     files = []
     for split, length in plan:
-        examples = cached_sample(challenge, split, n=args.n, seed=args.seed, length=length)
+        examples = cached_sample(challenge, split, n=size(length), seed=args.seed, length=length)
         rows = examples.records()
         for fmt in args.format:
             name = f"{split}-L{length}.{fmt}"
@@ -132,6 +149,21 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sizes(challenge: Challenge, args: argparse.Namespace):  # noqa: ANN202 - length -> examples
+    """Examples per file at each length; with ``--profile``, that profile's test sets exactly."""
+    from ..evaluate import EVAL_SEED
+    from ..profiles import get_profile
+
+    if args.profile is None:
+        args.n, args.seed = args.n or 1000, 0 if args.seed is None else args.seed
+        return lambda length: args.n
+    if args.n is not None or args.seed is not None or set(args.split) != {"test"}:
+        raise InvalidArgument("--profile writes the test split a profile scores on: use it with "
+                              "--split test and without -n or --seed")  # fmt: skip
+    args.seed = EVAL_SEED
+    return get_profile(args.profile).test_size_for(challenge)
+
+
 def build_manifest(challenge: Challenge, args: argparse.Namespace, files: list[dict]) -> dict:
     """What was written and how to write it again; no date, so the same command gives the same bytes."""
     return {
@@ -141,9 +173,14 @@ def build_manifest(challenge: Challenge, args: argparse.Namespace, files: list[d
         "train_lengths": list(challenge.train_lengths),
         "seed": args.seed,
         "n": args.n,
+        "profile": args.profile,
         "splits": list(args.split),
         "columns": {"text": "the string", "label": "true for members", "length": "its length",
                     "split": "train, val or test"},  # fmt: skip
+        "dtypes": DTYPES,
+        "load": {"pandas": 'pandas.read_csv(path, dtype={"text": str})',
+                 "datasets": 'datasets.load_dataset("csv", data_files=paths, features=datasets.Features('
+                 + "{" + ", ".join(f'"{k}": datasets.Value("{v}")' for k, v in DTYPES.items()) + "}))"},
         "files": files,
         "command": shlex.join(["python", "-m", "challenges", *getattr(args, "argv", [])]),
         "package_version": __version__,
@@ -156,7 +193,9 @@ def _jsonl(rows: list[dict]) -> bytes:
 
 def _csv(rows: list[dict]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["text", "label", "length", "split"], lineterminator="\n")
+    # Strings quoted, numbers not: a reader that honours quotes keeps "0012" a string.
+    writer = csv.DictWriter(buffer, fieldnames=list(DTYPES), lineterminator="\n",
+                            quoting=csv.QUOTE_NONNUMERIC)  # fmt: skip
     writer.writeheader()
     writer.writerows({**row, "label": "true" if row["label"] else "false"} for row in rows)
     return buffer.getvalue().encode()
