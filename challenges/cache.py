@@ -194,13 +194,18 @@ def _size(examples: Examples) -> int:
 
 def _write_atomically(path: Path, examples: Examples, key: tuple) -> None:
     texts, labels, lengths = examples.texts, examples.labels, examples.lengths
+    temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+            temporary = handle.name
             np.savez_compressed(
                 handle, texts=texts, labels=labels, lengths=lengths, key=np.str_(repr(key)),
                 sha256=np.str_(checksum(texts, labels, lengths, key)),
             )  # fmt: skip
         os.replace(handle.name, path)
     except OSError:
-        pass  # a cache that cannot be written is only slower, never wrong
+        # A cache that cannot be written (a full disk) is only slower, never wrong; the partial
+        # file goes, so a full disk is not left fuller.
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)

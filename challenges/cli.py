@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import warnings
 from collections.abc import Sequence
@@ -83,3 +84,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `... | head` closed the pipe: not an error worth a traceback
         sys.stderr.close()
         return 0
+    except OSError as error:
+        if error.errno not in _DISK_ERRORS:
+            raise
+        # A full disk or quota: one line naming the file (or the folder being written); what
+        # finished is already stored.
+        results = getattr(args, "results", None)
+        where = f" {error.filename}" if error.filename else f" into {results}" if results else ""
+        errors.print(f"error: cannot write{where}: {error.strerror} (finished work is kept)", markup=False,
+                     highlight=False)  # fmt: skip
+        return 2
+
+
+_DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})

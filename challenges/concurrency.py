@@ -78,8 +78,11 @@ def claim(directory: Path, key: str) -> Iterator[bool]:
         except BlockingIOError:
             yield False
             return
-        os.ftruncate(descriptor, 0)  # the holder's id, so that a hung holder can be named
-        os.write(descriptor, str(os.getpid()).encode())
+        try:
+            os.ftruncate(descriptor, 0)  # the holder's id, so that a hung holder can be named
+            os.write(descriptor, str(os.getpid()).encode())
+        except OSError:
+            pass  # a full disk: the lock holds all the same, its holder is just not named
         yield True
     finally:
         os.close(descriptor)  # releases the lock

@@ -191,7 +191,8 @@ class ResultStore:
                 try:
                     written = os.write(descriptor, line)
                     if written != len(line):
-                        raise OSError(errno.ENOSPC, f"only {written} of {len(line)} bytes written")
+                        raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)}, {written} of "
+                                               f"{len(line)} bytes written")
                     os.fsync(descriptor)
                 except OSError:
                     _truncate_quietly(descriptor, size)

@@ -162,7 +162,7 @@ def test_leaderboard_and_run_over_a_poisoned_store_tabulate_only_sound_records(t
     poisoned_store(tmp_path / "runs.jsonl")
     assert main(["leaderboard", "--results", str(tmp_path)]) == 0
     err = capsys.readouterr().err
-    assert "skipped 12 torn, incomplete or impossible line(s)" in err and "nested too deeply" in err
+    assert "skipped 12 torn, incomplete or impossible line(s)" in err and "line 2: a metric has no" in err
     table = (tmp_path / "leaderboard.csv").read_text()
     assert "700" not in table and "-50" not in table
     run = ["run", "div3-base10", "--model", "majority", "--profile", "smoke", "--results", str(tmp_path)]
@@ -195,3 +195,41 @@ def test_a_failed_fsync_is_never_reported_done(tmp_path, monkeypatch):
         store.append(rec("a"))
     monkeypatch.undo()
     assert store.records() == []
+
+
+def test_a_full_disk_under_run_is_one_line_and_exit_2_keeping_what_finished(tmp_path, monkeypatch, capsys):
+    from challenges.cli import main
+
+    run = ["run", "div3-base10", "--model", "majority", "--profile", "smoke", "--results", str(tmp_path)]
+    assert main([*run, "--seed", "0"]) == 0
+    capsys.readouterr()
+    real_fsync = os.fsync
+
+    def full(descriptor):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    assert main([*run, "--seed", "1", "--seed", "2"]) == 2
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    said = [line for line in err.splitlines() if line.startswith("error:")]
+    assert said == [f"error: cannot store a record in {tmp_path / 'runs.jsonl'}: No space left on device "
+                    "(records stored before it are kept; free space and run again to resume)"]  # fmt: skip
+    assert [r["seed"] for r in ResultStore(tmp_path / "runs.jsonl").records()] == [0]
+
+
+def test_a_full_disk_under_the_leaderboard_names_the_folder(tmp_path, monkeypatch, capsys):
+    from challenges.cli import main
+    from challenges.commands import run_cmd
+
+    ResultStore(tmp_path / "runs.jsonl").append(rec("a"))
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(run_cmd, "write_board", full)
+    assert main(["leaderboard", "--results", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == (f"error: cannot write into {tmp_path}: No space left on device "
+                                            "(finished work is kept)")  # fmt: skip
