@@ -331,6 +331,7 @@ class ExactAutomaton(Model):
     description = "exact minimal DFA built from the challenge's definition (regular challenges)"
     trainable = False
     knows_rule = True
+    kind = "reference"
 
     def applies_to(self, challenge: Challenge) -> str | None:
         return why_no_exact_automaton(challenge, self.id)
@@ -359,6 +360,7 @@ class ApproximateAutomaton(ConfiguredModel):
     )
     trainable = False
     knows_rule = True
+    kind = "reference"
     Config = ApproxConfig
 
     def applies_to(self, challenge: Challenge) -> str | None:

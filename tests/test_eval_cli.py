@@ -28,7 +28,7 @@ def test_eval_json_prints_one_object_per_length(capsys):
 
 def test_eval_fits_a_trainable_model_and_prints_a_table(capsys):
     code, out, err = run(capsys, "eval", "prime-base10", "--model", "last-digits", "--lengths", "4",
-                         "-n", "200", "--train-n", "500")  # fmt: skip
+                         "-n", "200", "--train-size", "500")  # fmt: skip
     assert code == 0, err
     assert "last-digits on prime-base10" in out
     assert "training range" in out  # the row of length 4
@@ -74,3 +74,33 @@ def test_eval_of_a_trainable_model_reproduces_the_benchmark_cell(capsys):
     by_eval = [(r["length"], r["accuracy"], r["n"]) for r in map(json.loads, out.splitlines())]
     cell = run_experiment(get_challenge("prime-base10"), "last-digits", 1, profile=PROFILES["smoke"])
     assert by_eval == [(m["length"], m["accuracy"], m["n"]) for m in cell["metrics"]]
+
+
+def test_eval_train_size_is_runs_rule_and_train_n_its_deprecated_alias(capsys, monkeypatch):
+    """eval --train-size N trains and validates on exactly the strings run --train-size N draws."""
+    from challenges import experiment, get_challenge
+    from challenges.profiles import PROFILES
+
+    drawn = []
+    real = experiment.training_data
+    monkeypatch.setattr(experiment, "training_data", lambda *a, **k: drawn.append(real(*a, **k)) or drawn[-1])
+    argv = ("eval", "div7-base10", "--model", "last-digits", "--lengths", "3", "-n", "50")
+    code, _, err = run(capsys, *argv, "--train-size", "300")
+    assert code == 0, err
+    code, _, err = run(capsys, *argv, "--train-n", "300")
+    assert code == 0 and "warning: --train-n is deprecated: use --train-size" in err
+    by_run = real(get_challenge("div7-base10"), 0, PROFILES["quick"], train_size=300)
+    for train, val, _ in drawn:
+        assert len(train) == 300 and len(val) == 30
+        assert train.texts.tolist() == by_run[0].texts.tolist()
+        assert val.texts.tolist() == by_run[1].texts.tolist()
+
+
+def test_models_table_fits_80_columns_one_line_a_model(capsys):
+    code, out, _ = run(capsys, "models")
+    assert code == 0
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    firsts = [line.split()[0] for line in lines if line.split()]
+    assert {"gru", "column-automaton", "rnn-compiled"} <= set(firsts)  # each model one line, id whole
+    assert "whole descriptions: models --json" in out
