@@ -77,6 +77,11 @@ class Model(ABC):
     description: ClassVar[str]
     trainable: ClassVar[bool] = False
     knows_rule: ClassVar[bool] = False  # built from the rule: sees the Challenge, shown apart
+    # How tables group the model: "learner" (raw strings only), "structured" (a learner over an
+    # encoding built by hand, which ``built_in`` names in one line; shown apart from the learners,
+    # as references are) or "reference" (built from the rule, with ``knows_rule``).
+    kind: ClassVar[str] = "learner"
+    built_in: ClassVar[str] = ""
     # A whole-benchmark run on CPU (`run --all` without --model) leaves this model out of the
     # challenges whose training strings are longer than this many symbols: None, never; 0, every
     # challenge. Such cells run with --include-slow, --model, or --device cuda (networks' cells
@@ -148,6 +153,7 @@ def task_for(
 
 
 MODELS: Registry[type[Model]] = Registry("model", UnknownModel)
+MODEL_KINDS = ("learner", "structured", "reference")
 
 
 def register_model(cls: type[Model], *, origin: str | None = None) -> type[Model]:
@@ -161,6 +167,9 @@ def register_model(cls: type[Model], *, origin: str | None = None) -> type[Model
     for attribute in ("id", "description"):
         if not isinstance(getattr(cls, attribute, None), str):
             raise InvalidArgument(f"model class {cls.__name__} needs a string '{attribute}'")
+    if getattr(cls, "kind", "learner") not in MODEL_KINDS:
+        kinds = ", ".join(MODEL_KINDS)
+        raise InvalidArgument(f"model '{cls.id}': kind must be one of {kinds}, got {cls.kind!r}")
     if inspect.isabstract(cls):
         missing = ", ".join(sorted(cls.__abstractmethods__))
         raise InvalidArgument(f"model '{cls.id}' ({cls.__name__}) does not implement: {missing}")

@@ -215,6 +215,9 @@ class ColumnAutomatonModel(ConfiguredModel):
         "columns learns the carry rule; hardened into a DFA over columns"
     )
     trainable = True
+    kind = "structured"
+    built_in = ("a place-value-aligned encoding: a, b and c right-aligned into digit columns, read one "
+                "column a step")
     Config = ColumnAutomatonConfig
 
     def __init__(self, config: ColumnAutomatonConfig | None = None, **options: Any) -> None:

@@ -196,6 +196,7 @@ class CompiledRNN(ConfiguredModel):
     description = "RNN whose weights encode the exact minimal DFA; no training (regular only)"
     trainable = False
     knows_rule = True
+    kind = "reference"
     Config = CompiledConfig
 
     def applies_to(self, challenge: Challenge) -> str | None:

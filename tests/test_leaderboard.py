@@ -193,3 +193,214 @@ def test_a_seed_over_its_budget_leaves_the_pair_unsolved():
     assert not table.loc["div3-base10", "rpni"].endswith("*")  # the other seed alone is not enough
     rows = challenge_table(tidy(over), "div3-base10", statuses(over)).set_index("model")
     assert rows.loc["rpni", "solved"] == "no" and rows.loc["rpni", "seeds"] == 1
+
+
+# --- what a board shows: the default cells, whatever else the store holds (issues 24, 25, 20) -----
+
+import dataclasses  # noqa: E402
+
+from challenges.default_cells import select  # noqa: E402
+from challenges.profiles import PROFILES  # noqa: E402
+
+QUICK = PROFILES["quick"]
+TWO_SEEDS = dataclasses.replace(QUICK, seeds=QUICK.seeds[:2])  # the fixture's two seeds, as a profile
+
+
+def quick_records() -> list[dict]:
+    """The fixture as default cells of the quick profile: its report seeds and training size."""
+    sized = {"train_size": QUICK.train_size}
+    return [dict(r, profile="quick", seed=QUICK.seeds[r["seed"]], **(sized if "train_size" in r else {}))
+            for r in records()]  # fmt: skip
+
+
+def spoiled(record: dict, tag: str, **fields) -> dict:
+    """A copy of ``record`` under its own key, every answer wrong: a figure that must not leak in."""
+    metrics = [dict(m, accuracy=0.0) for m in record.get("metrics", [])]
+    return {**record, "key": f"{record['key']}-{tag}", "metrics": metrics, "equivalent": None, **fields}
+
+
+def board_headline(tmp_path: Path, store_records: list[dict], *extra: str) -> str:
+    from challenges.cli import main
+    from challenges.store import ResultStore
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    store = ResultStore(tmp_path / "runs.jsonl")
+    for record in store_records:
+        store.append(record)
+    assert main(["leaderboard", "--results", str(tmp_path), "--profile", "quick", *extra]) == 0
+    board = (tmp_path / "LEADERBOARD.md").read_text()
+    return board.split("## Headline", 1)[1].split("\n## ", 1)[0]
+
+
+def test_sizes_versions_variants_seeds_and_plugins_leave_the_default_headline_unchanged(tmp_path):
+    """Issue 24's done-when: a store holding more than the default cells gives the same figures."""
+    clean = quick_records()
+    noisy = clean + [spoiled(r, "size", train_size=1000) for r in clean]  # one-off --train-size
+    noisy += [spoiled(r, "old", challenge_version=0) for r in clean]  # an older version
+    noisy += [spoiled(r, "variant", overrides={"lr": 0.1}) for r in clean]  # a command-line variant
+    noisy += [spoiled(r, "seed", seed=7) for r in clean]  # a seed outside the profile
+    noisy += [spoiled(r, "plugin", challenge="div13-base7") for r in clean]  # a plugin not loaded
+    expected = board_headline(tmp_path / "clean", clean)
+    assert "| div3-base10 |" in expected and "| prime-base2 |" in expected
+    assert board_headline(tmp_path / "noisy", noisy) == expected
+    board = (tmp_path / "noisy" / "LEADERBOARD.md").read_text()
+    assert "older challenge versions (div3-base10 version 0; prime-base2 version 0)" in board
+    assert "## Also in this store" in board and "majority[lr=0.1] on div3-base10" in board
+    assert "majority on div3-base10 (1,000 training strings; seeds 100, 101)" in board
+    assert "majority, seeds outside the profile, on div3-base10 (100,000 training strings; seed 7)" in board
+    assert "## Strings needed" not in board  # one other size is no curve
+
+
+def test_all_variants_shows_the_one_off_cells_as_their_own_columns(tmp_path):
+    clean = quick_records()
+    text = board_headline(tmp_path, clean + [spoiled(r, "size", train_size=1000) for r in clean],
+                          "--all-variants")  # fmt: skip
+    header = text.splitlines()[2]
+    assert "| majority | majority[train_size=1000] |" in header and "rpni[train_size=1000]" in header
+    assert "## Also in this store" not in (tmp_path / "LEADERBOARD.md").read_text()
+
+
+def test_a_real_learning_curve_feeds_strings_needed_and_nothing_else():
+    clean = [r for r in quick_records() if r["status"] == "ok"]
+    curve = clean + [dict(r, key=f"{r['key']}-{n}", train_size=n) for r in clean for n in (100, 1000)]
+    chosen = select(curve, TWO_SEEDS)
+    assert len(chosen.default) == len(clean) and not chosen.apart
+    assert {r.get("train_size") for r in chosen.curve} == {100, 1000, QUICK.train_size}
+    one_seed = [r for r in curve if r.get("train_size") != 1000 or r["seed"] == QUICK.seeds[0]]
+    partial = select(one_seed, TWO_SEEDS)  # 1,000 strings in one seed only: no curve of three sizes
+    assert partial.curve == [] and {r["train_size"] for r in partial.apart} == {100, 1000}
+
+
+def test_versions_are_never_averaged():
+    clean = latest_records(records(), "smoke")
+    older = [spoiled(r, "v0", challenge_version=0) for r in clean]
+    table = headline(tidy(clean + older))
+    assert "div3-base10 v1" in table.index and "div3-base10 v0" in table.index
+    assert table.loc["div3-base10 v1", "majority"] == headline(tidy(clean)).loc["div3-base10", "majority"]
+    assert table.loc["div3-base10 v0", "majority"] == "0.0"
+    newest = challenge_table(tidy(clean + older), "div3-base10").set_index("model")
+    assert newest.loc["majority", "in-distribution"] != "0.0 ± 0.0"  # the newest version's figures
+
+
+def test_a_seed_proven_not_exact_is_never_solved_however_it_sampled():
+    """Issue 20 item 4: 6,400 of 6,400 right, but the DFA is proven wrong: not solved."""
+    frame = tidy(latest_records(records(), "smoke"))
+    big = frame.assign(n=frame["n"] * 100)
+    fsa = (big["challenge"] == "div3-base10") & (big["model"] == "fsa")
+    assert headline(big).loc["div3-base10", f"fsa{REFERENCE_MARK}"].endswith("*")
+    disproven = big.assign(equivalent=big["equivalent"].where(~(fsa & (big["seed"] == 1)), False))
+    assert not headline(disproven).loc["div3-base10", f"fsa{REFERENCE_MARK}"].endswith("*")
+    row = challenge_table(disproven, "div3-base10").set_index("model").loc["fsa"]
+    assert row["solved"] == "no" and row["exact"] == "1/2 proven"
+
+
+def test_a_record_claiming_equivalence_beside_errors_is_not_shown_solved():
+    """Issue 24 item 5: ``equivalent: true`` at 50% is neither proven nor solved."""
+    chosen = latest_records(records(), "smoke")
+    forged = [dict(r, metrics=[dict(m, accuracy=0.5) for m in r["metrics"]])
+              if r["model"] == "rpni" and r["challenge"] == "div3-base10" else r for r in chosen]  # fmt: skip
+    assert headline(tidy(forged)).loc["div3-base10", "rpni"] == "50.0"
+    row = challenge_table(tidy(forged), "div3-base10").set_index("model").loc["rpni"]
+    assert row["solved"] == "no" and row["exact"].startswith("contradictory")
+
+
+def test_structured_learners_are_shown_apart_with_what_is_built_in(tmp_path):
+    """Issue 20 item 7: the kind is the model class's fact; the column automaton is structured."""
+    from baselines import get_model_class
+
+    assert get_model_class("column-automaton").kind == "structured"
+    assert get_model_class("fsa").kind == "reference" and get_model_class("gru").kind == "learner"
+    chosen = [dict(r, model="column-automaton") if r["model"] == "soft-automaton" else r
+              for r in latest_records(records(), "smoke")]  # fmt: skip
+    columns = list(headline(tidy(chosen)).columns)
+    assert columns == ["rpni", "majority", "column-automaton(enc)", f"fsa{REFERENCE_MARK}",
+                       f"fsa-approx{REFERENCE_MARK}"]  # fmt: skip
+    board = write_leaderboard(chosen, tmp_path, profile="smoke")["markdown"].read_text()
+    assert "column-automaton(enc) builds in a place-value-aligned encoding" in board
+    assert "Structured learners (enc), over an encoding built by hand:" in board
+
+
+def test_each_unscored_cell_is_named_with_its_reason(tmp_path):
+    """Issue 25: failed cells by name and reason; over-budget and not-applicable ones by model."""
+    chosen = [dict(r, seed=100) for r in latest_records(records(), "smoke") if r["seed"] == 0]
+    failed = {**chosen[0], "model": "gru", "key": "f", "status": "failed", "metrics": [],
+              "reason": "ValueError: predictions of shape (64, 1)"}  # fmt: skip
+    over = {**chosen[0], "model": "edsm", "key": "o", "status": "over-budget", "metrics": [],
+            "reason": "edsm still merging states after its 10 s budget"}  # fmt: skip
+    board = write_leaderboard(chosen + [failed, over], tmp_path, profile="smoke")["markdown"].read_text()
+    section = board.split("## Not scored", 1)[1]
+    assert "failed: gru on div3-base10, seed 100: ValueError: predictions of shape (64, 1)" in section
+    assert "over-budget: edsm on div3-base10 (seed 100) -- edsm still merging states" in section
+    assert "not-applicable: fsa on prime-base2 -- " in section
+
+
+def test_a_run_names_its_cells_still_running_elsewhere(tmp_path):
+    """Issue 24 item 6: a partial headline says so, names the cell and the process holding it."""
+    import os
+
+    from challenges.commands.run_cmd import running_elsewhere, summary_text
+    from challenges.concurrency import claim
+    from challenges.run import Cell, cell_key
+    from challenges.store import ResultStore
+
+    store = ResultStore(tmp_path / "runs.jsonl")
+    cell = Cell("div3-base10", "majority", 100, "smoke")
+    with claim(tmp_path / ".claims", cell_key(cell)):  # another run holds it (a lock is per open file)
+        elsewhere = running_elsewhere([cell], store)
+    assert elsewhere == [f"div3-base10 / majority / seed 100 (process {os.getpid()})"]
+    assert running_elsewhere([cell], store) == []  # released: nothing is running it
+    text = summary_text(latest_records(records(), "smoke"), elsewhere=elsewhere)
+    assert "1 of this run's cells are still running elsewhere" in text and "kill PID" in text
+
+
+def test_a_run_of_several_sizes_shows_one_size_in_its_headline():
+    from challenges.commands.run_cmd import summary_text
+
+    clean = latest_records(records(), "smoke")
+    text = summary_text(clean + [spoiled(r, "size", train_size=100) for r in clean])
+    assert "at 512 training strings (also run: 100)" in text
+    assert summary_text(clean).split("\n", 1)[1] in text  # the same figures as the 512 cells alone
+
+
+# --- plots a reader can read (issue 25) -----------------------------------------------------------
+
+
+def many_models_frame() -> pd.DataFrame:
+    """div3-base10 with 13 learners and 3 references, all at 100%: every line on top of another."""
+    frame = tidy(latest_records(records(), "smoke"))
+    base = frame[(frame["challenge"] == "div3-base10") & (frame["model"] == "rpni")]
+    learners = [base.assign(model=f"learner-{i}") for i in range(13)]
+    references = [base.assign(model=f"ref-{i}", kind="reference", knows_rule=True) for i in range(3)]
+    return pd.concat(learners + references, ignore_index=True)
+
+
+def test_every_line_of_a_plot_has_its_own_style_and_a_panel_holds_eight_at_most():
+    from challenges.plots import CAPTION, challenge_figure
+
+    figure = challenge_figure(many_models_frame(), "div3-base10")
+    figure.canvas.draw()
+    styles, labels = [], []
+    for axes in figure.axes:
+        lines = [line for line in axes.get_lines() if not line.get_label().startswith("_")]
+        assert 0 < len(lines) <= 8
+        labels += [line.get_label() for line in lines]
+        styles += [(str(line.get_color()), line.get_marker(), str(line.get_linestyle())) for line in lines]
+        legend = axes.get_legend()
+        assert legend.get_window_extent().x0 >= axes.get_window_extent().x1  # outside the data
+    assert len(labels) == 16 and len(set(styles)) == len(styles)
+    assert figure.axes[-1].get_title().endswith("references (grey, built from the rule)")
+    assert any(CAPTION in text.get_text() for text in figure.texts)  # the band explained in the figure
+
+
+def test_a_learning_curve_legend_sits_outside_the_data():
+    from challenges.plots import curve_figure
+
+    frame = tidy(latest_records(records(), "smoke"))
+    curve = pd.concat([frame.assign(train_size=n) for n in (100, 1000)])
+    figure = curve_figure(curve, "div3-base10")
+    figure.canvas.draw()
+    axes = figure.axes[-1]
+    assert axes.get_legend().get_window_extent().x0 >= axes.get_window_extent().x1
+    lines = [line for line in axes.get_lines() if not line.get_label().startswith("_")]
+    styles = {(line.get_color(), line.get_marker(), str(line.get_linestyle())) for line in lines}
+    assert len(styles) == len(lines) == 3  # the learners; references read no strings

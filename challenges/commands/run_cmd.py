@@ -77,6 +77,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    help=f"the store to read and write tables into (default: {_args.DEFAULT_RESULTS}/; "
                    f"the published one: {_args.PUBLISHED_RESULTS}/)")  # fmt: skip
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
+    p.add_argument("--all-variants", action="store_true",
+                   help="also show variants (MODEL:key=value), one-off --train-size cells and seeds "
+                   "outside the profile as columns of their own (default: listed apart)")  # fmt: skip
     p.set_defaults(handler=leaderboard_command)
 
 
@@ -176,7 +179,8 @@ def run_command(args: argparse.Namespace) -> int:
         for record in _recorded(cells, store):
             print(json.dumps(record))
     # The run's own headline last: on stdout, or on stderr when stdout holds the JSON lines.
-    print(summary_text(_recorded(cells, store)), file=sys.stderr if args.json else sys.stdout)
+    print(summary_text(_recorded(cells, store), elsewhere=running_elsewhere(cells, store)),
+          file=sys.stderr if args.json else sys.stdout)
     if args.all:
         paths = write_board(store.records(), args.results, profile.name, console)
         if paths:
@@ -267,22 +271,36 @@ def _recorded(cells, store) -> list[dict]:
     return [r for r in store.records() if r.get("key") in wanted]
 
 
-def summary_text(records: list[dict], width: int = 80) -> str:
+def summary_text(records: list[dict], width: int = 80, elsewhere: Iterable[str] = ()) -> str:
     """What a run prints at the end: the headline of its cells, within ``width`` columns.
 
-    The newest record per run key counts, so a rerun with ``--force`` replaces, not doubles. A
-    run of one challenge and one model adds its accuracy per length (mean over its seeds); runs
-    that did not score are counted in one line.
+    The newest record per run key counts, so a rerun with ``--force`` replaces, not doubles. Of
+    several training sizes, the headline shows one (the profile's, else the largest) and names
+    the others; versions are never averaged (a row per version). A run of one challenge and one
+    model adds its accuracy per length (mean over its seeds); runs that did not score are named.
+    ``elsewhere`` (:func:`running_elsewhere`) names the run's cells still running in another process.
     """
-    from ..compact import fit_headline
+    from ..compact import TITLE, fit_headline
     from ..leaderboard import headline, not_scored, placeable, statuses, tidy
 
     newest: dict[str, dict] = {}
     for record in records:
         newest[record.get("key", str(len(newest)))] = record
     chosen, _ = placeable(newest.values())
+    size, others = headline_size(chosen)
+    if others:  # never a mean over training sizes: one size, the others named
+        chosen = [r for r in chosen if r.get("train_size") in (size, None)]
     frame = tidy(chosen)
-    parts = [fit_headline(headline(frame, statuses(chosen)), width)]
+    title = TITLE + (f"\nat {size:,} training strings (also run: {', '.join(f'{n:,}' for n in others)})"
+                     if others else "")  # fmt: skip
+    parts = [fit_headline(headline(frame, statuses(chosen)), width, title=title)]
+    elsewhere = list(elsewhere)
+    if elsewhere:  # a partial headline says so, and names what it is waiting for
+        parts.append(f"partial: {len(elsewhere)} of this run's cells are still running elsewhere "
+                     "(claimed by another live process), not in the figures above:")  # fmt: skip
+        parts += [f"  {line}" for line in elsewhere]
+        parts.append("  rerun this command when that process has recorded them; if it is hung, stop it "
+                     "(kill PID) and rerun: a claim ends with its process")  # fmt: skip
     pairs = frame[["challenge", "model"]].drop_duplicates()
     if len(pairs) == 1:
         by_length = frame.groupby("length").agg(accuracy=("accuracy", "mean"), n=("n", "first"),
@@ -303,8 +321,45 @@ def summary_text(records: list[dict], width: int = 80) -> str:
     return "\n".join(parts)
 
 
+def headline_size(records: list[dict]) -> tuple[int | None, list[int]]:
+    """(the training size a run's headline shows, the other sizes it ran): the profile's size
+    where the run has it, else the largest.
+
+    >>> headline_size([{"profile": "quick", "train_size": n} for n in (1000, 100_000, 300)])
+    (100000, [300, 1000])
+    """
+    from ..profiles import PROFILES
+
+    sizes = sorted({r["train_size"] for r in records if isinstance(r.get("train_size"), int)})
+    if len(sizes) < 2:
+        return (sizes[0] if sizes else None), []
+    defaults = {PROFILES[r["profile"]].train_size for r in records if r.get("profile") in PROFILES}
+    size = next((n for n in reversed(sizes) if n in defaults), sizes[-1])
+    return size, [n for n in sizes if n != size]
+
+
+def running_elsewhere(cells: list, store) -> list[str]:  # noqa: ANN001
+    """The labels of ``cells`` without a record whose claim another live process holds, with its id.
+
+    A cell claimed by a process that hangs is named here, never skipped without a word.
+    """
+    from ..concurrency import claim_holder
+    from ..run import cell_key
+
+    done = store.done_keys()
+    lines = []
+    for cell in cells:
+        key = cell_key(cell)
+        if key in done:
+            continue
+        holder = claim_holder(store.path.parent / ".claims", key)
+        if holder is not None:
+            lines.append(f"{cell.label} (process {holder or 'unknown'})")
+    return lines
+
+
 def write_board(
-    records: list[dict], results: Path, profile: str, console: Console
+    records: list[dict], results: Path, profile: str, console: Console, all_variants: bool = False
 ) -> dict[str, Path] | None:
     """Write the leaderboard of ``records``; records of unregistered challenges are kept out.
 
@@ -325,7 +380,7 @@ def write_board(
         console.print(f"nothing rewritten in {results}: no record of profile '{profile}' could be "
                       "placed", style="yellow", markup=False)  # fmt: skip
         return None
-    paths = write_leaderboard(placed, results, profile=profile)
+    paths = write_leaderboard(placed, results, profile=profile, all_variants=all_variants)
     if notes:
         with paths["markdown"].open("a", encoding="utf-8") as board:
             board.write("\n## Not placed\n\n" + "".join(f"* {note}\n" for note in notes))
@@ -347,7 +402,7 @@ def leaderboard_command(args: argparse.Namespace) -> int:
     warnings = make_console(stderr=True)
     if store.skipped_lines:
         warnings.print(store.skipped_text(), style="yellow", markup=False)
-    paths = write_board(records, args.results, args.profile, warnings)
+    paths = write_board(records, args.results, args.profile, warnings, all_variants=args.all_variants)
     if paths is None:
         return 1
     console.print(f"wrote {paths['markdown']}, {paths['csv']} and {len(paths) - 2} plot(s)")
