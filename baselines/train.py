@@ -251,9 +251,11 @@ def train_network(
 CHECKPOINT_KEYS = ("model", "config", "alphabet", "state_dict")
 
 
-def save_checkpoint(model: Model, path: str | Path) -> Path:
+def save_checkpoint(model: Model, path: str | Path, trained_on: dict[str, Any] | None = None) -> Path:
     """Write a fitted network model: its id, config, alphabet and weights (tensors only).
 
+    ``trained_on`` says what it was fitted on (challenge id, version, seed, training lengths), so
+    that a reader can refuse a network trained for something else instead of mislabelling it.
     Everything in the file is a tensor, string or number, so it loads with ``weights_only=True``.
     """
     network = getattr(model, "network", None)
@@ -267,6 +269,7 @@ def save_checkpoint(model: Model, path: str | Path) -> Path:
             "config": asdict(model.config),
             "alphabet": model.alphabet,
             "state_dict": {k: v.detach().cpu() for k, v in network.state_dict().items()},
+            **({"trained_on": dict(trained_on)} if trained_on else {}),
         },
         path,
     )
@@ -275,6 +278,11 @@ def save_checkpoint(model: Model, path: str | Path) -> Path:
 
 def load_checkpoint(path: str | Path, device: str = "cpu") -> Model:
     """The model saved at ``path``, ready to predict on ``device`` (CPU unless asked otherwise)."""
+    return read_checkpoint(path, device)[0]
+
+
+def read_checkpoint(path: str | Path, device: str = "cpu") -> tuple[Model, dict[str, Any]]:
+    """The model saved at ``path`` and what it says it was trained on ({} if it does not say)."""
     path = Path(path)
     if not path.is_file():
         raise InvalidArgument(f"no checkpoint at {path}")
@@ -296,7 +304,8 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> Model:
         # wrong config fields, or weights of other shapes than the config builds
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise InvalidArgument(f"{path} does not fit model '{saved['model']}': {first}") from None
-    return model
+    trained_on = saved.get("trained_on")
+    return model, dict(trained_on) if isinstance(trained_on, dict) else {}
 
 
 def _checkpoint_problem(saved: dict[str, Any]) -> str | None:

@@ -171,15 +171,18 @@ def explain(
     profile = get_profile(options.profile)
     if options.checkpoint is not None and options.checkpoint.exists():
         say(f"loading {model_id} from {options.checkpoint}")
-        model = load_fitted(options.checkpoint, model_id, challenge)
-        fit = {"checkpoint": str(options.checkpoint)}
+        model, trained_on = load_fitted(options.checkpoint, model, challenge, seed, options)
+        fit = {"checkpoint": str(options.checkpoint), "trained_on": trained_on,
+               "config": model.config_dict()}  # fmt: skip
     else:
         say(f"fitting {model_id} on {challenge.id} (seed {seed})")
         fit = fit_model(model, challenge, seed, profile, options.train_lengths)
         if options.checkpoint is not None:
             from baselines.train import save_checkpoint
 
-            fit["checkpoint"] = str(save_checkpoint(model, options.checkpoint))
+            trained_on = {"challenge": challenge.id, "challenge_version": challenge.version, "seed": seed,
+                          "train_lengths": fit["train_lengths"], "profile": profile.name}  # fmt: skip
+            fit["checkpoint"] = str(save_checkpoint(model, options.checkpoint, trained_on))
 
     say(f"recording hidden states of every prefix up to {max_length} symbols")
     trace = record_prefixes(recurrence_of(model), max_length, well_formed_mask(challenge))
@@ -297,17 +300,56 @@ def fit_model(
     return {**asdict(report), "train_lengths": list(lengths)}
 
 
-def load_fitted(path: Path, model_id: str, challenge: Challenge) -> Model:
-    """A network saved by an earlier ``explain --checkpoint``, checked against what is asked."""
-    from baselines.train import load_checkpoint
+def load_fitted(
+    path: Path, asked: Model, challenge: Challenge, seed: int, options: ExplainOptions
+) -> tuple[Model, dict[str, Any]]:
+    """A network saved by an earlier ``explain --checkpoint`` and what it was trained on, refused
+    in one line unless it is what is asked: a checkpoint is not trusted to be the network that
+    the report, the plot and its file name would call it.
 
-    model = load_checkpoint(path)
-    if model.id != model_id or model.alphabet != challenge.alphabet:
+    ``asked`` is the unfitted model built from the command line: each option given there
+    (``gru:hidden_size=8``) must be the checkpoint's; the others are the checkpoint's own.
+    """
+    from baselines.train import read_checkpoint
+
+    model, trained_on = read_checkpoint(path)
+    if model.id != asked.id or model.alphabet != challenge.alphabet:
         raise InvalidArgument(
-            f"{path} holds a '{model.id}' network over {model.alphabet!r}; asked for '{model_id}' "
+            f"{path} holds a '{model.id}' network over {model.alphabet!r}; asked for '{asked.id}' "
             f"on {challenge.id} (alphabet {challenge.alphabet!r})"
         )
-    return model
+    again = "give what it was trained with, or another --checkpoint path to train and save anew"
+    if "challenge" not in trained_on:
+        raise InvalidArgument(f"{path} does not say which challenge its network was trained on (saved "
+                              f"before checkpoints said so): delete it, or {again}")  # fmt: skip
+    trained = (trained_on["challenge"], trained_on.get("challenge_version", challenge.version))
+    if trained != (challenge.id, challenge.version):
+        raise InvalidArgument(
+            f"{path} holds a '{model.id}' network trained on {trained[0]} (version {trained[1]}), "
+            f"not {challenge.id} (version {challenge.version}): {again}"
+        )
+    differences = [
+        f"{name}={saved!r} (asked {wanted!r})"
+        for name, wanted, saved in _asked_and_saved(asked, model, trained_on, seed, options)
+        if saved != wanted
+    ]
+    if differences:
+        raise InvalidArgument(f"{path} holds a '{model.id}' network trained with "
+                              f"{', '.join(differences)}: {again}")  # fmt: skip
+    return model, trained_on
+
+
+def _asked_and_saved(
+    asked: Model, saved: Model, trained_on: dict[str, Any], seed: int, options: ExplainOptions
+) -> list[tuple[str, Any, Any]]:
+    """(setting, asked on the command line, held by the checkpoint) for each setting asked for."""
+    pairs = [("seed", seed, trained_on.get("seed", seed))]
+    if options.train_lengths is not None:
+        held = tuple(trained_on.get("train_lengths") or options.train_lengths)
+        pairs.append(("train lengths", tuple(options.train_lengths), held))
+    asked_config, saved_config = asked.config_dict(), saved.config_dict()
+    pairs += [(name, asked_config.get(name), saved_config.get(name)) for name in options.model_options]
+    return pairs
 
 
 def well_formed_mask(challenge: Challenge) -> Callable[[np.ndarray], np.ndarray]:

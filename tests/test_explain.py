@@ -140,3 +140,81 @@ def test_what_cannot_be_explained_is_one_line_and_exit_2(argv, words, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and words in err
+
+
+def _saved_gru(path, trained_on, hidden_size=64):
+    """An untrained GRU saved as a checkpoint that says what it was trained on (no training: the
+    checks refuse it before anything would use its weights)."""
+    from baselines.train import save_checkpoint
+
+    model = create_model("gru", hidden_size=hidden_size)
+    model.alphabet, model.network = "0123456789", model.build("0123456789", None)
+    return save_checkpoint(model, path, trained_on)
+
+
+DIV3_GRU = {"challenge": "div3-base10", "challenge_version": 1, "seed": 0, "train_lengths": [1, 6]}
+
+
+def test_a_checkpoint_of_another_challenge_is_refused_naming_it(tmp_path, capsys):
+    path = _saved_gru(tmp_path / "gru.pt", DIV3_GRU)
+    code = main(["explain", "div7-base10", "--model", "gru", "--checkpoint", str(path),
+                 "--results", str(tmp_path)])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err[-1].startswith("error:") and "Traceback" not in "".join(err)
+    assert "trained on div3-base10 (version 1), not div7-base10" in err[-1]
+    assert not (tmp_path / "explain" / "div7-base10-gru-seed0.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--model", "gru:hidden_size=8"], "hidden_size=64 (asked 8)"),
+        (["--model", "gru", "--seed", "3"], "seed=0 (asked 3)"),
+        (["--model", "gru", "--train-lengths", "1-4"], "train lengths=(1, 6) (asked (1, 4))"),
+    ],
+)
+def test_a_checkpoint_is_not_relabelled_with_what_was_asked(tmp_path, capsys, argv, words):
+    path = _saved_gru(tmp_path / "gru.pt", DIV3_GRU)
+    code = main(["explain", "div3-base10", *argv, "--checkpoint", str(path), "--results", str(tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and words in err[-1] and "'gru' network trained with" in err[-1]
+
+
+def test_a_checkpoint_that_does_not_say_what_it_was_trained_on_is_refused(tmp_path, capsys):
+    path = _saved_gru(tmp_path / "gru.pt", None)
+    code = main(["explain", "div3-base10", "--model", "gru", "--checkpoint", str(path),
+                 "--results", str(tmp_path)])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and "does not say which challenge its network was trained on" in err[-1]
+
+
+def test_a_matching_checkpoint_is_loaded_and_says_what_it_holds(tmp_path, capsys):
+    path = _saved_gru(tmp_path / "gru.pt", DIV3_GRU, hidden_size=8)
+    code = main(["explain", "div3-base10", "--model", "gru", "--checkpoint", str(path), "--clusters", "3",
+                 "--max-length", "2", "--lengths", "3", "--results", str(tmp_path), "--json"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"explain: loads gru from {path}" in err
+    fit = json.loads(out.strip().splitlines()[-1])["fit"]
+    assert fit["trained_on"]["challenge"] == "div3-base10" and fit["config"]["hidden_size"] == 8
+
+
+def test_explain_says_what_it_will_do_before_training(tmp_path, capsys):
+    code = main(["explain", "div3-base10", "--model", "rnn-compiled", "--profile", "smoke",
+                 "--lengths", "3", "--results", str(tmp_path)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0
+    assert err.startswith("explain: builds rnn-compiled for div3-base10 (no training), then records the "
+                          "hidden state after each of ~10,000 prefixes (up to 4 symbols)")  # fmt: skip
+
+
+def test_a_checkpoint_explain_saved_is_refused_for_another_challenge(tmp_path, capsys):
+    """The round trip: what explain --checkpoint writes says what it was trained on."""
+    path = tmp_path / "gru.pt"
+    small = ["--clusters", "3", "--max-length", "2", "--lengths", "3", "--results", str(tmp_path)]
+    code = main(["explain", "div3-base10", "--model", "gru:hidden_size=4", "--profile", "smoke",
+                 "--checkpoint", str(path), *small])  # fmt: skip
+    assert code == 0 and path.exists()
+    capsys.readouterr()
+    code = main(["explain", "div7-base10", "--model", "gru", "--checkpoint", str(path), *small])
+    assert code == 2 and "trained on div3-base10 (version 1), not div7-base10" in capsys.readouterr().err

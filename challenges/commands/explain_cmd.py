@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import get_challenge
+from ..estimate import duration
 from ..profiles import PROFILES
 from . import _args
 from ._output import console as make_console
@@ -85,6 +86,7 @@ def explain_command(args: argparse.Namespace) -> int:
         model_options=dict(spec.options),
     )
     status = Console(stderr=True, highlight=False)
+    status.print(notice(challenge, spec, args), markup=False, soft_wrap=True)  # before minutes of training
     with status.status("explaining") as spinner:
         report = explain(challenge, spec.model, args.seed, options,
                          progress=lambda message: spinner.update(message))  # fmt: skip
@@ -95,6 +97,33 @@ def explain_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict()))
     return 0
+
+
+def notice(challenge, spec, args: argparse.Namespace) -> str:  # noqa: ANN001
+    """What ``explain`` is about to do, and a rough time for the training from earlier runs."""
+    from baselines import get_model_class
+
+    from ..estimate import estimate
+    from ..explain import default_max_length
+    from ..run import Cell
+    from ..store import ResultStore
+    from .run_cmd import time_sources
+
+    max_length = args.max_length or default_max_length(challenge.base)
+    then = (f"then records the hidden state after each of ~{challenge.base ** max_length:,} prefixes "
+            f"(up to {max_length} symbols) and clusters them")  # fmt: skip
+    if args.checkpoint is not None and args.checkpoint.exists():
+        return f"explain: loads {spec.label} from {args.checkpoint}, {then}"
+    cell = Cell(challenge.id, spec.model, args.seed, args.profile)
+    guess = estimate([cell], time_sources(ResultStore(args.results / "runs.jsonl")), jobs=1)
+    if not get_model_class(spec.model).trainable:
+        return f"explain: builds {spec.label} for {challenge.id} (no training), {then}"
+    took = "no earlier run recorded its time"
+    if guess.known:
+        took = (f"about {duration(guess.seconds)} in earlier runs of {spec.model}, a rough estimate "
+                f"from {guess.source}")  # fmt: skip
+    return (f"explain: trains {spec.label} on {challenge.id} with the {args.profile} profile's budget "
+            f"-- {took} -- {then}")  # fmt: skip
 
 
 def automaton_table(report) -> Table:

@@ -80,13 +80,16 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     p.add_argument("--all-variants", action="store_true",
                    help="also show variants (MODEL:key=value), one-off --train-size cells and seeds "
                    "outside the profile as columns of their own (default: listed apart)")  # fmt: skip
+    p.add_argument("--html", type=_args.directory, metavar="DIR",
+                   help="also write the board as a static site to DIR: index.html, a page per "
+                   "challenge and per model, the plots; no server or network needed")  # fmt: skip
     p.set_defaults(handler=leaderboard_command)
 
 
 def run_command(args: argparse.Namespace) -> int:
     from .. import get_challenge
     from ..evaluate import scored_lengths
-    from ..run import execute, pending, plan, prepare_test_sets, split_slow_cells
+    from ..run import execute, pending, plan, prepare_test_sets, split_slow_cells, worker_count
     from ..store import ResultStore
 
     if not args.all and not (args.ids and args.model):
@@ -229,7 +232,7 @@ def time_sources(store) -> list[tuple[str, list[dict]]]:  # noqa: ANN001
     published = sorted(_args.PUBLISHED_RESULTS.glob("**/runs.jsonl"))
     records = [r for path in published for r in ResultStore(path).records()]
     if records:
-        sources.append((f"the published runs in {_args.PUBLISHED_RESULTS} (another machine)", records))
+        sources.append((f"the published runs in {_args.PUBLISHED_RESULTS}, on another machine", records))
     return sources
 
 
@@ -397,6 +400,8 @@ def leaderboard_command(args: argparse.Namespace) -> int:
             f"the published run with --results {_args.PUBLISHED_RESULTS}"
         )
     _args.require_writable_dir(args.results, "--results")
+    if getattr(args, "html", None) is not None:
+        _args.require_writable_dir(args.html, "--html")
     records = store.records()
     console = make_console()
     warnings = make_console(stderr=True)
@@ -406,4 +411,10 @@ def leaderboard_command(args: argparse.Namespace) -> int:
     if paths is None:
         return 1
     console.print(f"wrote {paths['markdown']}, {paths['csv']} and {len(paths) - 2} plot(s)")
+    if getattr(args, "html", None) is not None:
+        from ..leaderboard import placeable
+        from ..site import build_site
+
+        pages = build_site(placeable(records)[0], args.html, args.profile)
+        console.print(f"wrote the site: {pages['index']} and {len(pages) - 1} more page(s)")
     return 0
