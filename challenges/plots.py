@@ -40,6 +40,16 @@ def line_style(index: int, reference: bool = False) -> dict:
             "linewidth": 1.0 if reference else 1.4}  # fmt: skip
 
 
+def nested(style: dict, position: int, count: int) -> dict:
+    """``style`` with a marker the smaller the later it is drawn among ``count`` lines: lines at one
+    accuracy show nested shapes, none hidden under another.
+
+    >>> [nested({}, i, 3)["markersize"] for i in range(3)]
+    [9.0, 7.0, 5.0]
+    """
+    return {**style, "markersize": 9 - 4 * position / max(1, count - 1)}
+
+
 def panels(kinds: dict[str, str]) -> list[tuple[str, list[str]]]:
     """(title, models) of each panel: learners on raw strings, at most :data:`PER_PANEL` a panel
     and evenly spread; then structured learners and references together, apart from them.
@@ -90,9 +100,8 @@ def challenge_figure(frame: pd.DataFrame, challenge_id: str):  # -> matplotlib F
     for axes, (title, models) in zip(axes_list[:, 0], layout):
         for position, model in enumerate(models):
             reference = kinds[model] == "reference"
-            style = line_style(index["reference" if reference else "learner"], reference)
-            # Smaller markers later in a panel: lines at one accuracy show nested, not hidden, shapes.
-            style["markersize"] = 9 - 4 * position / max(1, len(models) - 1)
+            style = nested(line_style(index["reference" if reference else "learner"], reference),
+                           position, len(models))  # fmt: skip
             index["reference" if reference else "learner"] += 1
             stats = rows[rows["model"] == model].groupby("length")["accuracy"].agg(["mean", "min", "max"])
             axes.plot(stats.index, 100 * stats["mean"], label=model, **style)
@@ -131,8 +140,9 @@ def curve_figure(frame: pd.DataFrame, challenge_id: str):  # -> matplotlib Figur
     longest = int(rows["length"].max())
     figure, (inside, beyond) = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     stats = per_size(rows)
+    count = rows["model"].nunique()
     for index, (model, group) in enumerate(rows.groupby("model", sort=False)):
-        style = line_style(index)  # learners that agree draw on top of each other: tell them apart
+        style = nested(line_style(index), index, count)  # learners that agree draw on top of each other
         in_range = stats[stats["model"] == model].groupby("train_size")["in_distribution"].mean()
         inside.plot(in_range.index, 100 * in_range, label=model, **style)
         far = group[group["length"] == longest].groupby("train_size")["accuracy"].mean()

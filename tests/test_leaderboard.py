@@ -404,3 +404,17 @@ def test_a_learning_curve_legend_sits_outside_the_data():
     lines = [line for line in axes.get_lines() if not line.get_label().startswith("_")]
     styles = {(line.get_color(), line.get_marker(), str(line.get_linestyle())) for line in lines}
     assert len(styles) == len(lines) == 3  # the learners; references read no strings
+
+
+def test_a_model_of_an_unknown_kind_is_refused_at_registration():
+    from baselines.base import Model, register_model
+    from challenges.errors import InvalidArgument
+
+    class Odd(Model):
+        id, description, kind = "odd-kind", "a model of no known kind", "oracle"
+
+        def predict(self, texts):  # noqa: ANN001, ANN201
+            return texts == texts
+
+    with pytest.raises(InvalidArgument, match="kind must be one of learner, structured, reference"):
+        register_model(Odd)
