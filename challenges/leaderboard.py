@@ -153,8 +153,9 @@ def render_markdown(
         for apart, title in (("structured", f"Structured learners {STRUCTURED_MARK}, over an encoding "
                               "built by hand:"), ("reference", f"References {REFERENCE_MARK}, built "
                               "from the rule:")):  # fmt: skip
-            if (kind == apart).any():
-                parts += [f"{title}\n", markdown(table[kind == apart])]
+            rows = table[kind == apart]
+            if len(rows) and not (rows["in-distribution"] == "not-applicable").all():  # named in Not scored
+                parts += [f"{title}\n", markdown(rows)]
     unscored = not_scored(statuses(_unique(records, selection.curve)))
     if unscored:
         parts += ["## Not scored\n", *(f"* {line}\n" for line in unscored)]
