@@ -41,7 +41,7 @@ import numpy as np
 import sympy
 
 from challenges.core import Challenge, Examples
-from challenges.errors import InvalidArgument, NotApplicable
+from challenges.errors import DuplicateName, InvalidArgument, NotApplicable
 from challenges.numbers import DIGITS
 
 from .automata import DFA, intersection_accepts
@@ -184,6 +184,20 @@ def _divisibility(challenge: Challenge) -> DFA:
 
 
 EXACT_BUILDERS: dict[str, Callable[[Challenge], DFA]] = {"divisibility": _divisibility}
+
+
+def register_exact_automaton(family: str, build: Callable[[Challenge], DFA]) -> None:
+    """Give a regular family (a plugin's) its exact automaton: ``build(challenge)`` -> its DFA.
+
+    Without one, no model can be proven exact on the family's challenges (their records carry
+    ``equivalent: null`` and the reason), and ``fsa``, ``rnn-compiled`` and ``explain`` do not
+    apply. The automaton is trusted as the reference: each counterexample a proof finds is
+    checked against the oracle, but an automaton that is wrong where a model agrees with it is
+    not caught here -- test it against the oracle (see docs/plugins.md).
+    """
+    if family in EXACT_BUILDERS:
+        raise DuplicateName(f"the {family} family already has an exact automaton")
+    EXACT_BUILDERS[family] = build
 
 
 def exact_automaton(challenge: Challenge) -> DFA:

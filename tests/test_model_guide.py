@@ -4,8 +4,10 @@ first plugin makes end in one line that says what to fix."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+from challenges import CHALLENGES
 from challenges.cli import main
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
@@ -76,3 +78,64 @@ def test_a_plugin_with_a_syntax_error_is_named_with_its_line_once(tmp_path, caps
     code, _, err = run(capsys, "--plugin", plugin, "list")
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert f"SyntaxError: invalid syntax (at {plugin}, line 2)" in err
+
+
+def guide_example(name: str) -> str:
+    """The fenced python block of docs/plugins.md whose first line is ``# NAME``."""
+    blocks = re.findall(r"^```python\n(.*?)^```", DOCS.read_text(encoding="utf-8"), re.S | re.M)
+    found = [block for block in blocks if block.startswith(f"# {name}\n")]
+    assert len(found) == 1, f"docs/plugins.md holds {len(found)} blocks starting '# {name}'"
+    return found[0]
+
+
+def test_the_guides_model_runs_from_the_docs_alone(tmp_path, capsys, clean_registries):
+    plugin = write(tmp_path, "modulus_guess.py", guide_example("modulus_guess.py"))
+    code, out, err = run(capsys, "--plugin", plugin, "run", "div7-base10", "--model", "modulus-guess",
+                         "--profile", "smoke", "--results", str(tmp_path / "r"), "--json")  # fmt: skip
+    assert code == 0, err
+    record = json.loads(out.splitlines()[0])
+    assert record["status"] == "ok" and record["fit"] == {"modulus": 7}
+    assert record["equivalent"] is True  # as_dfa: proven exact, as the guide says
+    assert {m["accuracy"] for m in record["metrics"]} == {1.0}
+    assert record["model_config"] == {"max_modulus": 30}
+
+
+def test_the_guides_model_takes_its_config_from_the_command_line(tmp_path, capsys, clean_registries):
+    plugin = write(tmp_path, "modulus_guess.py", guide_example("modulus_guess.py"))
+    code, out, err = run(capsys, "--plugin", plugin, "run", "div7-base10", "--model",
+                         "modulus-guess:max_modulus=5", "--profile", "smoke", "--results",
+                         str(tmp_path / "r"), "--json")  # fmt: skip
+    record = json.loads(out.splitlines()[0])
+    assert code == 0 and record["model_config"] == {"max_modulus": 5} and record["equivalent"] is False
+
+
+def test_a_plugin_family_is_proven_exact_once_it_registers_its_automaton(tmp_path, capsys, clean_registries):
+    from baselines.references import EXACT_BUILDERS
+
+    family = guide_example_starting('"""Numbers whose digits never decrease')
+    results = str(tmp_path / "r")
+    argv = ("run", "nondecreasing-base10", "--model", "fsa", "--profile", "smoke", "--results", results,
+            "--json")  # fmt: skip
+    without = write(tmp_path, "plain.py", family)
+    code, out, _ = run(capsys, "--plugin", without, *argv)
+    record = json.loads(out.splitlines()[0])
+    assert record["status"] == "not-applicable"
+    assert "no construction for the nondecreasing family" in record["reason"]
+    CHALLENGES.unregister("nondecreasing-base10")  # the same family again, now with its automaton
+    automaton = guide_example("nondecreasing.py, continued")
+    with_automaton = write(tmp_path, "nondecreasing.py", family + automaton)
+    try:
+        code, out, err = run(capsys, "--plugin", with_automaton, *argv, "--force")
+        record = json.loads(out.splitlines()[0])
+        assert code == 0, err
+        assert record["status"] == "ok" and record["equivalent"] is True
+        assert {m["accuracy"] for m in record["metrics"]} == {1.0}
+    finally:
+        EXACT_BUILDERS.pop("nondecreasing", None)
+
+
+def guide_example_starting(text: str) -> str:
+    blocks = re.findall(r"^```python\n(.*?)^```", DOCS.read_text(encoding="utf-8"), re.S | re.M)
+    found = [block for block in blocks if block.startswith(text)]
+    assert len(found) == 1
+    return found[0]
