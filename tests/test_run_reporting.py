@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
-from baselines import MODELS, Model, register_model
 from challenges.cli import main
 
 
@@ -18,23 +16,30 @@ def run(capsys, *argv):
     return code, out, err
 
 
-class _Failing(Model):
-    id = "test-failing"
-    description = "raises while fitting"
-    trainable = True
+FAILING = """\
+import numpy as np
+from baselines import FitReport, Model, register_model
 
-    def fit(self, task, train, val, seed):
+class Failing(Model):
+    id, description, trainable = "test-failing", "raises while fitting", True
+
+    def fit(self, task, train, val, seed) -> FitReport:
         raise FloatingPointError("loss is NaN")
 
     def predict(self, texts):
         return np.zeros(len(texts), dtype=bool)
 
+def register():
+    register_model(Failing)
+"""
+
 
 @pytest.fixture
-def failing_model():
-    register_model(_Failing)
-    yield _Failing.id
-    MODELS.unregister(_Failing.id)
+def failing_model(tmp_path, clean_registries):
+    """A plugin file whose model fails every cell; yields the --plugin arguments."""
+    plugin = tmp_path / "failing.py"
+    plugin.write_text(FAILING)
+    return ["--plugin", str(plugin)]
 
 
 def test_off_a_terminal_each_finished_cell_prints_one_line(tmp_path, capsys):
@@ -61,8 +66,8 @@ def test_a_run_estimates_its_time_from_earlier_records_and_says_so(tmp_path, cap
 
 
 def test_a_run_with_a_failed_cell_exits_1_and_names_it_at_the_end(tmp_path, capsys, failing_model):
-    code, out, err = run(capsys, "run", "div3-base10", "--model", failing_model, "--model", "majority",
-                         "--profile", "smoke", "--results", str(tmp_path))  # fmt: skip
+    code, out, err = run(capsys, *failing_model, "run", "div3-base10", "--model", "test-failing", "--model",
+                         "majority", "--profile", "smoke", "--results", str(tmp_path / "r"))  # fmt: skip
     assert code == 1
     end = (out + err).splitlines()
     assert any("test-failing on div3-base10" in line and "seed 0" in line and "loss is NaN" in line
