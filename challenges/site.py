@@ -208,7 +208,11 @@ class _Board:
         if len(table):
             parts.append("<h2>Summary</h2><p>Mean ± standard deviation over seeds; beyond the training "
                          "lengths, the 95% Wilson interval of all seeds' answers pooled, and n.</p>")
-            parts.append(_table(table, link_models=True))
+            kind = table["model"].map(lambda m: self.kinds.get(str(m).split(" ")[0], "learner"))
+            for group, (heading, about) in KINDS.items():  # each group apart, as on the headline
+                if (kind == group).any():
+                    parts.append(f'<h3>{heading} <span class="about">{_e(about)}</span></h3>')
+                    parts.append(_table(table[kind == group], link_models=True))
         parts.append(self.per_length(challenge_id))
         parts.append(self.exactness(challenge_id))
         curve_path = plots / f"{slug(challenge_id)}-curve.png"
@@ -313,8 +317,8 @@ def _name(record: dict[str, Any]) -> str:
     return model_name(record)
 
 
-def _model_link(model: str) -> str:
-    return f'<a href="../models/{slug(model)}.html">{_e(model)}</a>'
+def _model_link(model: str, text: str | None = None) -> str:
+    return f'<a href="../models/{slug(model)}.html">{_e(text or model)}</a>'
 
 
 def _facts(pairs: list[tuple[str, Any]]) -> str:
@@ -328,7 +332,11 @@ def _table(frame: pd.DataFrame, link_models: bool = False) -> str:
     for row in frame.itertuples(index=False):
         cells = []
         for column, value in zip(frame.columns, row):
-            shown = _model_link(str(value).split(" ")[0]) if link_models and column == "model" else _e(value)
+            if link_models and column == "model":
+                shown = _model_link(str(value).split(" ")[0], str(value))
+            else:  # "mean ± std [low, high] n=N": the interval on a line of its own
+                shown = _e(value).replace(" [", '<br><span class="ci">[', 1)
+                shown += "</span>" if "<br>" in shown else ""
             cells.append(f"<td>{shown}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     rows = "".join(body)
@@ -363,7 +371,8 @@ tbody th{text-align:left;font-weight:500}th.beyond{background:#fff1e5}
 .wide{overflow-x:auto}img.plot{max-width:100%;border:1px solid #d0d7de;background:#fff}
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 14px;margin:8px 0}dt{color:#57606a}dd{margin:0}
 pre{background:#f6f8fa;border:1px solid #d0d7de;padding:8px;overflow-x:auto;font-size:12px}
-pre.doc{white-space:pre-wrap;font:inherit;background:#fff}
+pre.doc{white-space:pre-wrap;font:inherit;background:#fff}h3{font-size:14px;margin:14px 0 2px}
+.ci{color:#57606a;font-size:12px}
 """
 
 # Sorting: a header click orders the rows of each group by that column (first click: best first).
