@@ -138,10 +138,11 @@ def run_command(args: argparse.Namespace) -> int:
                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console, transient=False, disable=not live) as progress:
         if todo:
+    tick, ended = Ticker(say), [0]  # a line a minute at most; cells finished (or skipped) so far
             challenges = dict.fromkeys(cell.challenge for cell in todo)
             lengths = sum(len(scored_lengths(get_challenge(c))) for c in challenges)
             preparing = progress.add_task("test sets", total=lengths)
-            drawn, tick = [0], Ticker(say)
+            drawn = [0]
             if not live:
                 say(f"test sets: {lengths} lengths to draw or load from the cache")
 
@@ -169,7 +170,8 @@ def run_command(args: argparse.Namespace) -> int:
             progress.advance(overall)
             status = record.get("status")
             if not live:
-                say(cell_line(cell, record, len(finished) + 1, len(todo)))
+                ended[0] += 1
+                say(cell_line(cell, record, ended[0], len(todo)))
             elif status == "failed":
                 reason = escape(f"{cell.label}: {record.get('reason')}")
                 progress.console.print(f"[red]failed[/] {reason}")
