@@ -27,11 +27,11 @@ def written(monkeypatch):
 
 
 def rewrite(path, texts, labels, lengths, key_ok=True):
-    """What a careful forger does: new arrays, and a checksum recomputed to match them."""
+    """What a forger who has read the secret does: new arrays, and a checksum recomputed to match."""
     with np.load(path) as data:
         key = str(data["key"])
-    np.savez_compressed(path, texts=texts, labels=labels, lengths=lengths, key=np.str_(key),
-                        sha256=np.str_(checksum(texts, labels, lengths, eval(key))))  # fmt: skip
+    signed = {cache.CHECKSUM_FIELD: np.str_(checksum(texts, labels, lengths, eval(key)))}
+    np.savez_compressed(path, texts=texts, labels=labels, lengths=lengths, key=np.str_(key), **signed)
 
 
 def load_again():
@@ -143,3 +143,51 @@ def test_flipped_training_labels_leave_a_runs_figures_unchanged(monkeypatch):
         after = run_experiment(CHALLENGE, "last-digits", 0, profile=smoke)
     cache._MEMORY.clear()
     assert after["metrics"] == before["metrics"] and after["best_val_accuracy"] == before["best_val_accuracy"]
+
+
+def swapped_labels(drawn) -> np.ndarray:
+    """Two labels of 200 swapped (a member and a non-member, so the balance holds)."""
+    labels = drawn.labels.copy()
+    member, other = int(np.flatnonzero(labels)[0]), int(np.flatnonzero(~labels)[0])
+    labels[[member, other]] = ~labels[[member, other]]
+    return labels
+
+
+def test_two_swapped_labels_under_a_recomputed_sha256_are_refused_on_every_load(written):
+    """Issue 24 item 9: the plain sha256 of the file's arrays, recomputed, once passed half the loads."""
+    import hashlib
+
+    path, drawn = written
+    labels = swapped_labels(drawn)
+    with np.load(path) as data:
+        key = str(data["key"])
+    digest = hashlib.sha256(key.encode())
+    for array in (drawn.texts, labels, drawn.lengths):
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    for _ in range(20):
+        np.savez_compressed(path, texts=drawn.texts, labels=labels, lengths=drawn.lengths, key=np.str_(key),
+                            **{cache.CHECKSUM_FIELD: np.str_(digest.hexdigest())})  # fmt: skip
+        examples, messages = load_again()
+        assert len(messages) == 1 and "checksum mismatch" in messages[0]
+        assert np.array_equal(examples.labels, drawn.labels)
+
+
+def test_a_file_signed_with_another_secret_is_refused(written, tmp_path, monkeypatch):
+    path, drawn = written
+    monkeypatch.setenv("HOFSTADTER_CACHE_KEY", str(tmp_path / "another.key"))
+    rewrite(path, drawn.texts, swapped_labels(drawn), drawn.lengths)  # signed with the other secret
+    monkeypatch.delenv("HOFSTADTER_CACHE_KEY")
+    examples, messages = load_again()
+    assert len(messages) == 1 and "another secret" in messages[0]
+    assert np.array_equal(examples.labels, drawn.labels)
+
+
+def test_the_secret_is_kept_outside_the_cache_and_private(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOFSTADTER_CACHE_KEY", str(tmp_path / "keys" / "cache.key"))
+    made = cache.secret()
+    path = cache.secret_path()
+    assert path.read_bytes() == made and len(made) == 32 and path.stat().st_mode & 0o777 == 0o600
+    assert cache.cache_dir() not in path.parents
+    cache._SECRETS.clear()
+    assert cache.secret() == made  # read back, not made again
