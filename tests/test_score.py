@@ -203,3 +203,14 @@ def test_a_missing_file_is_one_line(tmp_path, capsys):
     code, _, err = run(capsys, "score", CHALLENGE, tmp_path / "nope.jsonl", "--model-name", "x",
                        "--results", tmp_path / "store")  # fmt: skip
     assert code == 2 and "no predictions file or directory" in err
+
+
+def test_the_default_seed_is_one_the_board_shows(exported, tmp_path, capsys):
+    """A store of development runs (seed 0) shows seed 0: the external model lands there, not apart."""
+    path = write_jsonl(tmp_path / "preds.jsonl", rows_of(exported, lambda t: True))
+    common = ["--profile", "smoke", "--results", tmp_path / "store"]
+    assert run(capsys, "score", CHALLENGE, path, "--model-name", "dev", "--seed", "0", *common)[0] == 0
+    assert run(capsys, "score", CHALLENGE, path, "--model-name", "later", *common)[0] == 0
+    seeds = {r["model"]: r["seed"] for r in ResultStore(tmp_path / "store" / "runs.jsonl").records()}
+    assert seeds == {"external:dev": 0, "external:later": 0}
+    assert get_profile("smoke").seeds[0] != 0  # on an empty store it would have been the report seed

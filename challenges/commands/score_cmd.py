@@ -33,8 +33,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     p.add_argument("--model-name", required=True, metavar="NAME",
                    help="the name it is listed under, as external:NAME")  # fmt: skip
     p.add_argument("--seed", type=_args.seed, default=None,
-                   help="the seed of the model's training run (default: the profile's first seed, "
-                   "so that the board shows it); score each seed's predictions with its own --seed: "
+                   help="the seed of the model's training run (default: the first seed the store's "
+                   "board shows -- the profile's first report seed, or its first development seed in "
+                   "a store of development runs); score each seed's predictions with its own --seed: "
                    "solved means solved in every seed")  # fmt: skip
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick",
                    help="whose test sets (and test sizes) to score on (default quick)")  # fmt: skip
@@ -60,7 +61,8 @@ def score_command(args: argparse.Namespace) -> int:
 
     challenge = get_challenge(args.id)
     profile = get_profile(args.profile)
-    seed = profile.seeds[0] if args.seed is None else args.seed  # the board shows the profile's seeds
+    store = ResultStore(args.results / "runs.jsonl")
+    seed = board_seed(store, profile) if args.seed is None else args.seed
     external_model_id(args.model_name)  # a bad name is refused before the file is read
     _args.require_writable_dir(args.results, "--results")
     predictions = read_predictions(args.predictions)
@@ -74,7 +76,6 @@ def score_command(args: argparse.Namespace) -> int:
         predictions = replace(predictions, automaton=automaton)
     record = score_predictions(challenge, predictions, name=args.model_name, seed=seed, profile=profile,
                                description=args.description)
-    store = ResultStore(args.results / "runs.jsonl")
     store.append(record)
     if args.json:
         print(json.dumps(record))
@@ -87,3 +88,12 @@ def score_command(args: argparse.Namespace) -> int:
                   + (f", counterexample {counterexample!r}" if counterexample is not None else ""))
         print(f"recorded {record['model']} (seed {seed}, {args.profile} profile) in {store.path}")
     return 0
+
+
+def board_seed(store, profile) -> int:  # noqa: ANN001 - a ResultStore and a Profile
+    """The first seed the store's board shows: a record on another seed would be listed apart."""
+    from ..default_cells import board_seeds
+    from ..leaderboard import latest_records
+
+    seeds, _ = board_seeds(latest_records(store.records(), profile.name), profile)
+    return seeds[0]
