@@ -278,6 +278,8 @@ class _Board:
     def model_page(self, model: str) -> str:
         from baselines import MODELS
 
+        from .tables import not_scored, statuses
+
         records = [r for r in self.records if _name(r) == model]
         first = records[0] if records else {}
         kind = self.kinds.get(model, "learner")
@@ -294,7 +296,9 @@ class _Board:
                     "A LearnerView -- the alphabet, the base, the training lengths -- and the labelled "
                     "training and validation strings; nothing else.")  # fmt: skip
         configs = {json.dumps(r.get("model_config", {}), sort_keys=True, indent=1) for r in records}
-        parts = [f"<h1>{_e(model)}</h1>", _facts([("kind", KINDS[kind][0]), ("runs", len(records))]),
+        counts = pd.Series([str(r.get("status")) for r in records]).value_counts()
+        runs = f"{len(records)} ({', '.join(f'{n} {status}' for status, n in counts.items())})"
+        parts = [f"<h1>{_e(model)}</h1>", _facts([("kind", f"{kind}: {KINDS[kind][1]}"), ("runs", runs)]),
                  f'<h2>What it is</h2><pre class="doc">{_e(what)}</pre>',
                  f"<h2>What it sees</h2><p>{_e(sees)}</p>",
                  "<h2>Configuration</h2>" + "".join(f"<pre>{_e(c)}</pre>" for c in sorted(configs))]
@@ -305,6 +309,10 @@ class _Board:
                            for link, text, hover in rows)  # fmt: skip
             parts.append("<h2>Results</h2><p>Accuracy (%) at the longest tested length, mean over seeds "
                          f"(* = solved).</p><table><tbody>{body}</tbody></table>")  # fmt: skip
+        unscored = not_scored(statuses(records))
+        if unscored:
+            parts.append("<h2>Not scored</h2><ul>" + "".join(f"<li>{_e(line)}</li>" for line in unscored)
+                         + "</ul>")  # fmt: skip
         return _page(model, "".join(parts), root="../")
 
 
