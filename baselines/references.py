@@ -101,32 +101,31 @@ def equation_automaton(operator: str, base: int, modulus: int) -> DFA:
     >>> mod9.accepts("12+29=41"), mod9.accepts("12+29=42"), mod9.accepts("12+29=14")
     (True, False, True)
     """
-    combine = (lambda a, b: a + b) if operator == "+" else (lambda a, b: a * b)
-    digits = DIGITS[:base]
-    dead = ("dead",)
-
-    # States: (phase, x, y, seen) -- phase "a": x = a mod m; phase "b": x = a mod m, y = b mod m;
-    # phase "c": x = (a op b) mod m, y = c mod m. ``seen``: the current operand has a digit.
-    def step(state: tuple, symbol: str) -> tuple:
-        if state == dead:
-            return dead
-        phase, x, y, seen = state
-        if symbol in digits:
-            value = DIGITS.index(symbol)
-            if phase == "a":
-                return "a", (x * base + value) % modulus, 0, True
-            return phase, x, (y * base + value) % modulus, True
-        if phase == "a" and symbol == operator and seen:
-            return "b", x, 0, False
-        if phase == "b" and symbol == "=" and seen:
-            return "c", combine(x, y) % modulus, 0, False
-        return dead
-
-    def accept(state: tuple) -> bool:
-        return state != dead and state[0] == "c" and state[3] and state[1] == state[2]
-
-    alphabet = digits + operator + "="
-    return DFA.explore(alphabet, ("a", 0, 0, False), step, accept).minimize()
+    # The full machine as one table, built with numpy (checks of up to a few hundred moduli are
+    # built when a state budget is searched), then minimised. States: 0 dead; phase "a" (reading
+    # a): a mod m; phase "b": (a mod m, b mod m); phase "c": ((a op b) mod m, c mod m); each phase
+    # twice, before and after its operand's first digit (an empty operand is malformed).
+    m = modulus
+    phase_a, phase_b = 1, 1 + 2 * m
+    phase_c = phase_b + 2 * m * m
+    table = np.zeros((phase_c + 2 * m * m, base + 2), dtype=np.intp)  # digits, operator, "="
+    residue, digits = np.arange(m), np.arange(base)
+    for seen in (0, 1):
+        rows = phase_a + seen * m + residue
+        table[rows, :base] = phase_a + m + (residue[:, None] * base + digits) % m
+        if seen:
+            table[rows, base] = phase_b + residue * m  # the operator: on to b = 0, no digit yet
+    x, y = np.divmod(np.arange(m * m), m)
+    combined = (x + y) % m if operator == "+" else (x * y) % m
+    for phase in (phase_b, phase_c):
+        for seen in (0, 1):
+            rows = phase + seen * m * m + x * m + y
+            table[rows, :base] = phase + m * m + x[:, None] * m + (y[:, None] * base + digits) % m
+            if seen and phase == phase_b:
+                table[rows, base + 1] = phase_c + combined * m  # "=": on to c = 0, no digit yet
+    accepting = np.zeros(len(table), dtype=bool)
+    accepting[phase_c + m * m + residue * m + residue] = True  # c has a digit, and c = a op b
+    return DFA(table, phase_a, accepting, DIGITS[:base] + operator + "=").minimize()
 
 
 # --- what each challenge gets ----------------------------------------------------------------
@@ -138,8 +137,9 @@ class ApproxConfig:
 
     ``max_states`` replaces both with the best approximation within a state budget (states of
     the minimal DFA; of the product automaton for several equation checks): the wheel over the
-    primes up to the largest P whose wheel fits (:func:`budget_wheel`), and equation checks
-    modulo as many moduli as fit (:func:`budget_moduli`). The frontier plot sweeps it.
+    primes up to the largest P whose wheel fits (:func:`budget_wheel`), and the equation checks
+    within the budget that are most accurate on the validation split (:func:`search_moduli`).
+    The frontier plot sweeps it.
     """
 
     wheel_primes: tuple[int, ...] = (2, 3, 5, 7)
@@ -256,46 +256,80 @@ def budget_wheel(base: int, max_states: int) -> tuple[int, ...]:
     return chosen
 
 
-def candidate_moduli(base: int) -> tuple[int, ...]:
-    """Equation check moduli in the order a state budget takes them.
+CANDIDATE_MODULI = range(2, 101)  # beyond 100 a check prime to the base has over 20,000 states
+# Prime powers above this are not built (the unminimised machine has 4m**2 states); none of them
+# fits in 10,000 states (the checks modulo 128, 243 and 125 in base 10 take 21,506, 13,611, 16,877).
+LARGEST_BUILT_POWER = 256
 
-    base-1 first (casting out nines: off-by-power and dropped carries), then the smallest prime
-    that divides neither the base nor base**2-1: it sees digit swaps and also swaps of two digits
-    two places apart, whose error is a multiple of base**2-1 that base-1 and base+1 both miss
-    (on add-base10, mod 9 and 7 were 99% right at 1000 digits with 4,485 states, mod 9 and 11
-    90% with 10,413). Then base+1, base**2 (the last two digits), the other such primes, base**3.
 
-    >>> candidate_moduli(10)[:6], candidate_moduli(2)[:5]
-    ((9, 7, 11, 100, 13, 17), (5, 3, 4, 7, 11))
+def prime_check_states(operator: str, base: int, prime: int) -> int:
+    """States of the check modulo a prime that divides neither base nor base-1, in closed form:
+    2p**2 + 2p + 3 for sums, 2p**2 + p + 4 for products (tested against the built automata).
+    It grows with p, so past the first such prime that does not fit, none does.
+
+    >>> prime_check_states("+", 10, 13), prime_check_states("x", 10, 13)
+    (367, 355)
     """
-    blind = base * (base * base - 1)
-    primes = [p for p in sympy.primerange(3, 60) if blind % p]
-    candidates = [base - 1, primes[0], base + 1, base**2, *primes[1:], base**3]
-    return tuple(dict.fromkeys(m for m in candidates if m >= 2))
+    return 2 * prime * prime + (2 * prime + 3 if operator == "+" else prime + 4)
 
 
-def budget_moduli(operator: str, base: int, max_states: int) -> tuple[int, ...]:
-    """As many moduli of :func:`candidate_moduli`, in order, as fit: the product of their
-    automata's states stays within ``max_states``; one that does not fit is skipped. None at
-    all (accept every equation: one state) when none fits.
+def fitting_prime_powers(operator: str, base: int, max_states: int) -> tuple[int, ...]:
+    """The highest power of each prime whose equation check fits in ``max_states`` states.
 
-    >>> budget_moduli("+", 10, 10**4), budget_moduli("+", 10, 10**7)
-    ((9, 7), (9, 7, 11))
+    Every modulus whose check fits is a product of these (a check modulo m has at least the
+    states of the check modulo any prime power dividing m: tested up to m = 60), so near misses
+    that differ from the truth by a multiple of their product pass every check within the budget.
+
+    >>> fitting_prime_powers("+", 10, 400)
+    (8, 27, 5, 7, 11, 13)
     """
-    chosen, states = [], 1
-    for modulus in candidate_moduli(base):
-        if any(modulus % m == 0 or m % modulus == 0 for m in chosen):
-            continue  # a multiple or divisor of a chosen modulus adds (almost) nothing
-        if states * modulus > max_states:
-            continue  # a check mod m has at least m states: do not build one that cannot fit
-        size = equation_automaton(operator, base, modulus).num_states
-        if states * size <= max_states:
-            chosen.append(modulus)
-            states *= size
-    return tuple(chosen)
+    powers = []
+    for prime in sympy.primerange(2, 10**6):
+        ordinary = (base * (base - 1)) % prime != 0
+        if ordinary and prime_check_states(operator, base, prime) > max_states:
+            break
+        power = 1
+        while (power * prime <= LARGEST_BUILT_POWER
+               and equation_automaton(operator, base, power * prime).num_states <= max_states):  # fmt: skip
+            power *= prime
+        if power > 1:
+            powers.append(power)
+    return tuple(powers)
 
 
-def _primes(challenge: Challenge, config: ApproxConfig) -> Approximation:
+def search_moduli(operator: str, base: int, max_states: int, val: Examples) -> tuple[int, ...]:
+    """The equation checks within ``max_states`` states that are most accurate on ``val``.
+
+    Candidates: one check modulo m (``CANDIDATE_MODULI``) or two whose product automaton fits,
+    then further checks added one at a time while they fit and raise validation accuracy. Ties go
+    to fewer states. No check at all (accept every equation: one state) when none fits or none
+    beats accepting everything. Chosen on the validation split only, never on test.
+    """
+    if len(val) == 0:
+        raise InvalidArgument("fsa-approx with max_states chooses its checks on validation examples: none")
+    sizes = {m: equation_automaton(operator, base, m).num_states for m in CANDIDATE_MODULI if m <= max_states}
+    sizes = {m: size for m, size in sizes.items() if size <= max_states}
+    accepted = {m: equation_automaton(operator, base, m).run_many(val.texts) for m in sizes}
+    labels = np.asarray(val.labels, dtype=bool)
+
+    def score(moduli: tuple[int, ...]) -> tuple[float, int]:
+        verdict = np.logical_and.reduce([accepted[m] for m in moduli]) if moduli else np.ones_like(labels)
+        return float((verdict == labels).mean()), -math.prod(sizes[m] for m in moduli)
+
+    options = [(m,) for m in sizes]
+    options += [(m, k) for m in sizes for k in sizes if m < k and math.gcd(m, k) not in (m, k)
+                and sizes[m] * sizes[k] <= max_states]  # fmt: skip
+    best = max([(), *options], key=score)
+    while True:
+        states = -score(best)[1]
+        wider = [(*best, m) for m in sizes if m not in best and states * sizes[m] <= max_states]
+        better = [option for option in wider if score(option)[0] > score(best)[0]]
+        if not better:
+            return best
+        best = max(better, key=score)
+
+
+def _primes(challenge: Challenge, config: ApproxConfig, val: Examples) -> Approximation:
     primes = config.wheel_primes
     if config.max_states is not None:
         primes = budget_wheel(challenge.base, config.max_states)
@@ -306,28 +340,31 @@ def _primes(challenge: Challenge, config: ApproxConfig) -> Approximation:
     return Approximation(((name, wheel),), exact=False)
 
 
-def _equations(challenge: Challenge, config: ApproxConfig) -> Approximation:
+def _equations(challenge: Challenge, config: ApproxConfig, val: Examples) -> Approximation:
     operator = _parameter(challenge, "operator")
     moduli = check_moduli(challenge.base, config.last_digits)
     if config.max_states is not None:
-        moduli = budget_moduli(operator, challenge.base, config.max_states)
+        moduli = search_moduli(operator, challenge.base, config.max_states, val)
     checks = tuple((f"mod {m}", equation_automaton(operator, challenge.base, m)) for m in moduli)
     return Approximation(checks, exact=False)
 
 
-APPROXIMATION_BUILDERS: dict[str, Callable[[Challenge, ApproxConfig], Approximation]] = {
+_NO_VAL = Examples(np.array([], dtype=np.str_), np.array([], dtype=bool), np.array([], dtype=np.int64), "val")
+
+APPROXIMATION_BUILDERS: dict[str, Callable[[Challenge, ApproxConfig, Examples], Approximation]] = {
     "primes": _primes,
     "arithmetic": _equations,
 }
 
 
-def approximation(challenge: Challenge, config: ApproxConfig) -> Approximation:
-    """The exact automaton where there is one, else the family's finite-state approximation."""
+def approximation(challenge: Challenge, config: ApproxConfig, val: Examples | None = None) -> Approximation:
+    """The exact automaton where there is one, else the family's finite-state approximation
+    (with a state budget, equation checks are chosen on ``val``)."""
     if why_no_exact_automaton(challenge, "fsa-approx") is None:
         return Approximation((("exact", exact_automaton(challenge)),), exact=True)
     if challenge.family not in APPROXIMATION_BUILDERS:
         raise NotApplicable(_no_approximation(challenge))
-    return APPROXIMATION_BUILDERS[challenge.family](challenge, config)
+    return APPROXIMATION_BUILDERS[challenge.family](challenge, config, val if val is not None else _NO_VAL)
 
 
 def _no_approximation(challenge: Challenge) -> str:
@@ -384,7 +421,7 @@ class ApproximateAutomaton(ConfiguredModel):
 
     def fit(self, challenge: Challenge, train: Examples, val: Examples, seed: int) -> FitReport:
         super().fit(challenge, train, val, seed)
-        self.approximation = approximation(challenge, self.config)
+        self.approximation = approximation(challenge, self.config, val)
         states = {name: dfa.num_states for name, dfa in self.approximation.checks}
         product = self.approximation.num_states
         extra = {"exact": self.approximation.exact, "states": states, "product_states": product}

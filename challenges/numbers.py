@@ -373,15 +373,30 @@ def random_primes(rng: np.random.Generator, low: int, high: int, size: int) -> n
     if fits_int64(high):
         return _random_primes_vectorised(rng, low, high, size)
     seeds = rng.integers(0, 2**63, size=size).tolist()
-    jobs = [(seed, low, high) for seed in seeds]
-    workers = min(os.cpu_count() or 1, size)
+    return as_number_array(map_jobs(_one_random_prime, [(seed, low, high) for seed in seeds], high), high)
+
+
+def map_jobs(function, jobs: list, high: int) -> list:
+    """``[function(job) for job in jobs]``, spread over the machine's cores when the numbers
+    (below ``high``) are large enough to be worth it. Each job carries its own seed, so the
+    result does not depend on where it ran."""
+    workers = min(os.cpu_count() or 1, len(jobs))
     if high.bit_length() >= _PARALLEL_BITS and workers > 1:
         try:
             with ProcessPoolExecutor(max_workers=workers) as pool:
-                return as_number_array(list(pool.map(_one_random_prime, jobs)), high)
+                return list(pool.map(function, jobs))
         except (OSError, RuntimeError):
             pass  # no processes to be had here (sandbox, daemon worker): search in this one
-    return as_number_array([_one_random_prime(job) for job in jobs], high)
+    return [function(job) for job in jobs]
+
+
+def next_prime(value: int) -> int:
+    """The smallest prime ``>= value`` (gmpy2's search, each result confirmed by :func:`is_prime`)."""
+    candidate = max(int(value), 2) - 1
+    while True:
+        candidate = int(gmpy2.next_prime(candidate))
+        if is_prime(candidate):
+            return candidate
 
 
 def _one_random_prime(job: tuple[int, int, int]) -> int:

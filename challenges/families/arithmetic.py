@@ -32,6 +32,8 @@ straddle train and test.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core import Challenge, Language
@@ -40,6 +42,7 @@ from ..numbers import (
     check_base,
     default_train_max_length,
     digit_alphabet,
+    digit_count,
     digit_counts,
     digits_of,
     fits_int64,
@@ -58,6 +61,16 @@ from .divisibility import extrapolation_lengths
 NEAR_MISS_KINDS = (
     "off-by-one", "off-by-power", "digit-change", "digit-swap", "jump-swap", "dropped-carry"
 )  # fmt: skip
+HIDDEN_KIND = "off-by-lcm"  # version 2, beyond the training lengths: see GUARDED_PRIME_POWERS
+HIDDEN_SHARE = 2 / 3  # of the non-members where it fits; the best 10,000-state check then ~ 2/3
+# The highest power of each prime whose check "a op b = c (mod p**e)" fits in 10,000 states
+# (``baselines.references.fitting_prime_powers(operator, base, 10_000)``, re-derived by
+# tests/test_references.py). Every modulus whose check fits divides their product Q.
+GUARDED_PRIME_POWERS = {
+    10: (64, 81, 25, 49, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67),
+    2: (64, 27, 25, 49, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67),
+}  # the same for sums and products
+GUARD_STATES = 10_000
 OPERATORS = {"+": ("addition", "+"), "x": ("multiplication", "x")}
 MAX_ARITHMETIC_BASE = 16  # 'x' must never be a digit
 
@@ -87,7 +100,7 @@ def _swap_digits(
 class EquationLanguage(Language):
     """Strings ``a{op}b=c`` over ``base`` that are (members) or are not (non-members) true."""
 
-    def __init__(self, operator: str, base: int) -> None:
+    def __init__(self, operator: str, base: int, hidden_modulus: int | None = None) -> None:
         if operator not in OPERATORS:
             raise InvalidArgument(f"operator must be one of {', '.join(OPERATORS)}, got {operator!r}")
         if not 2 <= check_base(base) <= MAX_ARITHMETIC_BASE:
@@ -96,6 +109,7 @@ class EquationLanguage(Language):
             )
         self.operator = operator
         self.base = base
+        self.hidden_modulus = hidden_modulus
         self.alphabet = digit_alphabet(base) + operator + "="
 
     # --- oracle -----------------------------------------------------------------------------
@@ -176,8 +190,23 @@ class EquationLanguage(Language):
     def _result_fits(self, length: int) -> bool:
         return fits_int64(self.compute(self.base**length, self.base**length) * self.base)
 
+    def hidden_fits(self, length: int) -> bool:
+        """Whether results of operands of ``length`` digits are long enough for an off-by-lcm near
+        miss: Q below the two leading digits (never within the training lengths: Q has 30
+        decimal digits, 97 binary ones)."""
+        if self.hidden_modulus is None:
+            return False
+        return length - 2 >= digit_count(self.hidden_modulus, self.base)
+
+    def _kinds(self, length: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Each non-member's kind: the six evenly, or off-by-lcm for ``HIDDEN_SHARE`` of them."""
+        if not self.hidden_fits(length):  # the same draws as version 1
+            return rng.integers(0, len(NEAR_MISS_KINDS), size=n)
+        hidden = rng.random(n) < HIDDEN_SHARE
+        return np.where(hidden, len(NEAR_MISS_KINDS), rng.integers(0, len(NEAR_MISS_KINDS), size=n))
+
     def draw(self, length: int, n: int, member: bool, rng: np.random.Generator) -> np.ndarray:
-        kinds = None if member else rng.integers(0, len(NEAR_MISS_KINDS), size=n)
+        kinds = None if member else self._kinds(length, n, rng)
         rows = np.arange(n)
         a_all = np.empty(n, dtype=np.int64 if self._result_fits(length) else object)  # see operands
         b_all, r_all = a_all.copy(), a_all.copy()
@@ -187,7 +216,7 @@ class EquationLanguage(Language):
             if not member and attempt and attempt % 64 == 0:
                 # Some kinds cannot occur at all at tiny lengths (no two digits to swap in a
                 # one-digit result); after many failures, such rows draw another kind.
-                kinds[rows] = rng.integers(0, len(NEAR_MISS_KINDS), size=rows.size)
+                kinds[rows] = self._kinds(length, rows.size, rng)
             a, b = self.operands(length, rows.size, rng)
             truth = self.compute(a, b)
             if member:
@@ -242,6 +271,21 @@ class EquationLanguage(Language):
             dropped, possible = self._dropped_carry(a[k], b[k], rng)
             wrong[k] = truth[k] - dropped
             ok[k] &= possible
+
+        k = kinds == len(NEAR_MISS_KINDS)  # HIDDEN_KIND
+        if k.any():
+            wrong[k], ok[k] = self._off_by_lcm(truth[k], nd[k], sign[k], rng)
+        return wrong, ok
+
+    def _off_by_lcm(self, truth: np.ndarray, nd: np.ndarray, sign: np.ndarray, rng: np.random.Generator):
+        """truth +- Q x base**p, p random below the two leading digits, which must not change:
+        same length, same two leading digits, and the same residue modulo every divisor of Q."""
+        q = self.hidden_modulus
+        room = nd - 2 - digit_count(q, self.base)  # the highest p that leaves the top two alone
+        position = rng.integers(0, np.maximum(room, 0) + 1)
+        wrong = truth + sign * (powers(self.base, position, truth) * q)
+        top = powers(self.base, np.maximum(nd - 2, 0), truth)
+        ok = (room >= 0) & (wrong >= 0) & (wrong // top == truth // top)
         return wrong, ok
 
     def _dropped_carry(self, a: np.ndarray, b: np.ndarray, rng: np.random.Generator):
@@ -285,9 +329,22 @@ class EquationLanguage(Language):
         )
 
 
-def _equation_challenge(operator: str, base: int, challenge_id: str | None) -> Challenge:
+def guard_modulus(base: int) -> int:
+    """Q: the product of ``GUARDED_PRIME_POWERS`` (the lcm of every modulus whose check fits in
+    10,000 states)."""
+    if base not in GUARDED_PRIME_POWERS:
+        raise InvalidArgument(
+            f"near misses guarded against {GUARD_STATES:,}-state checks are worked out for bases "
+            f"{', '.join(map(str, GUARDED_PRIME_POWERS))} only, not {base}"
+        )
+    return math.prod(GUARDED_PRIME_POWERS[base])
+
+
+def _equation_challenge(operator: str, base: int, challenge_id: str | None, version: int) -> Challenge:
     name, _ = OPERATORS[operator]
-    language = EquationLanguage(operator, base)
+    if version not in (1, 2):
+        raise InvalidArgument(f"arithmetic challenges have versions 1 and 2, not {version!r}")
+    language = EquationLanguage(operator, base, guard_modulus(base) if version == 2 else None)
     train_max = default_train_max_length(base)
     a, b = (to_base(v, base) for v in (12, 29))
     example = f"{a}{operator}{b}={to_base(language.compute(12, 29), base)}"
@@ -299,15 +356,17 @@ def _equation_challenge(operator: str, base: int, challenge_id: str | None) -> C
         train_lengths=(1, train_max),
         extrapolation_lengths=extrapolation_lengths(train_max),
         regular=False,
+        version=version,
         parameters=(("operator", operator), ("base", base)),
     )
 
 
-def addition(base: int, challenge_id: str | None = None) -> Challenge:
-    """The challenge "correct additions a+b=c in ``base``" (bases 2-16)."""
-    return _equation_challenge("+", base, challenge_id)
+def addition(base: int, challenge_id: str | None = None, version: int = 1) -> Challenge:
+    """The challenge "correct additions a+b=c in ``base``" (bases 2-16; version 2: bases 2 and
+    10, with off-by-lcm near misses beyond the training lengths)."""
+    return _equation_challenge("+", base, challenge_id, version)
 
 
-def multiplication(base: int, challenge_id: str | None = None) -> Challenge:
-    """The challenge "correct multiplications axb=c in ``base``" (bases 2-16)."""
-    return _equation_challenge("x", base, challenge_id)
+def multiplication(base: int, challenge_id: str | None = None, version: int = 1) -> Challenge:
+    """The challenge "correct multiplications axb=c in ``base``" (as :func:`addition`)."""
+    return _equation_challenge("x", base, challenge_id, version)

@@ -20,13 +20,17 @@ import numpy as np
 import sympy
 
 from ..core import Challenge
+from ..errors import InvalidArgument
 from ..numbers import (
     as_number_array,
     check_base,
     default_train_max_length,
     is_prime_array,
     length_bounds,
+    map_jobs,
+    next_prime,
     random_primes,
+    uniform_ints,
 )
 from ._numbers import NumberLanguage
 from .divisibility import extrapolation_lengths
@@ -37,9 +41,10 @@ _FACTOR_SEARCH_LIMIT = 10**6
 class Primes(NumberLanguage):
     """Prime numbers in ``base``; with ``hard``, non-members are balanced semiprimes."""
 
-    def __init__(self, base: int, hard: bool = False) -> None:
+    def __init__(self, base: int, hard: bool = False, matched: bool = False) -> None:
         super().__init__(base)
         self.hard = hard
+        self.matched = matched  # version 2: semiprimes spread over the length as the primes are
 
     def members_mask(self, values: np.ndarray) -> np.ndarray:
         return is_prime_array(values)
@@ -52,6 +57,10 @@ class Primes(NumberLanguage):
             return super().draw_nonmember_values(length, n, rng)
         low, high = length_bounds(self.base, length)
         factor_low, factor_high = self._factor_range(low, high)
+        if self.matched:
+            seeds = rng.integers(0, 2**63, size=n).tolist()
+            jobs = [(seed, low, high, factor_low, self.base) for seed in seeds]
+            return as_number_array(map_jobs(_one_matched_semiprime, jobs, high), high)
         products: list[int] = []
         while len(products) < n:
             p = int(random_primes(rng, factor_low, factor_high + 1, 1)[0])
@@ -103,6 +112,31 @@ class Primes(NumberLanguage):
         return f"{shown} is not prime: {value} = {factor} x {value // factor}"
 
 
+def _one_matched_semiprime(job: tuple[int, int, int, int, int]) -> int:
+    """A product of two primes of similar size near a target spread as the primes are.
+
+    Version 1 drew p uniform and q >= p, so products piled up near the top of the length and
+    their first digit told them from primes. Here the target t is uniform in ``[low, high)``,
+    kept with probability ln(low) / ln(t) (the primes thin out as 1 / ln t); p is the first
+    prime above a point uniform in [sqrt(t / base), sqrt(t)], q the first prime >= t / p. So
+    p x q lies just above t (by less than p times a prime gap) and both factors stay at least
+    ``factor_low`` = sqrt(low / base), as the hard variant requires.
+    """
+    seed, low, high, factor_low, base = job
+    rng = np.random.default_rng(seed)
+    floor_log = math.log(max(low, 2))
+    while True:
+        target = int(uniform_ints(rng, max(low, 4), high, 1)[0])
+        if rng.random() * math.log(target) > floor_log:
+            continue
+        root = math.isqrt(target)
+        start = max(factor_low, math.isqrt(target // base), 2)
+        p = next_prime(int(uniform_ints(rng, start, root + 1, 1)[0]))
+        q = next_prime(-(-target // p))
+        if low <= p * q < high and min(p, q) >= factor_low:
+            return p * q
+
+
 def _has_prime(low: int, high: int) -> bool:
     """Whether ``low <= p <= high`` holds a prime (exact for short ranges, assumed for long)."""
     if high - low > 1000:
@@ -119,16 +153,20 @@ def _smallest_factor(value: int) -> int | None:
     return None
 
 
-def primes(base: int, hard: bool = False, challenge_id: str | None = None) -> Challenge:
-    """The challenge "primes written in ``base``" (``hard``: against balanced semiprimes)."""
+def primes(base: int, hard: bool = False, challenge_id: str | None = None, version: int = 1) -> Challenge:
+    """The challenge "primes written in ``base``" (``hard``: against balanced semiprimes; version
+    2 of the hard variant spreads them over each length as the primes are spread)."""
     check_base(base)
+    if version not in (1, 2) or (version == 2 and not hard):
+        raise InvalidArgument(f"prime challenges have version 1, and 2 for the hard variant; not {version!r}")
     train_max = default_train_max_length(base)
     suffix = "-hard" if hard else ""
     against = "products of two primes of similar size" if hard else "uniform non-primes"
     return Challenge(
         id=challenge_id or f"prime-base{base}{suffix}",
         description=f"primes written in base {base}, against {against}",
-        language=Primes(base, hard),
+        language=Primes(base, hard, matched=version == 2),
+        version=version,
         family="primes",
         train_lengths=(1, train_max),
         extrapolation_lengths=extrapolation_lengths(train_max),
