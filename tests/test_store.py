@@ -233,3 +233,27 @@ def test_a_full_disk_under_the_leaderboard_names_the_folder(tmp_path, monkeypatc
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1] == (f"error: cannot write into {tmp_path}: No space left on device "
                                             "(finished work is kept)")  # fmt: skip
+
+
+def test_ci_check_ok_fails_on_any_record_not_ok_or_a_cell_run_too_few_times(tmp_path):
+    """.ci/check_ok.py, CI's verdict on its smoke runs."""
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / ".ci" / "check_ok.py"
+    store = ResultStore(tmp_path / "runs.jsonl")
+
+    def check(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(script), str(store.path), *args],
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    for key in ("a", "b"):
+        store.append(rec(key))
+    store.append(rec("c", "not-applicable"))
+    assert check().returncode == 0 and check("--only-ok").returncode == 1
+    assert check("--times", "2").returncode == 1
+    store.append(rec("c", "not-applicable"))
+    store.append(rec("a", "failed", reason="ValueError: zero-size array"))
+    store.append(rec("b"))
+    failed = check("--times", "2")
+    assert failed.returncode == 1
+    assert "div3-base10 / gru / seed 0: failed (ValueError: zero-size array)" in failed.stderr
