@@ -29,6 +29,7 @@ from .extraction import Recurrence
 from .learned import one_torch_thread
 from .linear_rnn import LinearRNN, LinearRNNModel
 from .rnn import RecurrentModel
+from .state_regularised_gru import StateRegularisedGRU, StateRegularisedGRUModel
 
 
 class CompiledRecurrence:
@@ -118,11 +119,36 @@ class LinearRecurrence:
         return (torch.from_numpy(np.asarray(hidden, dtype=np.float32)) @ self.network.readout > 0.5).numpy()
 
 
+class SnappedRecurrence:
+    """``sr-gru``: its GRU cell and snap one step at a time, exactly as its forward pass runs them
+    (the hard snap of eval mode), and its head's verdict."""
+
+    def __init__(self, model: StateRegularisedGRUModel) -> None:
+        network = model.network
+        assert isinstance(network, StateRegularisedGRU)
+        self.network, self.alphabet = network.eval(), model.alphabet
+
+    def initial(self, rows: int) -> np.ndarray:
+        return self.network.initial(rows).numpy().copy()
+
+    @torch.no_grad()
+    @one_torch_thread()
+    def step(self, hidden: np.ndarray, symbols: np.ndarray) -> np.ndarray:
+        state = torch.from_numpy(np.ascontiguousarray(hidden, dtype=np.float32))
+        return self.network.step(state, torch.from_numpy(np.asarray(symbols, dtype=np.int64))).numpy()
+
+    @torch.no_grad()
+    def accepts(self, hidden: np.ndarray) -> np.ndarray:
+        state = torch.from_numpy(np.ascontiguousarray(hidden, dtype=np.float32))
+        return (self.network.head(state).squeeze(-1) > 0).numpy()
+
+
 # Adapters by model class (the first that matches is used).
 ADAPTERS: list[tuple[type, Callable[[Model], Recurrence]]] = [
     (CompiledRNN, CompiledRecurrence),
     (RecurrentModel, TorchRecurrence),
     (LinearRNNModel, LinearRecurrence),
+    (StateRegularisedGRUModel, SnappedRecurrence),
 ]
 
 

@@ -153,12 +153,7 @@ class SoftAutomatonConfig(TrainConfig):
         >>> SoftAutomatonConfig().sizes(), SoftAutomatonConfig(states=5).sizes()
         ([8, 16, 32, 64], [5])
         """
-        if self.states is not None:
-            return [self.states]
-        sizes = [self.start_states]
-        while sizes[-1] * 2 <= self.max_states:
-            sizes.append(sizes[-1] * 2)
-        return sizes
+        return doubling_ladder(self.states, self.start_states, self.max_states)
 
     def restarts_for(self, states: int) -> int:
         """How many automata of ``states`` states train side by side.
@@ -169,6 +164,20 @@ class SoftAutomatonConfig(TrainConfig):
         if self.restarts is not None:
             return self.restarts
         return max(1, min(_MAX_RESTARTS, (_RESTART_BUDGET // states) ** 2))
+
+
+def doubling_ladder(fixed: int | None, start: int, stop: int) -> list[int]:
+    """``[fixed]``, or ``start`` doubled while it stays within ``stop``: the sizes a learner tries.
+
+    >>> doubling_ladder(None, 4, 40), doubling_ladder(5, 4, 40)
+    ([4, 8, 16, 32], [5])
+    """
+    if fixed is not None:
+        return [fixed]
+    sizes = [start]
+    while sizes[-1] * 2 <= stop:
+        sizes.append(sizes[-1] * 2)
+    return sizes
 
 
 class SoftAutomaton(Classifier):
