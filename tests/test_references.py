@@ -187,7 +187,7 @@ def test_fsa_approx_state_budget_is_respected_and_buys_accuracy(challenge_id):
     states, accuracy = [], []
     for budget in (10, 300, 20_000):
         model = baselines.create_model("fsa-approx", max_states=budget)
-        report = model.fit(c, *(c.sample(split, 1) for split in ("train", "val")), seed=0)
+        report = model.fit(c, c.sample("train", 1), c.sample("val", 400), seed=0)
         assert report.extra["product_states"] == model.approximation.num_states <= budget
         states.append(model.approximation.num_states)
         (metric,) = score(model.predict, c, lengths=[30], n=300)
@@ -201,3 +201,83 @@ def test_fsa_approx_state_budget_is_respected_and_buys_accuracy(challenge_id):
 def test_fsa_approx_max_states_must_be_positive():
     with pytest.raises(InvalidArgument, match="max_states"):
         baselines.create_model("fsa-approx", max_states=0)
+
+
+# --- the searching frontier (issue 20, item 2) -------------------------------------------------
+
+
+@pytest.mark.parametrize("operator, base", [("+", 10), ("x", 10), ("+", 2), ("x", 2)])
+def test_equation_automaton_is_the_explored_machine(operator, base):
+    """The numpy-built check is state for state the machine explored one symbol at a time."""
+    from baselines.automata import DFA
+    from challenges.numbers import DIGITS
+
+    for m in (2, 6, 9, 13):
+        combine = (lambda a, b: a + b) if operator == "+" else (lambda a, b: a * b)
+
+        def step(state, symbol, m=m, combine=combine):
+            if state == "dead":
+                return state
+            phase, x, y, seen = state
+            if symbol in DIGITS[:base]:
+                digit = DIGITS.index(symbol)
+                return (phase, (x * base + digit) % m, 0, True) if phase == "a" else (
+                    phase, x, (y * base + digit) % m, True)
+            if phase == "a" and symbol == operator and seen:
+                return "b", x, 0, False
+            if phase == "b" and symbol == "=" and seen:
+                return "c", combine(x, y) % m, 0, False
+            return "dead"
+
+        def accept(state):
+            return state != "dead" and state[0] == "c" and state[3] and state[1] == state[2]
+
+        alphabet = DIGITS[:base] + operator + "="
+        explored = DFA.explore(alphabet, ("a", 0, 0, False), step, accept).minimize()
+        built = equation_automaton(operator, base, m)
+        assert np.array_equal(built.transitions, explored.transitions)
+        assert np.array_equal(built.accepting, explored.accepting)
+
+
+@pytest.mark.parametrize("operator, base", [("+", 10), ("x", 10), ("+", 2), ("x", 2)])
+def test_prime_check_states_closed_form_and_divisors_never_cost_more(operator, base):
+    from baselines.references import prime_check_states
+
+    for p in (3, 5, 7, 11, 13, 17, 19):
+        if (base * (base - 1)) % p:
+            assert equation_automaton(operator, base, p).num_states == prime_check_states(operator, base, p)
+    # A check modulo m has at least the states of the check modulo any prime power dividing m:
+    # why every modulus whose check fits divides the product of the fitting prime powers.
+    sizes = {m: equation_automaton(operator, base, m).num_states for m in range(2, 41)}
+    for m in sizes:
+        for q, e in ((q, e) for q, e in __import__("sympy").factorint(m).items()):
+            assert sizes[m] >= sizes[q**e]
+
+
+@pytest.mark.parametrize("operator, base", [("+", 10), ("x", 2)])
+def test_guarded_prime_powers_are_the_prime_powers_that_fit(operator, base):
+    from baselines.references import fitting_prime_powers
+    from challenges.families.arithmetic import GUARD_STATES, GUARDED_PRIME_POWERS
+
+    assert fitting_prime_powers(operator, base, GUARD_STATES) == GUARDED_PRIME_POWERS[base]
+
+
+def test_fsa_approx_budget_search_finds_mod_13_on_version_1_sums():
+    """Version 1 (today's near misses): the best check within 10,000 states is the 367-state
+    check modulo 13, found on validation, not the first moduli of a fixed order (9 and 7)."""
+    from challenges.families.arithmetic import addition
+
+    c = addition(10)
+    model = baselines.create_model("fsa-approx", max_states=10_000)
+    model.fit(c, c.sample("train", 1), c.sample("val", 2000, seed=0), seed=0)
+    assert [name for name, _ in model.approximation.checks] == ["mod 13"]
+    assert model.approximation.num_states == 367
+
+
+def test_fsa_approx_budget_search_needs_validation_examples():
+    c = get_challenge("add-base10")
+    model = baselines.create_model("fsa-approx", max_states=1000)
+    none = np.array([], dtype=np.int64)
+    empty = Examples(none.astype(np.str_), none.astype(bool), none, "val")
+    with pytest.raises(InvalidArgument, match="validation"):
+        model.fit(c, c.sample("train", 1), empty, seed=0)
