@@ -18,6 +18,8 @@ from collections import Counter
 
 from challenges.store import DONE_STATUSES, ResultStore
 
+_SHOWN = 20  # problems printed; the count says how many there are
+
 
 def problems(
     store: ResultStore, times: int, accepted: frozenset[str] = DONE_STATUSES
@@ -43,8 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     accepted = frozenset({"ok"}) if args.only_ok else DONE_STATUSES
     wrong, statuses = problems(ResultStore(args.runs), args.times, accepted)
-    for line in wrong:
+    for line in wrong[:_SHOWN]:
         print(f"not ok: {line}", file=sys.stderr)
+    if len(wrong) > _SHOWN:
+        print(f"not ok: ... and {len(wrong) - _SHOWN} more", file=sys.stderr)
     counts = ", ".join(f"{n} {status}" for status, n in statuses.most_common())
     print(f"{args.runs}: {sum(statuses.values())} records ({counts or 'none'}), {len(wrong)} problem(s)")
     return 1 if wrong else 0

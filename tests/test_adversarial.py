@@ -207,7 +207,7 @@ def test_store_lines_missing_fields_crash_neither_run_nor_leaderboard(capsys, tm
     assert code == 0 and "1 already recorded" in err
     code, out, err = cli(capsys, "leaderboard", "--results", str(tmp_path), "--profile", "smoke")
     assert code == 0, err
-    assert "skipped 3 torn or incomplete line(s)" in err  # warnings go to stderr
+    assert "skipped 3 torn, incomplete or impossible line(s)" in err  # warnings go to stderr
     assert "majority" in (tmp_path / "LEADERBOARD.md").read_text()
 
 
