@@ -1,9 +1,11 @@
 """The finite-state frontier: accuracy at 100 and 1000 digits against states, for the best
 finite-state approximation (``fsa-approx`` with a state budget) on primes, products and sums.
 
-For each challenge and each budget, ``fsa-approx:max_states=S`` picks the largest prime wheel or
-the most equation checks that fit (``baselines.references.budget_wheel`` / ``budget_moduli``);
-the automaton's real state count (the product automaton's, for several checks) is the x value.
+For each challenge and each budget, ``fsa-approx:max_states=S`` picks the largest prime wheel
+that fits (``baselines.references.budget_wheel``) or searches the equation checks that fit for
+the most accurate on the validation split -- the quick profile's, seed 0 -- never on test
+(``search_moduli``); the automaton's real state count (the product automaton's, for several
+checks) is the x value.
 Learners that answered with a DFA (``dfa_states`` in a runs.jsonl) go on the same plot at
 their state count, if ``--runs`` names such files. Writes ``results/frontier.csv`` and
 ``results/frontier.png``.
@@ -33,7 +35,7 @@ from challenges.store import ResultStore
 CHALLENGES = ("add-base2", "add-base10", "mul-base2", "mul-base10", "prime-base2", "prime-base10")
 BUDGETS = tuple(int(10 ** (k / 2)) for k in range(2, 15))  # 10, 31, 100, ..., 10 million
 LENGTHS = (100, 1000)
-_NO_EXAMPLES = Examples(  # fixed references read no examples
+_NO_EXAMPLES = Examples(  # fixed references read no training examples
     np.array([], dtype=np.str_), np.array([], dtype=bool), np.array([], dtype=np.int64), "train"
 )
 
@@ -49,9 +51,10 @@ def frontier(
     for challenge_id in challenge_ids:
         challenge = get_challenge(challenge_id)
         seen = set()
+        val = challenge.sample("val", PROFILES["quick"].val_size, seed=0)  # the checks are chosen here
         for budget in budgets:
             model = baselines.create_model("fsa-approx", max_states=budget)
-            model.fit(challenge, _NO_EXAMPLES, _NO_EXAMPLES, seed=0)
+            model.fit(challenge, _NO_EXAMPLES, val, seed=0)
             checks = tuple(name for name, _ in model.approximation.checks)
             if checks in seen:
                 continue
@@ -72,9 +75,9 @@ def frontier(
 
 
 def learner_points(runs: list[Path], challenge_ids: tuple[str, ...]) -> pd.DataFrame:
-    """Accuracy at 100 and 1000 digits of each learner run (one point per seed) that answered
-    with a DFA, at that DFA's minimised size; the column automaton's DFA reads aligned columns,
-    not the string, and is labelled so."""
+    """Accuracy at 100 and 1000 digits of each learner run (one point per seed) on the current
+    version of its challenge that answered with a DFA, at that DFA's minimised size; the column
+    automaton's DFA reads aligned columns, not the string, and is labelled so."""
     rows = []
     # Through the store's reader: torn, forged or impossible lines are skipped, never plotted.
     records = [record for path in runs if path.is_file() for record in ResultStore(path).records()]
@@ -83,6 +86,8 @@ def learner_points(runs: list[Path], challenge_ids: tuple[str, ...]) -> pd.DataF
         if (record.get("status") != "ok" or record["challenge"] not in challenge_ids or not states
                 or record.get("knows_rule")):  # fmt: skip
             continue
+        if record.get("challenge_version", 1) != get_challenge(record["challenge"]).version:
+            continue  # a run on an earlier version's data is no point on this frontier
         over_columns = record["model"] == "column-automaton"
         model = record["model"] + (" (states over columns)" if over_columns else "")
         accuracy = {m["length"]: m["accuracy"] for m in record["metrics"]}

@@ -1,6 +1,7 @@
 """Which near-miss kinds does each modular check of ``fsa-approx`` catch?
 
-For every arithmetic challenge, a few lengths and every kind in ``NEAR_MISS_KINDS``, draw problems,
+For every arithmetic challenge, a few lengths and every kind in ``NEAR_MISS_KINDS`` (and version 2's
+off-by-lcm, at the lengths where it fits), draw problems,
 make near misses of that one kind with the family's own ``near_misses`` (a benchmark may look
 inside a challenge; the models never do) and report the share each check rejects -- a check
 catches a near miss by rejecting it. Run: ``python benchmarks/near_miss_checks.py [-n N]``.
@@ -15,8 +16,10 @@ import pandas as pd
 
 from baselines.references import ApproxConfig, approximation
 from challenges import get_challenge, list_challenges
-from challenges.families.arithmetic import NEAR_MISS_KINDS
+from challenges.families.arithmetic import HIDDEN_KIND, NEAR_MISS_KINDS
 from challenges.leaderboard import markdown
+
+KINDS = (*NEAR_MISS_KINDS, HIDDEN_KIND)  # the last only in version 2, where Q fits the result
 
 
 def near_misses_of_kind(challenge, length: int, kind: str, n: int, rng: np.random.Generator):
@@ -24,7 +27,9 @@ def near_misses_of_kind(challenge, length: int, kind: str, n: int, rng: np.rando
     language = challenge.language
     a, b = language.operands(length, n, rng)
     truth = language.compute(a, b)
-    kinds = np.full(n, NEAR_MISS_KINDS.index(kind))
+    if kind == HIDDEN_KIND and not language.hidden_fits(length):
+        return np.array([], dtype=np.str_)
+    kinds = np.full(n, KINDS.index(kind))
     wrong, ok = language.near_misses(a, b, truth, kinds, rng)
     return language.render_equations(a[ok], b[ok], wrong[ok])
 
@@ -38,7 +43,7 @@ def catch_rates(n: int, lengths: tuple[int, ...], seed: int = 0) -> pd.DataFrame
             continue
         approx = approximation(challenge, ApproxConfig())
         for length in lengths:
-            for kind in NEAR_MISS_KINDS:
+            for kind in KINDS:
                 texts = near_misses_of_kind(challenge, length, kind, n, rng)
                 if not texts.size:
                     continue
