@@ -79,6 +79,10 @@ def record_problem(record: Any) -> str | None:
         return f"'train_size' is not a whole number from 1 to {MAX_SAMPLES:,}"
     if record.get("equivalent") not in (None, True, False):
         return "'equivalent' is not true, false or null"
+    seconds = record.get("wall_seconds")  # time estimates add these up
+    if seconds is not None and not (isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
+                                    and 0 <= seconds < 1e9):  # fmt: skip
+        return "'wall_seconds' is not a number of seconds from 0 to 10**9"
     if record["status"] != "ok":
         return None
     lengths = record.get("train_lengths")

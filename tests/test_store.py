@@ -123,6 +123,7 @@ FORGED = {
     "not a count out of n": {**rec("f8"), "metrics": [{"length": 3, "accuracy": 0.55, "n": 10}]},
     "train_lengths reversed": {**rec("f9"), "train_lengths": [6, 1]},
     "a failed record with string overrides": {**rec("f10", "failed"), "overrides": "x"},
+    "wall_seconds of -1": {**rec("f11"), "wall_seconds": -1},
 }
 UNREADABLE = {
     "deep nesting": '{"key": ' + "[" * 200_000 + "]" * 200_000 + "}",
@@ -150,8 +151,9 @@ def test_forged_and_absurd_lines_are_skipped_counted_and_named(tmp_path):
     assert "'equivalent' is true beside an accuracy below 1" == reasons[6]
     assert "'overrides' is not an object" == reasons[7]
     assert "length outside" in reasons[8] and "whole count" in reasons[9]
-    assert reasons[12] == "nested too deeply" and reasons[13] == "an integer too long to read"
-    said = f"skipped 12 torn, incomplete or impossible line(s) in {store.path} (line 2: a metric has no"
+    assert "'wall_seconds'" in reasons[12]
+    assert reasons[13] == "nested too deeply" and reasons[14] == "an integer too long to read"
+    said = f"skipped 13 torn, incomplete or impossible line(s) in {store.path} (line 2: a metric has no"
     assert store.skipped_text().startswith(said)
     assert store.done_keys() == {"good1", "good2"}  # a forged line never counts as done
 
@@ -162,7 +164,7 @@ def test_leaderboard_and_run_over_a_poisoned_store_tabulate_only_sound_records(t
     poisoned_store(tmp_path / "runs.jsonl")
     assert main(["leaderboard", "--results", str(tmp_path)]) == 0
     err = capsys.readouterr().err
-    assert "skipped 12 torn, incomplete or impossible line(s)" in err and "line 2: a metric has no" in err
+    assert "skipped 13 torn, incomplete or impossible line(s)" in err and "line 2: a metric has no" in err
     table = (tmp_path / "leaderboard.csv").read_text()
     assert "700" not in table and "-50" not in table
     run = ["run", "div3-base10", "--model", "majority", "--profile", "smoke", "--results", str(tmp_path)]
