@@ -22,7 +22,7 @@ Why a keyed checksum rather than the oracle on every row (``python -m benchmarks
 on a loaded 2-core machine): re-deriving every label and length on load costs 0.6-1.5 s for a
 1000-digit addition or multiplication test set of 1000 strings (parsing), 0.2-0.5 s for 1000
 100-digit primes and about 8 s for 100 1000-digit base-10 primes (primality tests), on every load
-in every process; the keyed checksum costs 1-70 ms and covers every label and length.
+in every process; the keyed checksum costs under 70 ms and covers every label and length.
 
 ``SAMPLER_VERSION`` is part of every file name. Bump it whenever a change to the sampling code
 (:mod:`challenges.splits`, a family's ``draw`` / ``enumerate`` / ``split_keys``, or the numbers they
