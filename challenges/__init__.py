@@ -33,6 +33,7 @@ def register_challenge(challenge: Challenge, *, origin: str | None = None) -> Ch
         raise InvalidArgument(f"expected a Challenge, got {type(challenge).__name__}")
     if not isinstance(challenge.language, Language):
         raise InvalidArgument(f"challenge '{challenge.id}': language must subclass Language")
+    CHALLENGES.check_id(challenge.id)  # before any check draws a sample (cached under the id)
     low, high = challenge.train_lengths
     if not (isinstance(challenge.id, str) and challenge.id and 1 <= low <= high):
         raise InvalidArgument(f"challenge '{challenge.id}': needs an id and 1 <= train lengths")

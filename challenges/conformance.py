@@ -7,6 +7,14 @@ function returns the problems it found, as sentences (an empty list: none), so t
 the test suite (large samples), plugin registration (a small, seeded, time-bounded sample; see
 :func:`check_challenge`) and a command that reports on any challenge.
 
+Registration checks every declared length -- each training length's balance and labels over the
+range, and a member and a non-member at every extrapolation length -- so a sampler whose labels
+turn wrong at 1000 digits is refused, not benchmarked. Each check has :data:`TIME_LIMIT_SECONDS`;
+one that swallows the interrupt (and would run for ever) ends the command with one line. A pass is
+remembered in the sample cache, keyed by a fingerprint of the challenge and of the code that
+decides it (:func:`fingerprint`), so a plugin of 10,000 challenges is checked once, not by every
+command.
+
 >>> from challenges import get_challenge
 >>> check_challenge(get_challenge("div7-base10"))
 []
@@ -14,17 +22,27 @@ the test suite (large samples), plugin registration (a small, seeded, time-bound
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+import sys
+import time
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack, nullcontext
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
+from .cache import cache_dir
 from .core import SPLITS, Challenge, Split
-from .deadline import deadline
+from .deadline import deadline, hard_stop
 from .errors import ChallengeError, NonConformant
+from .registry import current_origin
 from .splits import assign_split, sample_lengths
 
-TIME_LIMIT_SECONDS = 30.0  # a plugin whose checks take longer is refused (an oracle that never returns)
+TIME_LIMIT_SECONDS = 30.0  # per check: a plugin whose check takes longer is refused (it never returns?)
+GRACE_SECONDS = 10.0  # a check still running this long after its limit swallowed the interrupt
+PROGRESS_SECONDS = 10.0  # registration checks that take longer say how far they are, this often
 _SHOWN = 3  # offending strings quoted per problem
 
 
@@ -97,37 +115,55 @@ def check_determinism(challenge: Challenge, n: int = 64, seed: int = 11) -> list
     return problems
 
 
-def check_challenge(challenge: Challenge, n: int = 32, seed: int = 0) -> list[str]:
+def check_challenge(challenge: Challenge, n: int = 32, seed: int = 0,
+                    time_limit: float | None = None) -> list[str]:  # fmt: skip
     """Every check on a small, seeded sample; the problems found (empty: the challenge conforms).
 
     Covers each split over the training range, a few single lengths (the shortest and longest
-    usable ones, one in between) and the first extrapolation length. Fast for a sane challenge
-    (well under a second for the built-ins); a check that raises is reported as a problem.
+    usable ones, one in between), and one member and one non-member at every extrapolation
+    length. Fast for a sane challenge (a second or two for the built-ins, a few more for hard
+    primes in a large base); a check that raises is reported as a problem. With ``time_limit``,
+    each check gets that many seconds, and the first that runs out ends the checks.
     """
-    usable = sample_lengths(challenge, "train")
-    picked = tuple(dict.fromkeys((usable[0], usable[len(usable) // 2], usable[-1]))) if usable else ()
+    usable: list[int] = []
+    problems, stopped = _timed(challenge, "training lengths", time_limit,
+                               lambda: usable.extend(sample_lengths(challenge, "train")) or [])  # fmt: skip
+    if problems or stopped:
+        return problems
+    if not usable:
+        return ["no training length holds both members and non-members in the train split"]
+    picked = tuple(dict.fromkeys((usable[0], usable[len(usable) // 2], usable[-1])))
     checks: list[tuple[str, Callable[[], list[str]]]] = [
         *((f"labels ({s})", lambda s=s: check_labels(challenge, s, n, seed)) for s in SPLITS),
         *((f"labels (length {L})", lambda L=L: check_labels(challenge, "train", n, seed, L)) for L in picked),
         ("splits", lambda: check_splits(challenge, n, seed)),
         ("balance", lambda: check_balance(challenge, picked, n + 1, seed)),
         ("determinism", lambda: check_determinism(challenge, n, seed + 11)),
+        # Every declared length, cheaply: one member and one non-member each (long ones are costly).
+        *((f"labels (length {L})", lambda L=L: check_labels(challenge, "test", 2, seed, L))
+          for L in challenge.extrapolation_lengths),
     ]  # fmt: skip
-    if not usable:
-        return ["no training length holds both members and non-members in the train split"]
-    if challenge.extrapolation_lengths:
-        first = challenge.extrapolation_lengths[0]
-        checks.append((f"labels (length {first})",
-                       lambda: check_labels(challenge, "test", 2, seed, first)))  # fmt: skip
-    problems: list[str] = []
     for name, check in checks:
-        try:
-            problems += check()
-        except ChallengeError as error:
-            problems.append(f"{name}: {error}")
-        except Exception as error:  # noqa: BLE001 - foreign code: any failure is a finding
-            problems.append(f"{name}: {type(error).__name__}: {error}")
+        found, stopped = _timed(challenge, name, time_limit, check)
+        problems += found
+        if stopped:  # the rest would wait out their limits one by one
+            break
     return problems
+
+
+def _timed(challenge: Challenge, name: str, time_limit: float | None,
+           check: Callable[[], list[str]]) -> tuple[list[str], bool]:  # fmt: skip
+    """The problems ``check`` finds (a failure of it is one), and whether it ran out of time."""
+    try:
+        with _bounded(challenge, name, time_limit):
+            return check(), False
+    except _OutOfTime:
+        return [f"{name}: did not finish within {time_limit:g} s (an oracle or sampler that never "
+                "returns?)"], True  # fmt: skip
+    except ChallengeError as error:
+        return [f"{name}: {error}"], False
+    except Exception as error:  # noqa: BLE001 - foreign code: any failure is a finding
+        return [f"{name}: {type(error).__name__}: {error}"], False
 
 
 class _OutOfTime(BaseException):
@@ -137,27 +173,117 @@ class _OutOfTime(BaseException):
 def require_conformance(challenge: Challenge, time_limit: float | None = None) -> None:
     """Raise :class:`NonConformant` naming the first problems, if ``challenge`` breaks the contract.
 
-    The checks get ``time_limit`` seconds (default ``TIME_LIMIT_SECONDS``) in all.
+    Each check gets ``time_limit`` seconds (default ``TIME_LIMIT_SECONDS``). A challenge that
+    passed before, unchanged (:func:`fingerprint`), is not checked again.
     """
     time_limit = TIME_LIMIT_SECONDS if time_limit is None else time_limit
+    passed = _verdict_path(challenge)
+    if passed is not None and passed.exists():
+        return
+    started = time.perf_counter()
     try:
-        with _deadline(time_limit):
-            problems = check_challenge(challenge)
-    except _OutOfTime:
-        raise NonConformant(
-            f"challenge '{challenge.id}' fails the conformance checks: they did not finish within "
-            f"{time_limit:g} s (an oracle or sampler that never returns?)"
-        ) from None
+        problems = check_challenge(challenge, time_limit=time_limit)
+    finally:
+        _progress(time.perf_counter() - started)
     if problems:
         more = f" (and {len(problems) - 2} more)" if len(problems) > 2 else ""
         raise NonConformant(
             f"challenge '{challenge.id}' fails the conformance checks: {'; '.join(problems[:2])}{more}"
         )
+    if passed is not None:
+        try:
+            passed.parent.mkdir(parents=True, exist_ok=True)
+            passed.touch()
+        except OSError:  # a read-only cache costs time on the next command, nothing else
+            pass
+
+
+def _bounded(challenge: Challenge, check: str, time_limit: float | None) -> AbstractContextManager[None]:
+    """``time_limit`` seconds for one check, then :class:`_OutOfTime`; a check that swallows that
+    and is still running :data:`GRACE_SECONDS` later ends the process with one line naming it."""
+    if time_limit is None:
+        return nullcontext()
+    origin = current_origin()
+    bounds = ExitStack()
+    bounds.enter_context(hard_stop(time_limit + GRACE_SECONDS, lambda: (
+        f"{origin} was refused: challenge '{challenge.id}': its conformance check '{check}' did not "
+        f"finish within {time_limit:g} s and ignored the interrupt (a sampler that catches every "
+        "exception?)")))  # fmt: skip
+    bounds.enter_context(_deadline(time_limit))
+    return bounds
 
 
 def _deadline(seconds: float) -> AbstractContextManager[None]:
     """The conformance checks' bound: :class:`_OutOfTime` after ``seconds``."""
     return deadline(seconds, _OutOfTime)
+
+
+_checking = {"challenges": 0, "seconds": 0.0, "said": 0.0}
+
+
+def _progress(seconds: float) -> None:
+    """Registration checks that add up to minutes (thousands of plugin challenges) say so, now and then."""
+    _checking["challenges"] += 1
+    _checking["seconds"] += seconds
+    if _checking["seconds"] - _checking["said"] >= PROGRESS_SECONDS:
+        _checking["said"] = _checking["seconds"]
+        print(f"checking plugin challenges: {_checking['challenges']:,} checked in "
+              f"{_checking['seconds']:.0f} s (each pass is remembered: later commands skip it)",
+              file=sys.stderr, flush=True)  # fmt: skip
+
+
+def fingerprint(challenge: Challenge) -> str | None:
+    """What a registration verdict depends on, hashed: the challenge's fields and its language's
+    state (pickled), the source of every module its language's classes come from (all of a
+    package's files), and this package's (the checks and the sampling code). None when any of it
+    cannot be read (nothing is remembered then).
+
+    A change elsewhere -- a helper module outside the language's package that its sampler calls
+    -- is not seen: raise the challenge's ``version``, or delete the cache's ``conformance`` folder.
+
+    >>> from challenges.families import divisibility
+    >>> same, other = fingerprint(divisibility(13, 7)), fingerprint(divisibility(13, 6))
+    >>> same == fingerprint(divisibility(13, 7)) != other
+    True
+    """
+    try:
+        state = pickle.dumps(challenge, protocol=4)
+    except Exception:  # noqa: BLE001 - foreign objects: anything may fail to pickle
+        return None
+    digest = hashlib.sha256(state)
+    for root in dict.fromkeys([Path(__file__).parent, *map(_code_root, type(challenge.language).__mro__)]):
+        if root is None:
+            return None
+        if root.name:  # builtins and abc have no source, and need none
+            digest.update(_source_digest(root).encode())
+    return digest.hexdigest()
+
+
+def _code_root(cls: type) -> Path | None:
+    """The file of ``cls``'s module, or its top-level package's folder; Path() for built-in classes."""
+    if cls.__module__ in ("builtins", "abc"):
+        return Path()
+    top = sys.modules.get(cls.__module__.partition(".")[0])
+    where = getattr(top, "__file__", None)
+    if where is None:
+        return None
+    return Path(where).parent if hasattr(top, "__path__") else Path(where)
+
+
+@lru_cache(maxsize=None)
+def _source_digest(root: Path) -> str:
+    """sha256 over the Python files of ``root`` (a file, or a package folder), read once a process."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
+        digest.update(str(path.relative_to(root.parent)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _verdict_path(challenge: Challenge) -> Path | None:
+    """Where a pass of ``challenge`` is remembered (None: caching is off, or no fingerprint)."""
+    directory = cache_dir()
+    key = None if directory is None else fingerprint(challenge)
+    return None if key is None else directory / "conformance" / f"{key}.passed"
 
 
 def _quote(items: Iterable[str]) -> str:

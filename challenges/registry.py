@@ -9,19 +9,33 @@
 Traceback (most recent call last):
 ...
 challenges.errors.UnknownName: Unknown number 'seve'. Did you mean: 'seven'? Known: seven
+
+Ids name files (plots, cached samples) and table cells, so they are refused unless they match
+:data:`ID_PATTERN`: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit,
+at most 64 characters (``../../x`` would write outside the results folder; ``a|b`` would shift
+the Markdown columns):
+
+>>> try:
+...     reg.register("../../x", 8)
+... except InvalidArgument as error:
+...     print(str(error).partition(":")[0])
+number id '../../x' from built-in is not a valid id
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Generic, TypeVar
 
-from .errors import DuplicateName, UnknownName
+from .errors import DuplicateName, InvalidArgument, UnknownName
 
 T = TypeVar("T")
+
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # whole ids only (fullmatch); see docs/plugins.md
 
 BUILT_IN = "built-in"
 _CURRENT_ORIGIN: ContextVar[str] = ContextVar("registry_origin", default=BUILT_IN)
@@ -54,6 +68,7 @@ class Registry(Generic[T]):
     def register(self, name: str, item: T, *, origin: str | None = None) -> T:
         """Add ``item`` under ``name``; a name already taken raises :class:`DuplicateName`."""
         origin = origin or _CURRENT_ORIGIN.get()
+        self.check_id(name, origin)
         if name in self._items:
             raise DuplicateName(
                 f"{self.kind} id '{name}' from {origin} collides with the one from "
@@ -62,6 +77,15 @@ class Registry(Generic[T]):
         self._items[name] = item
         self._origin[name] = origin
         return item
+
+    def check_id(self, name: object, origin: str | None = None) -> None:
+        """Raise :class:`InvalidArgument` unless ``name`` matches :data:`ID_PATTERN`."""
+        if not (isinstance(name, str) and ID_PATTERN.fullmatch(name)):
+            raise InvalidArgument(
+                f"{self.kind} id {name!r} from {origin or _CURRENT_ORIGIN.get()} is not a valid id: use "
+                "lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most "
+                "64 characters (like 'div13-base7')"
+            )
 
     def decorator(self, name: str) -> Callable[[T], T]:
         """``@registry.decorator("id")`` registers a class or factory under ``id``."""

@@ -284,6 +284,16 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def worker_count(jobs: int, tasks: int) -> int:
+    """How many worker processes ``--jobs`` gives for ``tasks`` pieces of work: no more than the
+    tasks (an idle worker costs memory and start-up) nor than the CPUs (more only contend).
+
+    >>> worker_count(1000, 3) == min(3, os.cpu_count()), worker_count(4, 0), worker_count(1, 50)
+    (True, 1, 1)
+    """
+    return max(1, min(jobs, tasks, os.cpu_count() or 1))
+
+
 def prepare_test_sets(
     cells: list[Cell], on_length: Callable[[str, int], None] | None = None, jobs: int = 1
 ) -> list[tuple[str, int, int]]:
@@ -293,18 +303,26 @@ def prepare_test_sets(
     disk cache, so the workers that run cells load them instead of racing to find the same
     1000-digit primes. ``jobs`` processes draw side by side, longest strings first (the costly
     ones). Returns the (challenge, length, n) drawn, in plan order.
+
+    A test set that cannot be drawn within :data:`challenges.evaluate.TEST_SET_SECONDS` (a sampler
+    that hangs) stops nothing here: it is remembered, and every cell scored on it fails at once
+    with that reason (workers forked later inherit what is remembered).
     """
     from .cache import cache_dir
-    from .evaluate import scored_lengths
+    from .evaluate import TestSetTimeout, remember_timeout, scored_lengths
 
     wanted = [
         (challenge_id, length, get_profile(profile_name).test_size_for(get_challenge(challenge_id))(length))
         for challenge_id, profile_name in dict.fromkeys((c.challenge, c.profile) for c in cells)
         for length in scored_lengths(get_challenge(challenge_id))
     ]
-    if jobs == 1 or len(wanted) < 2 or cache_dir() is None:  # no disk cache: nothing to share
+    jobs = worker_count(jobs, len(wanted))
+    if jobs == 1 or cache_dir() is None:  # no disk cache: nothing to share
         for item in wanted:
-            _draw_test_set(*item)
+            try:
+                _draw_test_set(*item)
+            except TestSetTimeout:
+                pass  # remembered by evaluation_set: the cells scored on it fail with the reason
             if on_length is not None:
                 on_length(item[0], item[1])
         return wanted
@@ -313,7 +331,10 @@ def prepare_test_sets(
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(1,)) as pool:
         futures = {pool.submit(_draw_test_set, *item, plugins): item for item in longest_first}
         for future in as_completed(futures):
-            future.result()  # a failure to draw is raised here, not hidden
+            try:
+                future.result()  # any other failure to draw is raised here, not hidden
+            except TestSetTimeout as timeout:  # drawn in another process: remembered here
+                remember_timeout(get_challenge(futures[future][0]), *futures[future][1:], str(timeout))
             if on_length is not None:
                 on_length(futures[future][0], futures[future][1])
     return wanted
@@ -351,6 +372,7 @@ def execute(
     """
     if jobs < 1:
         raise InvalidArgument(f"--jobs must be at least 1, got {jobs}")
+    jobs = worker_count(jobs, len(cells))
     claims = store.path.parent / ".claims"
 
     def claimed(cell: Cell) -> ExitStack | None:

@@ -273,6 +273,163 @@ def test_primality_beyond_what_finishes_is_refused_at_once(capsys):
     assert time.perf_counter() - started < 10
 
 
+# --- issue 24, items 3, 4 and 10: answers checked, every length checked, ids, jobs, hangs -------
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import baselines.trivial  # noqa: E402
+import challenges.run as run_module  # noqa: E402
+from challenges import CHALLENGES, conformance, evaluate, plugins, registry  # noqa: E402
+from challenges.run import run_cell  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("answers", "says"),
+    [
+        (lambda texts: np.zeros((len(texts), 1), dtype=bool), "shape"),
+        (lambda texts: [True], "shape"),
+        (lambda texts: np.full(len(texts), np.nan), "float64 values: nan"),
+        (lambda texts: np.full(len(texts), "no"), "values: 'no'"),
+        (lambda texts: np.full(len(texts), 0.2), "values: 0.2"),
+        (lambda texts: np.full(len(texts), 2), "values: 2"),
+    ],
+)
+def test_answers_that_are_not_one_boolean_per_string_fail_the_cell(monkeypatch, answers, says):
+    """Each of these used to score about 0.5 with status ok (NumPy reads NaN, 0.2, 'no' as True)."""
+    monkeypatch.setattr(baselines.trivial.Majority, "predict", lambda self, texts: answers(texts))
+    record = run_cell(Cell("div3-base10", "majority", 0, profile="smoke"))
+    assert record["status"] == "failed" and "metrics" not in record
+    assert record["reason"].startswith("InvalidPredictions: predict must return") and says in record["reason"]
+
+
+def test_answers_as_integers_zero_and_one_are_scored_like_booleans(monkeypatch):
+    honest = run_cell(Cell("div3-base10", "majority", 0, profile="smoke"))
+    predict = baselines.trivial.Majority.predict
+    monkeypatch.setattr(baselines.trivial.Majority, "predict", lambda s, t: predict(s, t).astype(np.int8))
+    as_integers = run_cell(Cell("div3-base10", "majority", 0, profile="smoke"))
+    assert as_integers["status"] == "ok" and as_integers["metrics"] == honest["metrics"]
+
+
+def _plugin(tmp_path, body: str, name: str = "hostile_plugin") -> str:
+    """A plugin file: ``body`` defines a Divisible subclass ``Odd`` (and may override ``register``)."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(
+        "import dataclasses, time\nimport numpy as np\nfrom challenges import register_challenge\n"
+        "from challenges.families.divisibility import Divisible, divisibility\n" + body
+        + "\ndef register():\n"
+        "    c = divisibility(7, 10, challenge_id=CHALLENGE_ID)\n"
+        "    register_challenge(dataclasses.replace(c, language=Odd(7, 10)))\n"
+    )
+    return str(path)
+
+
+def test_labels_wrong_at_1000_digits_are_refused_at_registration(capsys, tmp_path, clean_registries):
+    """Registration used to check the first extrapolation length only: this registered, and fsa on it
+    was recorded equivalent at 0.0 accuracy from 30 digits on."""
+    plugin = _plugin(tmp_path, "CHALLENGE_ID = 'div7-late'\nclass Odd(Divisible):\n"
+                     "    def draw(self, length, n, member, rng):\n"
+                     "        return super().draw(length, n, member != (length >= 1000), rng)\n")  # fmt: skip
+    err = refused(capsys, "--plugin", plugin, "list", says="length 1000")
+    assert "hostile_plugin.py" in err and "div7-late" in err and "differ from the oracle" in err
+    assert "div7-late" not in CHALLENGES
+
+
+@pytest.mark.parametrize("bad_id", ["../../x", "div7|x", "Div7", "div 7", "a" * 65, "x\ny", ".hidden"])
+def test_ids_that_are_not_plain_names_are_refused(capsys, tmp_path, clean_registries, bad_id):
+    """'../../x' wrote a plot outside --results; '|' shifted the Markdown columns."""
+    plugin = _plugin(tmp_path, f"CHALLENGE_ID = {bad_id!r}\nclass Odd(Divisible):\n    pass\n")
+    err = refused(capsys, "--plugin", plugin, "list", says="is not a valid id")
+    assert "hostile_plugin.py" in err
+    assert not (tmp_path.parent / "x").exists()
+
+
+def test_model_ids_follow_the_same_pattern(clean_registries):
+    from baselines import MODELS, Model, register_model
+
+    class Piped(Model):
+        id = "gru|lstm"
+        description = "a model whose id would split a table cell"
+        fit = predict = lambda self, *args: None
+
+    with pytest.raises(InvalidArgument, match="is not a valid id"):
+        register_model(Piped)
+    assert all(registry.ID_PATTERN.fullmatch(name) for name in [*CHALLENGES, *MODELS])  # built-ins pass
+
+
+def test_jobs_beyond_the_cells_fork_no_more_workers_than_cells(capsys, tmp_path, monkeypatch):
+    started = []
+
+    class Counted(run_module.ProcessPoolExecutor):
+        def __init__(self, max_workers=None, **options):
+            started.append(max_workers)
+            super().__init__(max_workers=max_workers, **options)
+
+    monkeypatch.setattr(run_module, "ProcessPoolExecutor", Counted)
+    code, _, err = cli(capsys, "run", "div3-base10", "even-base3", "div7-base10", "--model", "majority",
+                       "--profile", "smoke", "--jobs", "1000", "--results", str(tmp_path))  # fmt: skip
+    assert code == 0, err
+    assert "--jobs capped at" in err and started and max(started) <= min(3, os.cpu_count())
+    assert len(ResultStore(tmp_path / "runs.jsonl").records()) == 3
+
+
+def test_a_sampler_that_swallows_every_exception_cannot_hang_registration(tmp_path):
+    """Its `except BaseException: pass` swallows the time limit too: the watchdog ends it, in one line."""
+    plugin = _plugin(tmp_path, "CHALLENGE_ID = 'div7-deaf'\nclass Odd(Divisible):\n"
+                     "    def draw(self, length, n, member, rng):\n        while True:\n"
+                     "            try:\n                time.sleep(0.01)\n"
+                     "            except BaseException:\n                pass\n")  # fmt: skip
+    script = ("from challenges import conformance\nconformance.TIME_LIMIT_SECONDS = 0.5\n"
+              "conformance.GRACE_SECONDS = 1.0\nfrom challenges.cli import main\n"
+              f"raise SystemExit(main(['--plugin', {plugin!r}, 'list']))\n")  # fmt: skip
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "HOFSTADTER_CACHE": "off"})  # fmt: skip
+    assert time.perf_counter() - started < 30
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "hostile_plugin.py" in done.stderr and "div7-deaf" in done.stderr
+    assert "ignored the interrupt" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_sampler_that_hangs_at_length_60_fails_its_cells_within_the_limit(capsys, tmp_path, monkeypatch,
+                                                                            clean_registries):  # fmt: skip
+    """Registration's few strings pass; the test set of 64 strings hangs. It used to hang `run` for ever."""
+    plugin = _plugin(tmp_path, "CHALLENGE_ID = 'div7-stall'\nclass Odd(Divisible):\n"
+                     "    def draw(self, length, n, member, rng):\n"
+                     "        while length == 60 and n > 8:\n            time.sleep(0.01)\n"
+                     "        return super().draw(length, n, member, rng)\n")  # fmt: skip
+    monkeypatch.setattr(evaluate, "TEST_SET_SECONDS", 1.0)
+    started = time.perf_counter()
+    code, _, err = cli(capsys, "--plugin", plugin, "run", "div7-stall", "--model", "majority", "--model",
+                       "last-digits", "--profile", "smoke", "--results", str(tmp_path / "r"))  # fmt: skip
+    assert time.perf_counter() - started < 30  # the limit is met once, not once per cell
+    assert code == 1 and "Traceback" not in err
+    records = ResultStore(tmp_path / "r" / "runs.jsonl").records()
+    assert [r["status"] for r in records] == ["failed", "failed"]
+    assert all("length 60" in r["reason"] and "did not finish within 1 s" in r["reason"] for r in records)
+
+
+def test_a_plugin_challenge_that_passed_is_not_checked_again(capsys, tmp_path, monkeypatch, clean_registries):
+    """10,000 plugin challenges cost half an hour of checks on every command: now once, until they change."""
+    checked = []
+    real = conformance.check_challenge
+    monkeypatch.setattr(conformance, "check_challenge", lambda c, **kw: checked.append(c.id) or real(c, **kw))
+    plugin = _plugin(tmp_path, "CHALLENGE_ID = 'div7-fine'\nclass Odd(Divisible):\n    pass\n")
+    for _ in range(2):
+        CHALLENGES.unregister("div7-fine")
+        plugins._loaded.clear()
+        assert cli(capsys, "--plugin", plugin, "list")[0] == 0
+    assert checked == ["div7-fine"]
+    Path(plugin).write_text(Path(plugin).read_text().replace("pass", "label_many = Divisible.label_many"))
+    CHALLENGES.unregister("div7-fine")
+    plugins._loaded.clear()
+    sys.modules.pop("hofstadter_plugin_hostile_plugin", None)
+    conformance._source_digest.cache_clear()  # sources are read once a process: this is the next one
+    assert cli(capsys, "--plugin", plugin, "list")[0] == 0
+    assert checked == ["div7-fine", "div7-fine"]  # its code changed: checked again
+
+
 # --- h-store: issue 24 item 8, a worker of `run --jobs 2` killed outright (what the out-of-memory
 # killer does): its cell is recorded as failed with the reason, the cell beside it is not lost.
 

@@ -123,6 +123,10 @@ def run_command(args: argparse.Namespace) -> int:
         f"{skipped} already recorded in {escape(str(store.path))}, {len(todo)} to run"
         + ("" if not skipped else " (--force reruns them)")
     )
+    if worker_count(args.jobs, len(todo)) < args.jobs:  # 1000 idle processes would only cost memory
+        args.jobs = worker_count(args.jobs, len(todo))
+        console.print(f"--jobs capped at {args.jobs}: no more processes than runs to do ({len(todo)}) "
+                      f"or CPUs ({os.cpu_count()})", markup=False)  # fmt: skip
     planned_challenges = dict.fromkeys(c.challenge for c in [*cells, *left_out])
     if left_out:
         console.print(slow_cells_text(left_out, planned_challenges), markup=False)
