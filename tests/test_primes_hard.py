@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
-import numpy as np
 import pytest
 
+from benchmarks.leading_digits import leading_digit_rule_accuracy
 from challenges import get_challenge
 from challenges.families.primes import primes
-
-
-def leading_digit_rule_accuracy(fit, held_out) -> float:
-    """Accuracy on ``held_out`` of the best rule on the first two digits, fitted on ``fit``
-    (one length per sample, so the rule also knows the length): the majority label of each
-    two-digit prefix."""
-    votes: dict[str, Counter] = {}
-    for text, label in zip(fit.texts.tolist(), fit.labels.tolist()):
-        votes.setdefault(text[:2], Counter())[label] += 1
-    guess = {prefix: count.most_common(1)[0][0] for prefix, count in votes.items()}
-    return float(np.mean([guess.get(t[:2], True) == y for t, y in zip(held_out.texts.tolist(),
-                                                                       held_out.labels.tolist())]))
 
 
 @pytest.mark.parametrize("challenge_id, length", [("prime-base10-hard", 12), ("prime-base2-hard", 40),
