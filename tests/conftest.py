@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated sample cache, so tests never read or write the user's; clean
+"""Shared fixtures: an isolated sample cache and cache secret, so tests never read or write the user's; clean
 registries around tests that load plugins."""
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("HOFSTADTER_CACHE", str(tmp_path_factory.getbasetemp() / "sample-cache"))
+    base = tmp_path_factory.getbasetemp()
+    monkeypatch.setenv("HOFSTADTER_CACHE", str(base / "sample-cache"))
+    monkeypatch.setenv("HOFSTADTER_CACHE_KEY", str(base / "sample-cache.key"))  # never the user's secret
 
 
 @pytest.fixture
