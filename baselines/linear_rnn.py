@@ -6,8 +6,12 @@ a member). No nonlinearity anywhere: this is a weighted finite automaton (a rati
 the linear recurrence at the heart of modern state-space models, with the input choosing the
 matrix. Its inductive bias is the right one for regular languages: a language is regular exactly
 when its indicator's Hankel matrix has finite rank, and a linear RNN of width ``d`` represents
-exactly the series of Hankel rank at most ``d`` (Fliess, 1974). Multiples of 29 need rank 29;
-width 32 holds them.
+exactly the series of Hankel rank at most ``d`` (Fliess, 1974). Multiples of 29 need rank 29,
+multiples of 53 rank 53: no one width suits every language, and a width chosen for the built-in
+challenges would be a size prior. So the **width is chosen from the data**: training starts at
+width 32, and while the DFA read off agrees with some labelled strings but not all, the best
+network so far goes on in one twice as wide (the old one embedded, so nothing learned is lost),
+until a DFA agrees with every labelled string or the budget is spent.
 
 Training fits the labels by **least squares** (binary cross-entropy, tried first, pushes the
 scores to grow without bound and stalls about 95% on multiples of 29), with Adam, clipped
@@ -31,7 +35,11 @@ kept instead only where no DFA does as well on validation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+import math
+import time
+from dataclasses import dataclass, replace
+from typing import Any
 
 import torch
 from torch import nn
@@ -45,28 +53,41 @@ from .hardening import hardened_dfa, merge_states, pad_table, run_table
 from .learned import NetworkModel
 from .memory import check_fits, training_bytes
 from .observation_table import observation_table_automaton
-from .train import Classifier, LabelledBatch, TrainConfig, accuracies
+from .train import (
+    Classifier,
+    LabelledBatch,
+    ProgressHook,
+    TrainConfig,
+    TrainProgress,
+    accuracies,
+    train_network,
+)
 
 _CERTAIN = 30.0  # the logit a DFA answers with (as the hardened soft automaton does)
+LR_WIDTH = 32  # the width the learning rate is given for (where it was measured): see lr_at
 
 
 @dataclass
 class LinearRNNConfig(TrainConfig):
     """Settings of the linear RNN (and of the loop, see :class:`TrainConfig`).
 
-    ``width`` is the state's size: the largest Hankel rank it can represent (the same for every
-    challenge; nothing is read from the rule). Matrices start at the identity plus Gaussian noise
-    of standard deviation ``init_noise / sqrt(width)``, so that early products neither vanish
-    nor explode. ``table_states`` bounds the DFA read off (and sizes the checkpoint's table);
-    ``merge`` merges the DFA's states that no training string tells apart
-    (:func:`~baselines.hardening.merge_states`). Measured choices: docs/learned.md.
+    The width is the state's size: the largest Hankel rank it can represent. Left None, it is
+    chosen from the data (:meth:`widths`): ``start_width`` first, doubled while no DFA read off
+    agrees with every labelled string; a width that may still double gives up after
+    ``grow_patience`` evaluations without gain. ``width`` fixes it instead. Matrices start at
+    the identity plus Gaussian noise of standard deviation ``init_noise / sqrt(width)``, so that
+    early products neither vanish nor explode. ``table_states`` bounds the DFA read off (and
+    sizes the checkpoint's table); ``merge`` merges the DFA's states that no training string
+    tells apart (:func:`~baselines.hardening.merge_states`). Measured choices: docs/learned.md.
     """
 
-    lr: float = 0.02
+    lr: float = 0.02  # Adam's rate for a network LR_WIDTH wide; see lr_at
     batch_size: int = 256
     patience: int = 10
     max_grad_norm: float | None = 1.0  # clip the gradient's norm (products of matrices can explode)
-    width: int = 32
+    width: int | None = None
+    start_width: int = 32
+    grow_patience: int = 3
     init_noise: float = 0.5
     read_table: bool = True
     table_states: int = 256
@@ -74,9 +95,11 @@ class LinearRNNConfig(TrainConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.width < 1 or self.table_states < 2:
+        width = 1 if self.width is None else self.width  # None: chosen from data; 0 is a mistake
+        if min(width, self.start_width, self.grow_patience) < 1 or self.table_states < 2:
             raise InvalidArgument(
-                f"width must be at least 1 and table_states at least 2, got {self.width}, {self.table_states}"
+                "width, start_width and grow_patience must be at least 1 and table_states at least 2, "
+                f"got {self.width}, {self.start_width}, {self.grow_patience}, {self.table_states}"
             )
         if self.init_noise < 0:
             raise InvalidArgument(f"init_noise must be non-negative, got {self.init_noise}")
@@ -88,10 +111,53 @@ class LinearRNNConfig(TrainConfig):
         Counted: the matrices, start and readout, and one batch's products of every state by
         every symbol's matrix at every step (what :meth:`LinearRNN.states` computes).
         """
-        width = self.width
+        width = self.widths()[-1]
         parameters = symbols * width * width + 2 * width
         activations = self.batch_size * longest * (symbols + 1) * width
         check_fits(training_bytes(parameters, activations), f"a linear RNN of width {width:,}", self.device)
+
+    def lr_at(self, width: int) -> float:
+        """The learning rate of a network ``width`` wide: ``lr`` scaled by ``LR_WIDTH / width``.
+
+        Adam moves every entry of a matrix by about the rate a step, so a d x d matrix's norm
+        by about rate x d: a wider network needs proportionally smaller steps (as muP prescribes
+        for hidden matrices, Yang and Hu 2021). Measured on multiples of 53, seed 0, width 64:
+        0.01 exact after 2,200 steps, 0.02 after 2,900 (a plateau of 1,300 steps at chance
+        first); width 128 at 0.02 never left chance (docs/learned.md).
+
+        >>> LinearRNNConfig().lr_at(32), LinearRNNConfig().lr_at(64), LinearRNNConfig().lr_at(16)
+        (0.02, 0.01, 0.04)
+        """
+        return self.lr * LR_WIDTH / width
+
+    def patience_at(self, width: int) -> int:
+        """Evaluations without gain before a network ``width`` wide gives up: ``patience`` for the
+        widest (or a fixed width); before widening, ``grow_patience`` at ``start_width`` and in
+        proportion to the width above it, since a wider network takes longer to settle (fresh,
+        multiples of 29 took 500-900 steps at width 32, multiples of 41 and 53 1,400-2,200 at 64).
+
+        >>> [LinearRNNConfig().patience_at(w) for w in (32, 64, 128, 256)]
+        [3, 6, 12, 10]
+        """
+        if width == self.widths()[-1]:
+            return self.patience
+        return math.ceil(self.grow_patience * width / self.start_width)
+
+    def widths(self) -> list[int]:
+        """The widths tried, narrowest first, while none reads a DFA right on every labelled string.
+
+        The ladder ends where a wider network could not be read: a linear RNN of width d can
+        behave like a DFA of d states, and no table reads more than ``table_states``.
+
+        >>> LinearRNNConfig().widths(), LinearRNNConfig(width=40).widths()
+        ([32, 64, 128, 256], [40])
+        """
+        if self.width is not None:
+            return [self.width]
+        widths = [self.start_width]
+        while widths[-1] < self.table_states:
+            widths.append(widths[-1] * 2)
+        return widths
 
 
 class LinearRNN(Classifier):
@@ -121,6 +187,33 @@ class LinearRNN(Classifier):
             )
             self.start.copy_(torch.randn(self.width, generator=generator) / self.width**0.5)
             self.readout.copy_(torch.randn(self.width, generator=generator) / self.width**0.5)
+
+    def widened(self, width: int, generator: torch.Generator) -> "LinearRNN":
+        """A network ``width`` wide that starts as this one: its matrices, start and readout in
+        the first block, the new block initialised as :meth:`reset_parameters` would.
+
+        The new coordinates start unreached (the start gives them nothing and no old coordinate
+        feeds them) and unread (zero readout), so the answers are this network's. They are not a
+        dead end: their own flows into the old coordinates are random, so the backward vectors
+        have new parts, and the first step's gradient already opens the old-to-new flows.
+
+        >>> narrow = LinearRNN("ab", width=2)
+        >>> narrow.reset_parameters(torch.Generator().manual_seed(0))
+        >>> wide = narrow.widened(4, torch.Generator().manual_seed(1))
+        >>> ids = torch.tensor([[0, 1, 1, 0], [1, 1, 0, 2]])
+        >>> torch.allclose(narrow(ids, torch.tensor([4, 3])), wide(ids, torch.tensor([4, 3])))
+        True
+        """
+        old = self.width
+        wide = LinearRNN(self.alphabet, width, self.init_noise, len(self.table))
+        wide.reset_parameters(generator)
+        with torch.no_grad():
+            wide.matrices[:, :old, :] = 0.0  # nothing flows from the old block into the new one
+            wide.matrices[:, :old, :old] = self.matrices
+            wide.start[:old], wide.start[old:] = self.start, 0.0
+            wide.readout[:old], wide.readout[old:] = self.readout, 0.0
+        wide.pieces = self.pieces
+        return wide.to(self.matrices.device)
 
     # --- answers ----------------------------------------------------------------------------------
     def states(self, ids: torch.Tensor) -> torch.Tensor:
@@ -227,11 +320,31 @@ class LinearRNNModel(NetworkModel):
     description = "linear RNN (a matrix per symbol, least squares), kept as the DFA a table reads off it"
     Config = LinearRNNConfig
 
+    def __init__(self, config: LinearRNNConfig | None = None, **options: Any) -> None:
+        super().__init__(config, **options)
+        self._width: int | None = None  # the network's width: fixed by fit or restore
+
     def build(self, alphabet: str, task: LearnerView | None) -> LinearRNN:
+        """The narrowest network of the ladder (``task`` is None on restore: the checkpoint gives
+        the width). Only the alphabet and the training lengths are read: the width is chosen from
+        the data, in :meth:`after_training`."""
         c = self.config
         if task is not None:
             c.check_memory(len(alphabet), task.train_lengths[1])
-        return LinearRNN(alphabet, c.width, c.init_noise, c.table_states)
+            self._width = c.widths()[0]
+        assert self._width is not None, "restore() reads the width from the checkpoint"
+        return LinearRNN(alphabet, self._width, c.init_noise, c.table_states)
+
+    def restore(self, alphabet: str, state_dict: dict[str, torch.Tensor]) -> None:
+        self._width = int(state_dict["matrices"].shape[1])
+        super().restore(alphabet, state_dict)
+
+    def first_training_config(self) -> LinearRNNConfig:
+        """The first width's rate (:meth:`LinearRNNConfig.lr_at`); a width the ladder may still
+        widen gives up after ``grow_patience`` evaluations without gain, the widest (or a fixed
+        width) after the loop's own ``patience``."""
+        c, width = self.config, self.config.widths()[0]
+        return replace(c, lr=c.lr_at(width), patience=c.patience_at(width))
 
     def before_training(self, train_set: LabelledBatch) -> None:
         network = self.network
@@ -245,11 +358,13 @@ class LinearRNNModel(NetworkModel):
         val_set: LabelledBatch,
         generator: torch.Generator,
     ) -> FitReport:
-        """Keep the table's DFA (merged) if it does at least as well on validation as the network.
+        """Widen while no DFA read off agrees with every labelled string, then keep the table's
+        DFA (merged) if it does at least as well on validation as the network.
 
         ``best_val_accuracy`` becomes the validation accuracy of what answers from now on (during
         training it was the DFA's score on the worse of validation and training).
         """
+        report = self.widen(report, train_set, val_set, generator)
         network = self.network
         assert isinstance(network, LinearRNN)
         network.pieces = None
@@ -279,6 +394,64 @@ class LinearRNNModel(NetworkModel):
         report.extra["mode"] = "table"
         report.best_val_accuracy = hard
         return report
+
+    def widen(
+        self, report: FitReport, train_set: LabelledBatch, val_set: LabelledBatch, generator: torch.Generator
+    ) -> FitReport:
+        """The width ladder: while no DFA read off agrees with every labelled string and the
+        budget lasts, go on in a network twice as wide that starts as the last one
+        (:meth:`LinearRNN.widened`). The best width on validation is kept (the narrower on a tie).
+
+        A narrower network's DFA can agree with all but a handful of the labelled strings
+        (multiples of 41 at width 16: 99.95%) and still be wrong beyond them, so a width is not
+        abandoned for gaining little: only agreement with every labelled string ends the ladder.
+        Every width tried is recorded in ``report.extra["widths"]`` with its steps and score, and
+        ``width`` is the one kept. Nothing but the labelled strings decides how wide.
+        """
+        c, started = self.config, time.perf_counter()
+        network = self.network
+        assert isinstance(network, LinearRNN)
+        best = report.best_val_accuracy or 0.0
+        best_state, best_width = copy.deepcopy(network.state_dict()), network.width
+        tried = [{"width": network.width, "steps": report.steps, "val_accuracy": best}]
+        widths = c.widths()
+        for width in widths[1:]:
+            steps_left = c.max_steps - report.steps
+            seconds_left = c.max_seconds - report.train_seconds - (time.perf_counter() - started)
+            if best >= 1.0 or steps_left <= 0 or seconds_left <= 0:
+                break
+            network = network.widened(width, generator)
+            patience = c.patience_at(width)
+            budget = replace(c, lr=c.lr_at(width), max_steps=steps_left, max_seconds=seconds_left,
+                             patience=patience)  # fmt: skip
+            done = train_network(network, train_set, val_set, budget, generator, self._continued(report))
+            report.steps += done.steps
+            if done.extra.get("hit_time_cap"):
+                report.extra["hit_time_cap"] = True
+            score = done.best_val_accuracy or 0.0
+            tried.append({"width": width, "steps": done.steps, "val_accuracy": score})
+            if score > best:
+                best, best_state, best_width = score, copy.deepcopy(network.state_dict()), width
+        if best_width != network.width:
+            pieces = network.pieces
+            network = LinearRNN(network.alphabet, best_width, c.init_noise, c.table_states)
+            network.load_state_dict(best_state)
+            network.pieces = pieces
+        self.network, self._width = network.to(self.device).eval(), best_width
+        report.train_seconds += time.perf_counter() - started
+        report.extra.update(widths=tried, width=best_width)
+        return report
+
+    def _continued(self, report: FitReport) -> ProgressHook | None:
+        """The progress hook for a wider network: its steps counted after those already taken."""
+        if self.progress is None:
+            return None
+        hook, steps, c = self.progress, report.steps, self.config
+
+        def continued(state: TrainProgress) -> None:
+            hook(replace(state, step=state.step + steps, max_steps=c.max_steps, max_seconds=c.max_seconds))
+
+        return continued
 
     def as_dfa(self) -> DFA | None:
         """The DFA read off the network; None where the network answers itself."""

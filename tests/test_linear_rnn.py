@@ -12,6 +12,7 @@ from baselines.linear_rnn import LinearRNN, LinearRNNConfig, LinearRNNModel
 from baselines.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
+from challenges.families import divisibility
 
 DIV7 = get_challenge("div7-base10")
 
@@ -60,6 +61,8 @@ def test_the_table_checkpoint_predicts_the_same(fitted, tmp_path):
 def test_bad_settings_are_refused_in_one_line():
     with pytest.raises(InvalidArgument, match="width"):
         LinearRNNConfig(width=0)
+    with pytest.raises(InvalidArgument, match="start_width"):
+        LinearRNNConfig(start_width=0)
     with pytest.raises(InvalidArgument, match="init_noise"):
         LinearRNNConfig(init_noise=-1)
 
@@ -75,3 +78,35 @@ def test_explain_reads_the_networks_own_states_step_by_step(fitted):
     assert net.accepts(state).tolist() == [True, False]
     whole = model.network.states(torch.tensor([[1, 4], [1, 5]])).detach().numpy()
     assert np.allclose(state, whole, atol=1e-5)
+
+
+# --- the width is chosen from the data (issue 20, item 6) ------------------------------------------
+
+DIV11 = divisibility(11, 10)  # a test-only challenge: 11 states, more than the ladder starts with
+
+
+def test_a_widened_network_answers_as_the_narrow_one_did():
+    narrow = LinearRNN("0123456789", width=4)
+    narrow.reset_parameters(torch.Generator().manual_seed(3))
+    wide = narrow.widened(8, torch.Generator().manual_seed(4))
+    ids, lengths = encode(np.array(["7", "123", "98765"]), "0123456789")
+    assert wide.width == 8 and torch.allclose(narrow(ids, lengths), wide(ids, lengths), atol=1e-6)
+
+
+def test_the_width_grows_from_the_data_until_a_dfa_agrees_with_every_labelled_string():
+    torch.set_num_threads(1)
+    model = LinearRNNModel(start_width=4, max_steps=3000, max_seconds=300)
+    train, val = DIV11.sample("train", 10_000, seed=0), DIV11.sample("val", 1_000, seed=0)
+    report = model.fit(DIV11.learner_view(), train, val, seed=0)
+    tried = [step["width"] for step in report.extra["widths"]]
+    assert tried == [4, 8, 16]  # 4 and 8 are short of rank 11; 16 is not, and the ladder stops
+    assert report.extra["width"] == 16 and model.network.width == 16
+    verdict = model.prove_exact(DIV11)
+    assert verdict.equivalent is True and verdict.states == 11
+
+
+def test_a_fixed_width_is_not_widened():
+    model = LinearRNNModel(width=8, max_steps=200, max_seconds=60)
+    train, val = DIV7.sample("train", 2000, seed=0), DIV7.sample("val", 200, seed=0)
+    report = model.fit(DIV7.learner_view(), train, val, seed=0)
+    assert [step["width"] for step in report.extra["widths"]] == [8] and report.extra["width"] == 8
