@@ -53,15 +53,8 @@ from .hardening import hardened_dfa, merge_states, pad_table, run_table
 from .learned import NetworkModel
 from .memory import check_fits, training_bytes
 from .observation_table import observation_table_automaton
-from .train import (
-    Classifier,
-    LabelledBatch,
-    ProgressHook,
-    TrainConfig,
-    TrainProgress,
-    accuracies,
-    train_network,
-)
+from .soft_automaton import continued_progress
+from .train import Classifier, LabelledBatch, TrainConfig, accuracies, train_network
 
 _CERTAIN = 30.0  # the logit a DFA answers with (as the hardened soft automaton does)
 LR_WIDTH = 32  # the width the learning rate is given for (where it was measured): see lr_at
@@ -424,7 +417,9 @@ class LinearRNNModel(NetworkModel):
             patience = c.patience_at(width)
             budget = replace(c, lr=c.lr_at(width), max_steps=steps_left, max_seconds=seconds_left,
                              patience=patience)  # fmt: skip
-            done = train_network(network, train_set, val_set, budget, generator, self._continued(report))
+            spent = c.max_seconds - seconds_left
+            progress = self.progress and continued_progress(self.progress, report.steps, spent, c)
+            done = train_network(network, train_set, val_set, budget, generator, progress)
             report.steps += done.steps
             if done.extra.get("hit_time_cap"):
                 report.extra["hit_time_cap"] = True
@@ -441,17 +436,6 @@ class LinearRNNModel(NetworkModel):
         report.train_seconds += time.perf_counter() - started
         report.extra.update(widths=tried, width=best_width)
         return report
-
-    def _continued(self, report: FitReport) -> ProgressHook | None:
-        """The progress hook for a wider network: its steps counted after those already taken."""
-        if self.progress is None:
-            return None
-        hook, steps, c = self.progress, report.steps, self.config
-
-        def continued(state: TrainProgress) -> None:
-            hook(replace(state, step=state.step + steps, max_steps=c.max_steps, max_seconds=c.max_seconds))
-
-        return continued
 
     def as_dfa(self) -> DFA | None:
         """The DFA read off the network; None where the network answers itself."""

@@ -363,8 +363,11 @@ class Hardened:
     minimal_states: int
 
 
-def _continued(progress: ProgressHook, steps: int, seconds: float, config: TrainConfig) -> ProgressHook:
-    """``progress`` for a second loop: its steps and seconds counted after the first loop's."""
+def continued_progress(
+    progress: ProgressHook, steps: int, seconds: float, config: TrainConfig
+) -> ProgressHook:
+    """``progress`` for a later loop: its steps and seconds counted after the earlier loops' (the
+    soft automaton's sizes and rounds, the linear RNN's widths)."""
 
     def hook(state: TrainProgress) -> None:
         progress(replace(state, step=state.step + steps, max_steps=config.max_steps,
@@ -483,7 +486,7 @@ class SoftAutomatonModel(NetworkModel):
 
         def train(network: SoftAutomaton, budget: SoftAutomatonConfig) -> FitReport:
             spent = c.max_seconds - left()[1]
-            progress = self.progress and _continued(self.progress, report.steps, spent, c)
+            progress = self.progress and continued_progress(self.progress, report.steps, spent, c)
             done = train_network(network, train_set, val_set, budget, generator, progress)
             report.steps += done.steps
             if done.extra.get("hit_time_cap"):
