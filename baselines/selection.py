@@ -12,7 +12,9 @@ Why these two: on the learning curves (docs/learned.md) the soft automaton start
 as few strings as RPNI on the four small automata (100, 300, 10,000 and 3,000) and never learns
 multiples of 29, while the linear RNN learns multiples of 29 from 30,000 strings but needs 3x
 more than RPNI on the two smallest automata. Each is sure of itself where it is right (it agrees
-with every validation string) and visibly unsure where it is wrong.
+with every validation string) and visibly unsure where it is wrong. Neither is given a size:
+the linear RNN widens from 32 and the soft automaton grows from 2 states while validation asks
+for more (:meth:`baselines.linear_rnn.LinearRNNConfig.widths`).
 
 >>> from challenges import get_challenge
 >>> c = get_challenge("div3-base10")
