@@ -178,7 +178,7 @@ def require_conformance(challenge: Challenge, time_limit: float | None = None) -
     """
     time_limit = TIME_LIMIT_SECONDS if time_limit is None else time_limit
     passed = _verdict_path(challenge)
-    if passed is not None and passed.exists():
+    if passed is not None and _exists(passed):
         return
     started = time.perf_counter()
     try:
@@ -277,6 +277,13 @@ def _source_digest(root: Path) -> str:
     for path in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
         digest.update(str(path.relative_to(root.parent)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # an unreadable cache folder: check again
+        return False
 
 
 def _verdict_path(challenge: Challenge) -> Path | None:
