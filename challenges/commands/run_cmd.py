@@ -138,11 +138,11 @@ def run_command(args: argparse.Namespace) -> int:
     # instead, one per finished cell and one a minute during a long phase.
     live = console.is_terminal
     say = partial(console.print, markup=False)
+    tick, ended = Ticker(say), [0]  # a line a minute at most; cells finished (or skipped) so far
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console, transient=False, disable=not live) as progress:
         if todo:
-    tick, ended = Ticker(say), [0]  # a line a minute at most; cells finished (or skipped) so far
             challenges = dict.fromkeys(cell.challenge for cell in todo)
             lengths = sum(len(scored_lengths(get_challenge(c))) for c in challenges)
             preparing = progress.add_task("test sets", total=lengths)
