@@ -93,7 +93,7 @@ def test_a_widened_network_answers_as_the_narrow_one_did():
     assert wide.width == 8 and torch.allclose(narrow(ids, lengths), wide(ids, lengths), atol=1e-6)
 
 
-def test_the_width_grows_from_the_data_until_a_dfa_agrees_with_every_labelled_string():
+def test_the_width_grows_from_the_data_until_a_dfa_agrees_with_every_labelled_string(tmp_path):
     torch.set_num_threads(1)
     model = LinearRNNModel(start_width=4, max_steps=3000, max_seconds=300)
     train, val = DIV11.sample("train", 10_000, seed=0), DIV11.sample("val", 1_000, seed=0)
@@ -103,6 +103,9 @@ def test_the_width_grows_from_the_data_until_a_dfa_agrees_with_every_labelled_st
     assert report.extra["width"] == 16 and model.network.width == 16
     verdict = model.prove_exact(DIV11)
     assert verdict.equivalent is True and verdict.states == 11
+    loaded = load_checkpoint(save_checkpoint(model, tmp_path / "wide.pt"))  # its width from the weights
+    probe = np.array(["0", "11", "12", "1234" * 25])
+    assert loaded.network.width == 16 and loaded.predict(probe).tolist() == [True, True, False, False]
 
 
 def test_a_fixed_width_is_not_widened():
