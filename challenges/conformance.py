@@ -55,20 +55,21 @@ def check_labels(challenge: Challenge, split: Split, n: int = 64, seed: int = 0,
     alphabet = set(challenge.alphabet)
     foreign = [t for t in examples.texts.tolist() if not set(t) <= alphabet]
     if foreign:
-        return [f"{where}: strings outside the alphabet {challenge.alphabet!r}: {_quote(map(repr, foreign))}"]
+        outside = _quote(map(_shown, foreign))
+        return [f"{where}: strings outside the alphabet {challenge.alphabet!r}: {outside}"]
     try:
         truth = challenge.label(examples.texts)
         measured = np.array([challenge.check(t).length for t in examples.texts.tolist()], dtype=np.int64)
     except ChallengeError as error:
         return [f"{where}: the oracle rejects a sampled string: {error}"]
-    wrong = [f"{t!r} labelled {'member' if y else 'non-member'}"
+    wrong = [f"{_shown(t)} labelled {'member' if y else 'non-member'}"
              for t, y in zip(examples.texts[truth != examples.labels].tolist(),
                              examples.labels[truth != examples.labels].tolist())]  # fmt: skip
     if wrong:
         problems.append(f"{where}: {len(wrong)} of {n} labels differ from the oracle: {_quote(wrong)}")
     off = examples.lengths != measured
     if off.any():
-        shown = [f"{t!r} (length {m}) recorded as length {L}" for t, m, L in
+        shown = [f"{_shown(t)} (length {m}) recorded as length {L}" for t, m, L in
                  zip(examples.texts[off].tolist(), measured[off].tolist(), examples.lengths[off].tolist())]
         problems.append(f"{where}: {int(off.sum())} strings of the wrong length: {_quote(shown)}")
     if length is not None and (examples.lengths != length).any():
@@ -84,7 +85,7 @@ def check_splits(challenge: Challenge, n: int = 64, seed: int = 0) -> list[str]:
         stray = examples.texts[assign_split(challenge, examples.texts) != index].tolist()
         if stray:
             problems.append(
-                f"{split} split: {len(stray)} strings belong to another split: {_quote(map(repr, stray))}"
+                f"{split} split: {len(stray)} strings belong to another split: {_quote(map(_shown, stray))}"
             )
     return problems
 
@@ -291,6 +292,17 @@ def _verdict_path(challenge: Challenge) -> Path | None:
     directory = cache_dir()
     key = None if directory is None else fingerprint(challenge)
     return None if key is None else directory / "conformance" / f"{key}.passed"
+
+
+def _shown(text: str, keep: int = 24) -> str:
+    """``text`` quoted, its middle left out when long, so that a problem stays one readable line.
+
+    >>> _shown("12"), _shown("7" * 1000)
+    ("'12'", "'777777777777...777777777777' (1000 symbols)")
+    """
+    if len(text) <= keep + 8:
+        return repr(text)
+    return f"{text[: keep // 2]!r}"[:-1] + "..." + f"{text[-(keep // 2):]!r}"[1:] + f" ({len(text)} symbols)"
 
 
 def _quote(items: Iterable[str]) -> str:
