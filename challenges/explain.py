@@ -166,7 +166,7 @@ def explain(
 
     options = ExplainOptions(**{**(options or ExplainOptions()).__dict__, **overrides})
     say = progress or (lambda message: None)
-    reference, model = _check(challenge, model_id, options)
+    reference, model = check_explainable(challenge, model_id, options)
     max_length = options.max_length or default_max_length(challenge.base)
     profile = get_profile(options.profile)
     if options.checkpoint is not None and options.checkpoint.exists():
@@ -216,7 +216,7 @@ def explain(
     )  # fmt: skip
 
 
-def _check(challenge: Challenge, model_id: str, options: ExplainOptions) -> tuple[DFA, Model]:
+def check_explainable(challenge: Challenge, model_id: str, options: ExplainOptions) -> tuple[DFA, Model]:
     """The reference automaton and an unfitted model, or why ``explain`` cannot run.
 
     Everything is checked before training, which takes a while.

@@ -62,7 +62,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def explain_command(args: argparse.Namespace) -> int:
-    from ..explain import ExplainOptions, explain
+    from ..explain import ExplainOptions, check_explainable, explain
     from ..overrides import parse_model_spec
     from ..run import check_train_lengths
     from .evaluate_cmd import scored_lengths
@@ -85,6 +85,7 @@ def explain_command(args: argparse.Namespace) -> int:
         checkpoint=args.checkpoint,
         model_options=dict(spec.options),
     )
+    check_explainable(challenge, spec.model, options)  # a usage error is the only line printed
     status = Console(stderr=True, highlight=False)
     status.print(notice(challenge, spec, args), markup=False, soft_wrap=True)  # before minutes of training
     with status.status("explaining") as spinner:
