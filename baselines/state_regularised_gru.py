@@ -18,6 +18,17 @@ hard network of each ``k`` is scored on validation and the smallest best one is 
 comes from data). Last, cell, head and centroids train together through the soft snap, its
 temperature annealed from ``temperature_start`` to ``temperature_end``, scored hard on validation.
 
+Three more ingredients are on by default (measured in docs/learned.md, issue 21): the snap stage
+also learns from **every labelled prefix** (``prefix_weight``: a training string's proper
+prefixes that are training strings themselves, looked up in a trie of the learner's own labelled
+strings, :class:`PrefixLabels`, give the head a label at that step), at a smaller learning rate
+(``snap_lr``); and where k-means finds no centroids that are perfect on validation, the centroids
+are the means of the states grouped by **the free network's answers after every short suffix**
+(``place_by="answers"``, Myhill-Nerode: states that answer alike are one class however far apart
+they lie). The prefix loss is off in the warm-up by default (``prefix_in_warmup``): there it
+made the GRU exact on div7 and div9 in one development seed of three, but its states on div3 no
+longer fell into clusters k-means could read.
+
 Two more ingredients are options, measured in docs/learned.md ("Networks that extrapolate by
 themselves"): Gaussian ``noise`` on the state during training (so that states become attractors),
 and a ``drift`` loss on unlabelled strings far longer than training, drawn from the alphabet
@@ -56,6 +67,10 @@ from .train import Classifier, LabelledBatch, TrainConfig, accuracies, train_net
 # States recorded for k-means: the prefixes of this many training strings.
 _KMEANS_STRINGS = 4000
 _KMEANS_ROUNDS = 25
+# States grouped by their answers after short suffixes (``place_by="answers"``): this many, and at
+# most this many suffixes (all strings up to the longest length that keeps within it, and the empty one).
+_ANSWER_POINTS = 2000
+_ANSWER_SUFFIXES = 128
 
 
 @dataclass
@@ -70,6 +85,11 @@ class StateRegularisedGRUConfig(TrainConfig):
     state after every training step. ``drift``: weight of the loss that pulls the states reached on
     unlabelled strings of ``drift_length`` symbols towards their nearest centroid (the centroids
     stand for the states of short strings; the loss acts from the moment they are placed).
+    ``prefix_weight``: weight of the cross-entropy at every proper prefix that is itself a
+    labelled training string (in the warm-up if ``prefix_in_warmup``, with the snap if
+    ``prefix_in_snap``). ``snap_lr``: Adam's rate with the snap (None: ``lr``). ``place_by``:
+    ``"states"`` (k-means only) or ``"answers"`` (k-means, then, if no size is perfect on
+    validation, the largest groups of states that answer alike after every short suffix).
 
     >>> StateRegularisedGRUConfig().ladder(), StateRegularisedGRUConfig(centroids=5).ladder()
     ([4, 8, 16, 32, 64], [5])
@@ -87,6 +107,11 @@ class StateRegularisedGRUConfig(TrainConfig):
     drift: float = 0.0
     drift_length: int = 30
     drift_batch: int = 32
+    prefix_weight: float = 1.0
+    prefix_in_warmup: bool = False
+    prefix_in_snap: bool = True
+    snap_lr: float | None = 0.003
+    place_by: str = "answers"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -102,10 +127,70 @@ class StateRegularisedGRUConfig(TrainConfig):
             raise InvalidArgument("temperatures must be positive")
         if min(self.noise, self.drift) < 0 or min(self.drift_length, self.drift_batch) < 1:
             raise InvalidArgument("noise and drift must be >= 0, drift_length and drift_batch >= 1")
+        if self.snap_lr is not None and self.snap_lr <= 0:
+            raise InvalidArgument(f"snap_lr must be positive, got {self.snap_lr}")
+        if self.place_by not in ("states", "answers"):
+            raise InvalidArgument(f"place_by must be 'states' or 'answers', got {self.place_by!r}")
+        if self.prefix_weight < 0:
+            raise InvalidArgument(f"prefix_weight must be >= 0, got {self.prefix_weight}")
 
     def ladder(self) -> list[int]:
         """Centroid counts k-means tries, smallest first."""
         return doubling_ladder(self.centroids, self.start_centroids, self.max_centroids)
+
+
+class PrefixLabels:
+    """Which prefixes of a string are themselves labelled training strings, and their labels.
+
+    A trie of the training strings (one node per distinct prefix), walked in step with the network:
+    :meth:`targets` gives, for every position of every row, the label of the prefix that ends
+    there if that prefix is a training string, else -1. Built from the learner's own labelled
+    strings only, so no label comes from anywhere else (a text labelled both ways gets -1).
+
+    >>> from baselines.encoding import encode
+    >>> texts, labels = np.array(["1", "12", "123", "4"]), np.array([True, False, True, False])
+    >>> ids, lengths = encode(texts, "0123456789")
+    >>> lookup = PrefixLabels.of(ids, lengths, torch.from_numpy(labels), symbols=10)
+    >>> lookup.targets(encode(np.array(["1234", "45"]), "0123456789").ids).tolist()
+    [[1.0, 0.0, 1.0, -1.0], [0.0, -1.0, -1.0, -1.0]]
+    """
+
+    def __init__(self, child: torch.Tensor, label: torch.Tensor) -> None:
+        self.child, self.label = child, label  # the last node is the sink: not a training prefix
+
+    @classmethod
+    def of(
+        cls, ids: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor, symbols: int
+    ) -> "PrefixLabels":
+        """The lookup of the strings ``ids`` (padded with id ``symbols``) and their 0/1 ``labels``."""
+        ids_np, lengths_np = ids.cpu().numpy(), lengths.cpu().numpy()
+        node = np.zeros(len(ids_np), dtype=np.int64)  # node 0: the empty prefix
+        parents, kids, count = [], [], 1
+        for t in range(ids_np.shape[1]):  # one depth at a time: nodes are the distinct (parent, symbol)
+            active = lengths_np > t
+            keys, inverse = np.unique(node[active] * symbols + ids_np[active, t], return_inverse=True)
+            node[active] = count + inverse
+            parents.append(keys)
+            kids.append(count + np.arange(len(keys)))
+            count += len(keys)
+        child = np.full((count + 1, symbols + 1), count, dtype=np.int64)  # padding and unknowns: sink
+        if parents:
+            keys = np.concatenate(parents)
+            child[keys // symbols, keys % symbols] = np.concatenate(kids)
+        ends, positive = node[lengths_np > 0], labels.cpu().numpy()[lengths_np > 0] > 0.5
+        seen = np.zeros((2, count + 1), dtype=bool)
+        seen[positive.astype(np.intp), ends] = True
+        label = np.where(seen[1] & ~seen[0], 1.0, np.where(seen[0] & ~seen[1], 0.0, -1.0))
+        return cls(torch.from_numpy(child).to(ids.device), torch.from_numpy(label).float().to(ids.device))
+
+    def targets(self, ids: torch.Tensor) -> torch.Tensor:
+        """``[rows, width]``: the label of each prefix of each row, -1 where it is not a training string."""
+        node = torch.zeros(len(ids), dtype=torch.int64, device=ids.device)
+        out = []
+        for column in ids.T:
+            node = self.child[node, column.clamp(max=self.child.shape[1] - 1)]
+            out.append(self.label[node])
+        return torch.stack(out, dim=1) if out else self.label.new_zeros(len(ids), 0)
 
 
 class StateRegularisedGRU(Classifier):
@@ -126,6 +211,8 @@ class StateRegularisedGRU(Classifier):
         self.register_buffer("scale", torch.tensor(1.0))  # squared distance between neighbours
         self._noise = torch.Generator()
         self._drift_ids: torch.Tensor | None = None
+        self.prefix_labels: PrefixLabels | None = None  # set by the model while the loss applies
+        self._prefix_loss: torch.Tensor | float = 0.0
         self.short_length = 1  # the longest training length (set by the model before training)
 
     def reset_parameters(self, generator: torch.Generator) -> None:
@@ -187,8 +274,26 @@ class StateRegularisedGRU(Classifier):
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         last = (lengths - 1).clamp(min=0)
-        final = self.states(ids, lengths)[torch.arange(len(ids), device=ids.device), last]
+        states = self.states(ids, lengths)
+        if self.training and self.prefix_labels is not None and self.config.prefix_weight > 0:
+            self._prefix_loss = self.prefix_loss(self.head(states).squeeze(-1), ids, last)
+        final = states[torch.arange(len(ids), device=ids.device), last]
         return self.head(final).squeeze(-1)
+
+    def prefix_loss(self, logits: torch.Tensor, ids: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy of the answers after every proper prefix that is a labelled training string.
+
+        The whole string's answer is the main loss; this one asks the same head to be right at
+        each labelled prefix on the way, so that states that must answer differently somewhere
+        later are pushed apart (Myhill-Nerode) and states of one residue may gather.
+        """
+        assert self.prefix_labels is not None
+        targets = self.prefix_labels.targets(ids)
+        positions = torch.arange(ids.shape[1], device=ids.device)[None, :]
+        known = (targets >= 0) & (positions < last[:, None])
+        if not bool(known.any()):
+            return logits.new_zeros(())
+        return F.binary_cross_entropy_with_logits(logits[known], targets[known])
 
     def penalty(self) -> torch.Tensor | float:
         """The drift loss on unlabelled strings far longer than training (see the config).
@@ -198,8 +303,9 @@ class StateRegularisedGRU(Classifier):
         reached within the training lengths: long strings must stay among the short ones' states.
         """
         c = self.config
+        prefix, self._prefix_loss = c.prefix_weight * self._prefix_loss, 0.0
         if c.drift <= 0 or not self.training or self._drift_ids is None:
-            return 0.0
+            return prefix
         rows = torch.randint(len(self._drift_ids), (c.drift_batch,), generator=self._noise)
         state, reached = self.initial(c.drift_batch), []
         for column in self._drift_ids[rows.to(self._drift_ids.device)].T:
@@ -210,7 +316,7 @@ class StateRegularisedGRU(Classifier):
         anchors = self.centroids if self.snapping else torch.cat(reached[:short])
         beyond = torch.cat(reached[short:])
         gaps = torch.cdist(beyond, anchors).square().min(dim=-1).values.mean()
-        return c.drift * gaps / self.scale
+        return prefix + c.drift * gaps / self.scale
 
     def set_drift_strings(self, generator: torch.Generator, count: int = 2048) -> None:
         """Unlabelled strings of ``drift_length`` symbols drawn uniformly from the alphabet."""
@@ -239,6 +345,33 @@ class StateRegularisedGRU(Classifier):
             sums = torch.zeros_like(chosen).index_add_(0, owner, points)
             counts = torch.bincount(owner, minlength=len(chosen))[:, None]
             chosen = torch.where(counts > 0, sums / counts.clamp(min=1), chosen)  # empty: stays
+        self.set_centroids(chosen)
+
+    @torch.no_grad()
+    def answer_groups(self, points: torch.Tensor) -> torch.Tensor:
+        """Means of ``points`` grouped by the free network's answers after every short suffix,
+        the largest group first.
+
+        States that answer alike after every suffix tried are one Myhill-Nerode class as far as
+        those suffixes can tell, however far apart they lie; k-means, which groups by distance,
+        splits such a class where the GRU spreads it and merges classes it keeps close.
+        """
+        self.eval()
+        answers, frontier = [self.head(points) > 0], points
+        while len(frontier) // len(points) * self.symbols <= _ANSWER_SUFFIXES:
+            ids = torch.arange(self.symbols, device=points.device).repeat_interleave(len(frontier))
+            frontier = self.cell(frontier.repeat(self.symbols, 1), ids)
+            answers.append((self.head(frontier).squeeze(-1) > 0).reshape(-1, len(points)).T)
+        signatures = torch.cat(answers, dim=1).cpu().numpy()
+        _, owner, counts = np.unique(signatures, axis=0, return_inverse=True, return_counts=True)
+        owner = torch.from_numpy(owner.reshape(-1)).to(points.device)
+        sums = torch.zeros(len(counts), points.shape[1], device=points.device).index_add_(0, owner, points)
+        means = sums / torch.from_numpy(counts).to(sums)[:, None]
+        return means[torch.from_numpy(np.argsort(-counts, kind="stable")).to(points.device)]
+
+    @torch.no_grad()
+    def set_centroids(self, chosen: torch.Tensor) -> None:
+        """Use ``chosen`` as the centroids; the temperature's scale is their neighbours' squared gap."""
         self.centroids = nn.Parameter(chosen.contiguous())
         if len(chosen) > 1:
             gaps = torch.cdist(chosen, chosen).square() + torch.eye(len(chosen)) * 1e9
@@ -287,6 +420,12 @@ class StateRegularisedGRUModel(NetworkModel):
         if self.config.drift > 0:
             self.network.short_length = int(train_set.lengths.max())
             self.network.set_drift_strings(torch.Generator().manual_seed(len(train_set)))
+        self._prefix_labels = None
+        if self.config.prefix_weight > 0:
+            self._prefix_labels = PrefixLabels.of(
+                train_set.ids, train_set.lengths, train_set.labels, self.network.symbols
+            )
+        self.network.prefix_labels = self._prefix_labels if self.config.prefix_in_warmup else None
         rows = torch.arange(min(len(train_set), _KMEANS_STRINGS), device=train_set.ids.device)
         self._sample = train_set.take(rows)
 
@@ -300,24 +439,22 @@ class StateRegularisedGRUModel(NetworkModel):
             return report
         free = report.best_val_accuracy
         points = network.visited(self._sample)
-        scored: dict[int, float] = {}
-        best: tuple[float, int, dict[str, torch.Tensor]] | None = None
-        for k in self.config.ladder():
-            network.place_centroids(points, k, generator)
-            scored[k] = float(accuracies(network, val_set))
-            if best is None or scored[k] > best[0]:
-                best = (scored[k], k, {n: t.clone() for n, t in network.state_dict().items()})
-            if scored[k] >= 1.0:
-                break
-        assert best is not None
+        drawn = generator.get_state()
+        best, scored = self.place(points, val_set, generator, by_answers=False)
+        placed = {"kmeans_val_accuracy": scored}
+        if best[0] < 1.0 and self.config.place_by == "answers":
+            generator.set_state(drawn)  # the answers' draws are as if k-means had not run
+            best, placed["answers_val_accuracy"] = self.place(points, val_set, generator, by_answers=True)
         network.centroids = nn.Parameter(torch.zeros_like(best[2]["centroids"]))
         network.load_state_dict(best[2])
         steps, seconds = report.steps, report.train_seconds
+        network.prefix_labels = self._prefix_labels if self.config.prefix_in_snap else None
         if best[0] < 1.0:  # train through the snap on the budget the warm-up left
             # What the warm-up left of the step budget and of the safety cap.
             left = max(1.0, self.config.max_seconds - report.train_seconds)
             steps_left = max(1, self.config.max_steps - report.steps)
-            rest = replace(self.config, max_steps=steps_left, max_seconds=left)
+            lr = self.config.snap_lr or self.config.lr
+            rest = replace(self.config, max_steps=steps_left, max_seconds=left, lr=lr)
             snapped = train_network(network, train_set, val_set, rest, generator, self.progress)
             steps, seconds = steps + snapped.steps, seconds + snapped.train_seconds
             if (snapped.best_val_accuracy or 0.0) < best[0]:
@@ -326,9 +463,36 @@ class StateRegularisedGRUModel(NetworkModel):
         else:
             report = replace(report, best_val_accuracy=best[0])
         extra: dict[str, Any] = {
-            **report.extra, "free_val_accuracy": free, "centroids": best[1], "kmeans_val_accuracy": scored,
+            **report.extra, "free_val_accuracy": free, "centroids": best[1], **placed,
         }
         return FitReport(steps, seconds, report.best_val_accuracy, extra)
+
+    def place(
+        self, points: torch.Tensor, val_set: LabelledBatch, generator: torch.Generator, by_answers: bool
+    ) -> tuple[tuple[float, int, dict[str, torch.Tensor]], dict[int, float]]:
+        """The best centroids of the ladder's sizes by hard validation accuracy (the smallest
+        perfect one, else the best), and every size's accuracy: k-means on ``points``, or
+        ``points`` grouped by the free network's answers after short suffixes, the k largest groups."""
+        network = self.network
+        assert isinstance(network, StateRegularisedGRU)
+        if by_answers:
+            chosen = torch.randperm(len(points), generator=generator)[:_ANSWER_POINTS].to(points.device)
+            groups = network.answer_groups(points[chosen])
+        scored: dict[int, float] = {}
+        best: tuple[float, int, dict[str, torch.Tensor]] | None = None
+        for k in self.config.ladder():
+            if by_answers:
+                k = min(k, len(groups))
+                network.set_centroids(groups[:k])
+            else:
+                network.place_centroids(points, k, generator)
+            scored[k] = float(accuracies(network, val_set))
+            if best is None or scored[k] > best[0]:
+                best = (scored[k], k, {n: t.clone() for n, t in network.state_dict().items()})
+            if scored[k] >= 1.0 or by_answers and k == len(groups):
+                break
+        assert best is not None
+        return best, scored
 
     def as_dfa(self) -> DFA | None:
         """The automaton the hard forward pass runs (for ``prove``; answers come from the network)."""
