@@ -21,7 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,12 @@ class Cell:
     model_options: tuple[tuple[str, Any], ...] = field(default=())
     train_size: int | None = None  # training strings; None: the profile's
 
+    @cached_property
+    def key(self) -> str:
+        """:func:`cell_key`, computed once per cell (it builds the model to read its config); a cell
+        sent to a worker carries it along."""
+        return cell_key(self)
+
     @property
     def label(self) -> str:
         from .overrides import model_label
@@ -63,8 +69,8 @@ def cell_key(cell: Cell) -> str:
 
     challenge = get_challenge(cell.challenge)
     profile = get_profile(cell.profile)
-    options = {**model_options_for(cell.model, profile, cell.device), **dict(cell.model_options)}
-    config = baselines.create_model(cell.model, **options).config_dict()
+    model_class = baselines.get_model_class(cell.model)
+    config = json.loads(_config_json(model_class, cell.model, cell.model_options, cell.profile, cell.device))
     identity = {
         "challenge": challenge.id,
         "version": challenge.version,
@@ -79,6 +85,18 @@ def cell_key(cell: Cell) -> str:
     if cell.model_options:  # a command-line variant is its own row, even where its config is the default's
         identity["overrides"] = dict(cell.model_options)
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=4096)
+def _config_json(model_class: type, model: str, options: tuple, profile: str, device: str) -> str:
+    """A model's config for a cell, built once per (class, options, profile, device): cells that
+    differ only in challenge and seed share it. The class is part of the key, so a model id that a
+    plugin registers anew never gets the old class's config."""
+    import baselines
+
+    chosen = get_profile(profile)
+    built = baselines.create_model(model, **{**model_options_for(model, chosen, device), **dict(options)})
+    return json.dumps(built.config_dict(), sort_keys=True, default=str)
 
 
 def plan(
@@ -208,7 +226,7 @@ def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dic
     base = _record_base(cell)
     try:
         load_plugins(cell.plugins)
-        base["key"] = cell_key(cell)
+        base["key"] = cell.key
         challenge = get_challenge(cell.challenge)
         profile = get_profile(cell.profile)
         options = {**model_options_for(cell.model, profile, cell.device), **dict(cell.model_options)}
@@ -262,7 +280,7 @@ def _closed(record: dict[str, Any], cell: Cell, seconds: float) -> dict[str, Any
 
 def worker_died_record(cell: Cell, how: str, seconds: float) -> dict[str, Any]:
     """The failed record of a cell whose worker process died under it (killed, out of memory)."""
-    record = {**_record_base(cell), "key": cell_key(cell), "status": "failed",
+    record = {**_record_base(cell), "key": cell.key, "status": "failed",
               "reason": f"worker died ({how})", "traceback": None}  # fmt: skip
     return _closed(record, cell, seconds)
 
@@ -353,7 +371,7 @@ def pending(cells: list[Cell], store: ResultStore, force: bool) -> tuple[list[Ce
     if force:
         return cells, 0
     done = store.done_keys()
-    todo = [cell for cell in cells if cell_key(cell) not in done]
+    todo = [cell for cell in cells if cell.key not in done]
     return todo, len(cells) - len(todo)
 
 
@@ -377,8 +395,8 @@ def execute(
 
     def claimed(cell: Cell) -> ExitStack | None:
         """The held claim of ``cell`` (close it when the record is stored), or None: skip it."""
-        held, key = ExitStack(), cell_key(cell)
-        if held.enter_context(claim(claims, key)) and (force or key not in store.done_keys()):
+        held = ExitStack()
+        if held.enter_context(claim(claims, cell.key)) and (force or not store.is_done(cell.key)):
             return held
         held.close()
         if on_finish:

@@ -31,10 +31,13 @@ Safe against interruption and concurrency:
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import hashlib
 import json
 import math
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -168,6 +171,7 @@ class ResultStore:
         self.path = Path(path)
         self.skipped_lines = 0
         self.problems: list[tuple[int, str]] = []  # (line number, why) of each skipped line
+        self._index = _DoneIndex()  # done keys, kept up to date from the file's tail (is_done)
 
     @contextmanager
     def _locked(self) -> Iterator[int]:
@@ -236,8 +240,93 @@ class ResultStore:
                 f"({named}{more})")  # fmt: skip
 
     def done_keys(self) -> set[str]:
-        """Keys of runs that need not run again (finished, or not applicable)."""
-        return {r["key"] for r in self.records() if r["status"] in DONE_STATUSES}
+        """Keys of runs that need not run again (finished, or not applicable).
+
+        Asked once per run: the index it reads is also saved beside the store (``INDEX_NAME``), so
+        the next run reads only the lines appended since, not the whole store.
+        """
+        keys = set(self._done_index(saved=True))
+        self._index.save(self.path.parent / INDEX_NAME)
+        return keys
+
+    def is_done(self, key: str) -> bool:
+        """Whether run ``key`` is recorded as done, by this process or any other, up to now.
+
+        Asked once per cell as a run goes, it reads only what was appended since it was last asked.
+        """
+        return key in self._done_index()
+
+    def _done_index(self, saved: bool = False) -> set[str]:
+        """The done keys, read up to the file's end: only the lines after the index's offset are
+        parsed (and validated, as :meth:`records` does). A store replaced or cut short since is read
+        again from its start; so is one whose first ``offset`` bytes no longer match the saved
+        index's digest (edited in place)."""
+        index = self._index
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            index.reset(None)
+            return index.keys
+        file = (stat.st_dev, stat.st_ino)
+        if index.file != file or stat.st_size < index.offset:
+            index.reset(file)
+            if saved:
+                index.load(self.path.parent / INDEX_NAME, self.path, stat.st_size)
+        if stat.st_size > index.offset:
+            with self.path.open("rb") as handle:
+                handle.seek(index.offset)
+                tail = handle.read(stat.st_size - index.offset)
+            complete = tail.rfind(b"\n") + 1  # a last line without its newline may be mid-write
+            for line in tail[:complete].splitlines():
+                record, why = parse_line(line.decode("utf-8", errors="replace"))
+                if why is None and record_problem(record) is None and record["status"] in DONE_STATUSES:
+                    index.keys.add(record["key"])
+            index.digest.update(tail[:complete])
+            index.offset += complete
+        return index.keys
+
+
+INDEX_NAME = ".done-index.json"  # beside a store: its done keys up to an offset, and a digest of those bytes
+
+
+class _DoneIndex:
+    """Done keys of a store file (device, inode) as read up to ``offset`` bytes, whose sha256 is
+    ``digest``; saved to and loaded from a small JSON file so a run need not reread the store."""
+
+    def __init__(self) -> None:
+        self.reset(None)
+
+    def reset(self, file: tuple[int, int] | None) -> None:
+        self.file, self.offset, self.keys, self.digest = file, 0, set(), hashlib.sha256()
+
+    def load(self, saved: Path, store: Path, size: int) -> None:
+        """Take the saved index if the store still begins with the bytes it was read from."""
+        try:
+            data = json.loads(saved.read_text(encoding="utf-8"))
+            offset, digest, keys = int(data["offset"]), str(data["sha256"]), data["keys"]
+            if not (0 < offset <= size and isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
+                return
+            prefix = hashlib.sha256()
+            with store.open("rb") as handle:
+                while chunk := handle.read(min(1 << 22, offset - handle.tell())):
+                    prefix.update(chunk)
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # no index, or one that cannot be read: the store is read whole
+        if prefix.hexdigest() == digest:
+            self.offset, self.keys, self.digest = offset, set(keys), prefix
+
+    def save(self, saved: Path) -> None:
+        """Write the index atomically, best effort: without it a run is only slower."""
+        if not self.offset:
+            return
+        data = {"offset": self.offset, "sha256": self.digest.hexdigest(), "keys": sorted(self.keys)}
+        try:
+            with tempfile.NamedTemporaryFile("w", dir=saved.parent, suffix=".tmp", delete=False) as out:
+                json.dump(data, out)
+            os.replace(out.name, saved)
+        except OSError:
+            with contextlib.suppress(OSError, NameError):
+                os.unlink(out.name)
 
 
 def _truncate_quietly(descriptor: int, size: int) -> None:

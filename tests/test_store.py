@@ -259,3 +259,40 @@ def test_ci_check_ok_fails_on_any_record_not_ok_or_a_cell_run_too_few_times(tmp_
     failed = check("--times", "2")
     assert failed.returncode == 1
     assert "div3-base10 / gru / seed 0: failed (ValueError: zero-size array)" in failed.stderr
+
+
+# -- the done index: read once per run, then only the tail; saved beside the store (issue 22) --
+
+
+def _done_record(key: str) -> dict:
+    return {"key": key, "status": "ok", "challenge": "div3-base10", "model": "fsa", "seed": 0,
+            "train_lengths": [1, 6],
+            "metrics": [{"length": 3, "accuracy": 1.0, "n": 4}]}  # fmt: skip
+
+
+def test_is_done_sees_what_another_process_appends(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    mine, theirs = ResultStore(path), ResultStore(path)
+    mine.append(_done_record("a"))
+    assert mine.done_keys() == {"a"} and not mine.is_done("b")
+    theirs.append(_done_record("b"))
+    assert mine.is_done("b")
+
+
+def test_a_saved_index_spares_the_reread_and_an_edit_in_place_voids_it(tmp_path, monkeypatch):
+    from challenges import store as store_module
+
+    path = tmp_path / "runs.jsonl"
+    writer = ResultStore(path)
+    for key in ("a", "b", "c"):
+        writer.append(_done_record(key))
+    assert ResultStore(path).done_keys() == {"a", "b", "c"}
+    assert (tmp_path / store_module.INDEX_NAME).exists()
+    parsed = []
+    real_parse = store_module.parse_line
+    monkeypatch.setattr(store_module, "parse_line", lambda line: parsed.append(line) or real_parse(line))
+    writer.append(_done_record("d"))
+    assert ResultStore(path).done_keys() == {"a", "b", "c", "d"} and len(parsed) == 1  # the new line only
+    path.write_text(path.read_text().replace('"a"', '"z"'))  # same size, edited in place
+    parsed.clear()
+    assert ResultStore(path).done_keys() == {"z", "b", "c", "d"} and len(parsed) == 4

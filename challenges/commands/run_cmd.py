@@ -274,9 +274,7 @@ def slow_cells_text(left_out: list, planned: Iterable[str] = ()) -> str:
 
 
 def _recorded(cells, store) -> list[dict]:
-    from ..run import cell_key
-
-    wanted = {cell_key(c) for c in cells}
+    wanted = {c.key for c in cells}
     return [r for r in store.records() if r.get("key") in wanted]
 
 
@@ -353,12 +351,11 @@ def running_elsewhere(cells: list, store) -> list[str]:  # noqa: ANN001
     A cell claimed by a process that hangs is named here, never skipped without a word.
     """
     from ..concurrency import claim_holder
-    from ..run import cell_key
 
     done = store.done_keys()
     lines = []
     for cell in cells:
-        key = cell_key(cell)
+        key = cell.key
         if key in done:
             continue
         holder = claim_holder(store.path.parent / ".claims", key)
