@@ -4,7 +4,7 @@ Run: ``python .ci/check_ok.py RESULTS/runs.jsonl --times 2`` after two ``run --a
 with ``--force``). Prints one line of counts; exit 1 with the cells that are not ok (or lines the
 store's reader skipped, or cells recorded another number of times), exit 0 otherwise.
 
-"Ok" means done as the store counts it (:data:`challenges.store.DONE_STATUSES`): scored, or
+"Ok" means done as the store counts it (:data:`hofstadter.store.DONE_STATUSES`): scored, or
 ``not-applicable`` (an exact automaton on a language that is not regular: 25 cells of a smoke
 ``run --all``, by design), or ``over-budget`` (a classical learner that ran out of its time budget,
 a measured outcome). ``--only-ok`` refuses those too. A ``failed`` record always fails CI.
@@ -16,7 +16,7 @@ import argparse
 import sys
 from collections import Counter
 
-from challenges.store import DONE_STATUSES, ResultStore
+from hofstadter.store import DONE_STATUSES, ResultStore
 
 _SHOWN = 20  # problems printed; the count says how many there are
 

@@ -37,7 +37,7 @@ class ConfiguredModel(Model):
         super().__init_subclass__(**kwargs)
         if "Config" in cls.__dict__:
             # The real signature is `**options`; advertise the config's fields instead, so that
-            # code choosing options by signature (challenges.run) offers only those.
+            # code choosing options by signature (hofstadter.run) offers only those.
             Parameter = inspect.Parameter
             parameters = [Parameter("config", Parameter.POSITIONAL_OR_KEYWORD, default=None)]
             parameters += [

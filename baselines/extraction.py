@@ -49,7 +49,7 @@ class Recurrence(Protocol):
     """What extraction needs from a recurrent network: its state, one step, and its verdict.
 
     Hidden states are ``(rows, features)`` numpy arrays; symbols are indices into ``alphabet``.
-    Adapters for the benchmark's networks live in :mod:`baselines.hidden`.
+    Adapters for the benchmark's networks live in :mod:`baselines.hidden_states`.
     """
 
     alphabet: str

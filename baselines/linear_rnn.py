@@ -49,9 +49,9 @@ from challenges.errors import InvalidArgument
 
 from .automata import DFA
 from .base import FitReport, register_model
-from .hardening import hardened_dfa, merge_states, pad_table, run_table
-from .learned import NetworkModel
+from .dfa_tables import hardened_dfa, merge_states, pad_table, run_table
 from .memory import check_fits, training_bytes
+from .network_model import NetworkModel
 from .observation_table import observation_table_automaton
 from .soft_automaton import continued_progress
 from .train import Classifier, LabelledBatch, TrainConfig, accuracies, train_network
@@ -71,7 +71,7 @@ class LinearRNNConfig(TrainConfig):
     the identity plus Gaussian noise of standard deviation ``init_noise / sqrt(width)``, so that
     early products neither vanish nor explode. ``table_states`` bounds the DFA read off (and
     sizes the checkpoint's table); ``merge`` merges the DFA's states that no training string
-    tells apart (:func:`~baselines.hardening.merge_states`). Measured choices: docs/learned.md.
+    tells apart (:func:`~baselines.dfa_tables.merge_states`). Measured choices: docs/learned.md.
     """
 
     lr: float = 0.02  # Adam's rate for a network LR_WIDTH wide; see lr_at

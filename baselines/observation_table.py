@@ -38,7 +38,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from .hardening import final_states
+from .dfa_tables import final_states
 
 Oracle = Callable[[torch.Tensor], torch.Tensor]  # right-padded ids [B, T] -> accepted [B] bool
 

@@ -441,20 +441,20 @@ class ApproximateAutomaton(ConfiguredModel):
 
 @lru_cache(maxsize=None)
 def carry_automaton(base: int) -> DFA:
-    """The schoolbook carry rule as a DFA over aligned columns (see :mod:`baselines.columns`).
+    """The schoolbook carry rule as a DFA over aligned columns (see :mod:`baselines.column_automaton`).
 
     States: carry 0 (accepting), carry 1, and wrong. A column ``(a, b, c)`` read least
     significant first, a blank counting as 0, is right when ``(a + b + carry) mod base == c``;
     the carry becomes ``(a + b + carry) // base``. The reference a learned column automaton is
     proved equivalent to, on well-formed column strings.
 
-    >>> from baselines.columns import EquationAlphabet
+    >>> from baselines.column_encoding import EquationAlphabet
     >>> eq = EquationAlphabet.of("0123456789+=")
     >>> carry = carry_automaton(10)
     >>> [carry.accepts(eq.align(np.array([t])).columns[0]) for t in ("12+29=41", "12+29=31")]
     [True, False]
     """
-    from .columns import EquationAlphabet
+    from .column_encoding import EquationAlphabet
 
     columns = EquationAlphabet(base, "+").columns
     width = base + 1

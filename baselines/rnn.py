@@ -28,8 +28,8 @@ from challenges.core import LearnerView
 from challenges.errors import InvalidArgument
 
 from .base import register_model
-from .learned import NetworkModel
 from .memory import check_fits, training_bytes
+from .network_model import NetworkModel
 from .train import Classifier, TrainConfig
 
 Cell = Literal["rnn", "gru", "lstm"]

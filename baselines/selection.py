@@ -185,7 +185,7 @@ class NeuralSelect(ConfiguredModel):
 
 
 def _parse(spec: str):
-    from challenges.overrides import parse_model_spec
+    from baselines.model_spec import parse_model_spec
 
     try:
         return parse_model_spec(spec)

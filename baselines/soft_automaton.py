@@ -42,9 +42,9 @@ from challenges.errors import InvalidArgument
 
 from .automata import DFA
 from .base import FitReport, register_model
-from .hardening import hardened_dfa, merge_states, pad_table, refit_readout, run_table
-from .learned import NetworkModel
+from .dfa_tables import hardened_dfa, merge_states, pad_table, refit_readout, run_table
 from .memory import check_fits, training_bytes
+from .network_model import NetworkModel
 from .observation_table import AutomatonOracle, observation_table_automaton
 from .train import (
     Classifier,
@@ -82,7 +82,7 @@ class SoftAutomatonConfig(TrainConfig):
     ``retrain_factor`` times the best table DFA's size, started ``retrain_sharpness`` logits from
     it, on the budget the sizes (``first_share`` of the largest one's) left, for at most
     ``max_rounds`` rounds. ``merge`` finally merges the kept DFA's states that no training string
-    tells apart (:func:`~baselines.hardening.merge_states`). Batches of 64 were measured best per
+    tells apart (:func:`~baselines.dfa_tables.merge_states`). Batches of 64 were measured best per
     step on div29-base10 (docs/learned.md).
     """
 

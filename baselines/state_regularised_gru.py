@@ -60,7 +60,7 @@ from challenges.errors import InvalidArgument
 
 from .automata import DFA
 from .base import FitReport, register_model
-from .learned import NetworkModel
+from .network_model import NetworkModel
 from .soft_automaton import doubling_ladder
 from .train import Classifier, LabelledBatch, TrainConfig, accuracies, train_network
 

@@ -45,7 +45,7 @@ from torch import nn
 from challenges.errors import InvalidArgument
 
 from .base import register_model
-from .learned import NetworkModel
+from .network_model import NetworkModel
 from .train import Classifier, TrainConfig
 
 Positions = Literal["digit-index", "none", "absolute"]

@@ -22,7 +22,7 @@ import pandas as pd
 from baselines.automata import DFA
 from baselines.references import exact_automaton
 from challenges import get_challenge
-from challenges.leaderboard import markdown
+from hofstadter.reports.leaderboard import markdown
 
 CHALLENGES = ("div7-base10", "div29-base10", "even-base3")
 

@@ -6,10 +6,10 @@ Run one of::
     python benchmarks/bench_learned.py classroom        # GRU trained on 1-4 digits, scored per length
     python benchmarks/bench_learned.py extrapolation    # models x regular challenges x seeds
 
-Every run goes through :func:`challenges.experiment.run_experiment` with a profile's budgets
+Every run goes through :func:`hofstadter.experiment.run_experiment` with a profile's budgets
 (``--profile quick`` by default), so the figures are what the benchmark itself would record.
 Prints Markdown; ``--jsonl PATH`` also writes the raw records. The models train and predict on
-one torch thread (see :func:`baselines.learned.one_torch_thread`).
+one torch thread (see :func:`baselines.network_model.one_torch_thread`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from typing import Any
 import pandas as pd
 
 from challenges import get_challenge
-from challenges.experiment import run_experiment
-from challenges.leaderboard import markdown
-from challenges.profiles import get_profile
+from hofstadter.experiment import run_experiment
+from hofstadter.profiles import get_profile
+from hofstadter.reports.leaderboard import markdown
 
 REGULAR = ("even-base3", "div3-base10", "div9-base10", "div7-base10", "div29-base10")
 

@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from challenges.profiles import get_profile
-from challenges.run import pending, plan
-from challenges.store import ResultStore
+from hofstadter.profiles import get_profile
+from hofstadter.run import pending, plan
+from hofstadter.store import ResultStore
 
 PUBLISHED = Path(__file__).resolve().parent.parent / "results" / "published" / "runs.jsonl"
 

@@ -24,9 +24,9 @@ import pandas as pd
 
 import baselines
 from challenges import get_challenge
-from challenges.experiment import model_options_for, training_data
-from challenges.leaderboard import markdown
-from challenges.profiles import get_profile
+from hofstadter.experiment import model_options_for, training_data
+from hofstadter.profiles import get_profile
+from hofstadter.reports.leaderboard import markdown
 
 REGULAR = ("even-base3", "div3-base10", "div9-base10", "div7-base10", "div29-base10")
 

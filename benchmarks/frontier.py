@@ -29,8 +29,8 @@ from challenges import get_challenge
 from challenges.core import Examples
 from challenges.errors import ChallengeError
 from challenges.evaluate import score
-from challenges.profiles import PROFILES
-from challenges.store import ResultStore
+from hofstadter.profiles import PROFILES
+from hofstadter.store import ResultStore
 
 CHALLENGES = ("add-base2", "add-base10", "mul-base2", "mul-base10", "prime-base2", "prime-base10")
 BUDGETS = tuple(int(10 ** (k / 2)) for k in range(2, 15))  # 10, 31, 100, ..., 10 million

@@ -1,7 +1,7 @@
 """Accuracy far beyond the training range on more test strings than a quick run scores.
 
 Fits a model on exactly the strings a quick-profile run of the same seed trains on
-(``challenges.experiment.training_data``), with the profile's budgets unless options override
+(``hofstadter.experiment.training_data``), with the profile's budgets unless options override
 them, then scores it on the fixed test sets at the longest training length, twice it, 100 and
 1000 digits -- ``-n`` strings each (1,000 by default; the quick profile scores 100 at 1000 digits).
 One JSON line per seed; for the column automaton on additions, also whether its DFA is the carry
@@ -23,8 +23,8 @@ import baselines
 from challenges import get_challenge
 from challenges.errors import ChallengeError
 from challenges.evaluate import score
-from challenges.experiment import model_options_for, training_data
-from challenges.profiles import PROFILES
+from hofstadter.experiment import model_options_for, training_data
+from hofstadter.profiles import PROFILES
 
 
 def option(text: str) -> tuple[str, Any]:
@@ -59,7 +59,7 @@ def measure(
         "accuracy": {m.length: m.accuracy for m in metrics}, "n": {m.length: m.n for m in metrics},
     }  # fmt: skip
     if model_id == "column-automaton" and dict(challenge.parameters).get("operator") == "+":
-        from baselines.columns import column_shape_automaton, intersect
+        from baselines.column_automaton import column_shape_automaton, intersect
         from baselines.references import carry_automaton
 
         dfa = model.as_dfa()

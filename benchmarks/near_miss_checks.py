@@ -17,7 +17,7 @@ import pandas as pd
 from baselines.references import ApproxConfig, approximation
 from challenges import get_challenge, list_challenges
 from challenges.families.arithmetic import HIDDEN_KIND, NEAR_MISS_KINDS
-from challenges.leaderboard import markdown
+from hofstadter.reports.leaderboard import markdown
 
 KINDS = (*NEAR_MISS_KINDS, HIDDEN_KIND)  # the last only in version 2, where Q fits the result
 

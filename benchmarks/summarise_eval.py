@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from challenges import get_challenge
-from challenges.leaderboard import markdown
+from hofstadter.reports.leaderboard import markdown
 
 
 def load(path: Path) -> pd.DataFrame:

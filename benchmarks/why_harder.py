@@ -22,7 +22,7 @@ import numpy as np
 
 from baselines.references import exact_automaton
 from challenges import get_challenge
-from challenges.profiles import PROFILES
+from hofstadter.profiles import PROFILES
 
 
 def residue_path(text: str, modulus: int) -> tuple[int, ...]:

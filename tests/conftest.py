@@ -19,7 +19,8 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 def clean_registries():
     """Whatever a test's plugins register is gone afterwards."""
     from baselines import MODELS
-    from challenges import CHALLENGES, plugins
+    from challenges import CHALLENGES
+    from hofstadter import plugins
 
     challenges_before, models_before = set(CHALLENGES), set(MODELS)
     loaded_before = set(plugins._loaded)

@@ -14,9 +14,9 @@ import pytest
 import baselines.soft_automaton
 import baselines.train
 from challenges import get_challenge
-from challenges.experiment import run_experiment
-from challenges.leaderboard import CAPPED, render_markdown, statuses, tidy
-from challenges.profiles import PROFILES
+from hofstadter.experiment import run_experiment
+from hofstadter.profiles import PROFILES
+from hofstadter.reports.leaderboard import CAPPED, render_markdown, statuses, tidy
 
 SMOKE = PROFILES["smoke"]
 DIV3 = get_challenge("div3-base10")
@@ -72,10 +72,10 @@ import torch  # noqa: E402
 
 from baselines.rnn import GRUModel  # noqa: E402
 from baselines.train import load_checkpoint, save_checkpoint  # noqa: E402
-from challenges.cli import main  # noqa: E402
 from challenges.errors import InvalidArgument  # noqa: E402
-from challenges.run import Cell, cell_key, execute  # noqa: E402
-from challenges.store import ResultStore  # noqa: E402
+from hofstadter.cli import main  # noqa: E402
+from hofstadter.run import Cell, cell_key, execute  # noqa: E402
+from hofstadter.store import ResultStore  # noqa: E402
 
 
 def cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -215,7 +215,7 @@ def test_store_lines_missing_fields_crash_neither_run_nor_leaderboard(capsys, tm
 
 
 def test_a_cell_claimed_by_another_run_is_skipped(tmp_path):
-    from challenges.concurrency import claim
+    from hofstadter.concurrency import claim
 
     store = ResultStore(tmp_path / "runs.jsonl")
     cells = [Cell("div3-base10", "majority", seed, "smoke") for seed in (0, 1)]
@@ -231,7 +231,7 @@ def test_a_cell_claimed_by_another_run_is_skipped(tmp_path):
 _PARENT = """
 import time
 from concurrent.futures import ProcessPoolExecutor
-from challenges.run import _start_worker
+from hofstadter.run import _start_worker
 pool = ProcessPoolExecutor(max_workers=2, initializer=_start_worker, initargs=(1,))
 futures = [pool.submit(time.sleep, 60) for _ in range(2)]
 time.sleep(0.5)
@@ -280,9 +280,10 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 import baselines.trivial  # noqa: E402
-import challenges.run as run_module  # noqa: E402
-from challenges import CHALLENGES, conformance, evaluate, plugins, registry  # noqa: E402
-from challenges.run import run_cell  # noqa: E402
+import hofstadter.run as run_module  # noqa: E402
+from challenges import CHALLENGES, conformance, evaluate, registry  # noqa: E402
+from hofstadter import plugins  # noqa: E402
+from hofstadter.run import run_cell  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -381,7 +382,7 @@ def test_a_sampler_that_swallows_every_exception_cannot_hang_registration(tmp_pa
                      "            try:\n                time.sleep(0.01)\n"
                      "            except BaseException:\n                pass\n")  # fmt: skip
     script = ("from challenges import conformance\nconformance.TIME_LIMIT_SECONDS = 0.5\n"
-              "conformance.GRACE_SECONDS = 1.0\nfrom challenges.cli import main\n"
+              "conformance.GRACE_SECONDS = 1.0\nfrom hofstadter.cli import main\n"
               f"raise SystemExit(main(['--plugin', {plugin!r}, 'list']))\n")  # fmt: skip
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,

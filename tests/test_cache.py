@@ -128,8 +128,8 @@ def test_the_key_holds_the_sampler_version_and_files_are_compressed(written, mon
 
 def test_flipped_training_labels_leave_a_runs_figures_unchanged(monkeypatch):
     """The training set is cached too: a tampered one must not teach a model the wrong rule."""
-    from challenges.experiment import run_experiment
-    from challenges.profiles import PROFILES
+    from hofstadter.experiment import run_experiment
+    from hofstadter.profiles import PROFILES
 
     monkeypatch.setattr(cache, "_SLOW_SECONDS", -1.0)
     cache._MEMORY.clear()

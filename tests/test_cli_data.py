@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from challenges.cli import main
+from hofstadter.cli import main
 
 
 def run(capsys, *argv):

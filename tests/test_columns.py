@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from baselines import create_model
-from baselines.columns import (
+from baselines.column_automaton import (
     ColumnAutomatonModel,
     EquationAlphabet,
     column_shape_automaton,
@@ -103,7 +103,7 @@ def test_large_alphabets_take_the_gather_path_with_the_same_answers():
     # Column alphabets are large (27 to 1,331 symbols): run_matrices gathers each row's matrix.
     import torch.nn.functional as F
 
-    from baselines.hardening import run_table
+    from baselines.dfa_tables import run_table
     from baselines.soft_automaton import _GATHER_SYMBOLS, run_matrices
 
     rng = np.random.default_rng(0)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from challenges import CHALLENGES
-from challenges.cli import main
-from challenges.conformance_report import CHECKS, run_conformance
 from challenges.families import divisibility
+from hofstadter.cli import main
+from hofstadter.reports.conformance_report import CHECKS, run_conformance
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
 

@@ -1,10 +1,10 @@
-"""``eval`` and ``models`` through ``challenges.cli.main``, reading what a user would see."""
+"""``eval`` and ``models`` through ``hofstadter.cli.main``, reading what a user would see."""
 
 from __future__ import annotations
 
 import json
 
-from challenges.cli import main
+from hofstadter.cli import main
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -65,8 +65,8 @@ def test_models_json_lists_every_model_with_its_facts(capsys):
 
 def test_eval_of_a_trainable_model_reproduces_the_benchmark_cell(capsys):
     from challenges import get_challenge
-    from challenges.experiment import run_experiment
-    from challenges.profiles import PROFILES
+    from hofstadter.experiment import run_experiment
+    from hofstadter.profiles import PROFILES
 
     code, out, err = run(capsys, "eval", "prime-base10", "--model", "last-digits", "--profile", "smoke",
                          "--seed", "1", "--json")  # fmt: skip
@@ -78,8 +78,9 @@ def test_eval_of_a_trainable_model_reproduces_the_benchmark_cell(capsys):
 
 def test_eval_train_size_is_runs_rule_and_train_n_its_deprecated_alias(capsys, monkeypatch):
     """eval --train-size N trains and validates on exactly the strings run --train-size N draws."""
-    from challenges import experiment, get_challenge
-    from challenges.profiles import PROFILES
+    from challenges import get_challenge
+    from hofstadter import experiment
+    from hofstadter.profiles import PROFILES
 
     drawn = []
     real = experiment.training_data

@@ -9,7 +9,7 @@ import baselines.exactness as exactness
 from baselines.exactness import ProofError, prove
 from baselines.references import residue_automaton
 from challenges import get_challenge
-from challenges.run import Cell, run_cell
+from hofstadter.run import Cell, run_cell
 
 DIV3 = get_challenge("div3-base10")
 

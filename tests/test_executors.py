@@ -7,8 +7,8 @@ import importlib.util
 
 import pytest
 
-from challenges.cli import main
-from challenges.store import ResultStore
+from hofstadter.cli import main
+from hofstadter.store import ResultStore
 
 HAS_RAY = importlib.util.find_spec("ray") is not None
 

@@ -10,8 +10,8 @@ import torch
 
 from baselines.base import MODELS, Model, register_model
 from challenges import get_challenge
-from challenges.experiment import run_experiment
-from challenges.profiles import PROFILES
+from hofstadter.experiment import run_experiment
+from hofstadter.profiles import PROFILES
 
 SMOKE = PROFILES["smoke"]
 DIV3 = get_challenge("div3-base10")

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 import baselines.extraction as extraction_module
-import baselines.hidden as hidden_module
-import challenges.explain as explain_module
-import challenges.state_plot as state_plot_module
+import baselines.hidden_states as hidden_module
+import hofstadter.explain as explain_module
+import hofstadter.reports.hidden_state_plot as state_plot_module
 from baselines import create_model
 from baselines.automata import DFA
 from baselines.extraction import (
@@ -23,11 +23,11 @@ from baselines.extraction import (
     record_prefixes,
     without_empty,
 )
-from baselines.hidden import recurrence_of
+from baselines.hidden_states import recurrence_of
 from baselines.references import exact_automaton
 from challenges import get_challenge
-from challenges.cli import main
-from challenges.explain import explain
+from hofstadter.cli import main
+from hofstadter.explain import explain
 
 
 @pytest.fixture(autouse=True)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from challenges import get_challenge
-from challenges.cli import main
 from challenges.evaluate import evaluation_set
 from challenges.splits import sample_lengths
+from hofstadter.cli import main
 
 
 def run(capsys, *argv):
@@ -95,7 +95,7 @@ def test_csv_reads_back_as_strings_with_the_manifests_dtypes(tmp_path, capsys):
 
 
 def test_profile_writes_the_test_sets_that_profile_scores(tmp_path, capsys):
-    from challenges.profiles import get_profile
+    from hofstadter.profiles import get_profile
 
     code, _, err = run(capsys, "export", "prime-base10", "--profile", "smoke",  # --split test implied
                        "--lengths", "2,1000", "--out", str(tmp_path))  # fmt: skip

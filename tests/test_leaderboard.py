@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from challenges.leaderboard import (
+from hofstadter.reports.leaderboard import (
     REFERENCE_MARK,
     challenge_table,
     headline,
@@ -138,8 +138,8 @@ def test_tables_keep_registry_order_whatever_order_the_runs_finished_in():
 
 def test_records_of_unregistered_challenges_are_kept_and_counted(tmp_path, capsys):
     """Without its plugin, a challenge's records are not placed, not dropped, and said to be so."""
-    from challenges.cli import main
-    from challenges.store import ResultStore
+    from hofstadter.cli import main
+    from hofstadter.store import ResultStore
 
     store = ResultStore(tmp_path / "runs.jsonl")
     plugin_records = [dict(r, challenge="div13-base7", key=f"p{i}") for i, r in enumerate(records())
@@ -161,8 +161,8 @@ def test_records_of_unregistered_challenges_are_kept_and_counted(tmp_path, capsy
 
 
 def test_a_store_of_unregistered_challenges_only_is_left_as_it_was(tmp_path, capsys):
-    from challenges.cli import main
-    from challenges.store import ResultStore
+    from hofstadter.cli import main
+    from hofstadter.store import ResultStore
 
     store = ResultStore(tmp_path / "runs.jsonl")
     for record in records():
@@ -199,8 +199,8 @@ def test_a_seed_over_its_budget_leaves_the_pair_unsolved():
 
 import dataclasses  # noqa: E402
 
-from challenges.default_cells import select  # noqa: E402
-from challenges.profiles import PROFILES  # noqa: E402
+from hofstadter.profiles import PROFILES  # noqa: E402
+from hofstadter.reports.default_cells import select  # noqa: E402
 
 QUICK = PROFILES["quick"]
 TWO_SEEDS = dataclasses.replace(QUICK, seeds=QUICK.seeds[:2])  # the fixture's two seeds, as a profile
@@ -220,8 +220,8 @@ def spoiled(record: dict, tag: str, **fields) -> dict:
 
 
 def board_headline(tmp_path: Path, store_records: list[dict], *extra: str) -> str:
-    from challenges.cli import main
-    from challenges.store import ResultStore
+    from hofstadter.cli import main
+    from hofstadter.store import ResultStore
 
     tmp_path.mkdir(parents=True, exist_ok=True)
     store = ResultStore(tmp_path / "runs.jsonl")
@@ -338,10 +338,10 @@ def test_a_run_names_its_cells_still_running_elsewhere(tmp_path):
     """Issue 24 item 6: a partial headline says so, names the cell and the process holding it."""
     import os
 
-    from challenges.commands.run_cmd import running_elsewhere, summary_text
-    from challenges.concurrency import claim
-    from challenges.run import Cell, cell_key
-    from challenges.store import ResultStore
+    from hofstadter.commands.run_cmd import running_elsewhere, summary_text
+    from hofstadter.concurrency import claim
+    from hofstadter.run import Cell, cell_key
+    from hofstadter.store import ResultStore
 
     store = ResultStore(tmp_path / "runs.jsonl")
     cell = Cell("div3-base10", "majority", 100, "smoke")
@@ -354,7 +354,7 @@ def test_a_run_names_its_cells_still_running_elsewhere(tmp_path):
 
 
 def test_a_run_of_several_sizes_shows_one_size_in_its_headline():
-    from challenges.commands.run_cmd import summary_text
+    from hofstadter.commands.run_cmd import summary_text
 
     clean = latest_records(records(), "smoke")
     text = summary_text(clean + [spoiled(r, "size", train_size=100) for r in clean])
@@ -375,7 +375,7 @@ def many_models_frame() -> pd.DataFrame:
 
 
 def test_every_line_of_a_plot_has_its_own_style_and_a_panel_holds_eight_at_most():
-    from challenges.plots import CAPTION, challenge_figure
+    from hofstadter.reports.plots import CAPTION, challenge_figure
 
     figure = challenge_figure(many_models_frame(), "div3-base10")
     figure.canvas.draw()
@@ -393,7 +393,7 @@ def test_every_line_of_a_plot_has_its_own_style_and_a_panel_holds_eight_at_most(
 
 
 def test_a_learning_curve_legend_sits_outside_the_data():
-    from challenges.plots import curve_figure
+    from hofstadter.reports.plots import curve_figure
 
     frame = tidy(latest_records(records(), "smoke"))
     curve = pd.concat([frame.assign(train_size=n) for n in (100, 1000)])

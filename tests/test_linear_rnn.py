@@ -68,7 +68,7 @@ def test_bad_settings_are_refused_in_one_line():
 
 
 def test_explain_reads_the_networks_own_states_step_by_step(fitted):
-    from baselines.hidden import recurrence_of
+    from baselines.hidden_states import recurrence_of
 
     model, _ = fitted
     net = recurrence_of(model)

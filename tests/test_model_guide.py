@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from challenges import CHALLENGES
-from challenges.cli import main
+from hofstadter.cli import main
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from baselines.automata import DFA
+from baselines.dfa_tables import run_table
 from baselines.encoding import encode
-from baselines.hardening import run_table
 from baselines.observation_table import AutomatonOracle, _rows, observation_table_automaton
 from baselines.references import exact_automaton, residue_automaton
 from challenges import get_challenge

@@ -7,11 +7,11 @@ from typing import Literal
 
 import pytest
 
-from challenges.cli import main
+from baselines.model_spec import coerce, model_label, parse_model_spec
 from challenges.errors import InvalidArgument
-from challenges.overrides import coerce, model_label, parse_model_spec
-from challenges.run import Cell, cell_key
-from challenges.store import ResultStore
+from hofstadter.cli import main
+from hofstadter.run import Cell, cell_key
+from hofstadter.store import ResultStore
 
 
 def run(capsys, *argv):

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from baselines import MODELS
-from challenges import CHALLENGES, plugins
-from challenges.cli import main
+from challenges import CHALLENGES
+from hofstadter import plugins
+from hofstadter.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "plugin"
 

@@ -9,9 +9,9 @@ import pytest
 
 from baselines import MODELS, Model, register_model
 from challenges import get_challenge
-from challenges.cli import main
 from challenges.evaluate import scored_lengths
-from challenges.store import ResultStore
+from hofstadter.cli import main
+from hofstadter.store import ResultStore
 
 
 def run(capsys, *argv):
@@ -140,7 +140,7 @@ def test_one_challenge_and_model_adds_accuracy_per_length(tmp_path, capsys):
 def test_the_default_store_is_ignored_by_git_and_apart_from_the_published_one():
     from pathlib import Path
 
-    from challenges.commands._args import DEFAULT_RESULTS, PUBLISHED_RESULTS
+    from hofstadter.commands._args import DEFAULT_RESULTS, PUBLISHED_RESULTS
 
     root = Path(__file__).resolve().parents[1]
     assert f"/{DEFAULT_RESULTS.as_posix()}/" in (root / ".gitignore").read_text().splitlines()
@@ -151,7 +151,7 @@ def test_the_default_store_is_ignored_by_git_and_apart_from_the_published_one():
 def test_a_whole_cpu_run_leaves_out_slow_cells_and_names_them(tmp_path, capsys, monkeypatch):
     """Networks on the equations (22-83 symbols) and the transformer everywhere wait for a GPU or
     --include-slow; everything else runs, and the run says what it left out, first and last."""
-    import challenges.run as runner
+    import hofstadter.run as runner
 
     ran: list = []
     monkeypatch.setattr(runner, "prepare_test_sets", lambda cells, *a, **k: [])
@@ -183,7 +183,7 @@ def test_test_sets_drawn_in_parallel_reach_the_cache_as_in_one_process(tmp_path,
     import multiprocessing
 
     import challenges.cache as cache
-    import challenges.run as runner
+    import hofstadter.run as runner
 
     monkeypatch.setenv("HOFSTADTER_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "_SLOW_SECONDS", -1.0)  # cache even fast samples (forked workers see it)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from challenges.cli import main
+from hofstadter.cli import main
 
 
 def run(capsys, *argv):
@@ -78,7 +78,7 @@ def test_a_run_with_a_failed_cell_exits_1_and_names_it_at_the_end(tmp_path, caps
 
 def test_a_whole_run_with_a_failed_cell_exits_1(tmp_path, capsys, monkeypatch):
     """--all too: a script that runs the benchmark learns that a cell failed."""
-    import challenges.run as runner
+    import hofstadter.run as runner
 
     failed = {"challenge": "div3-base10", "model": "gru", "seed": 0, "status": "failed",
               "reason": "RuntimeError: out of memory", "profile": "smoke"}  # fmt: skip

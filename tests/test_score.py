@@ -9,10 +9,10 @@ import json
 import pytest
 
 from challenges import get_challenge
-from challenges.cli import main
-from challenges.profiles import get_profile
-from challenges.scoring import benchmark_strings
-from challenges.store import ResultStore
+from hofstadter.cli import main
+from hofstadter.profiles import get_profile
+from hofstadter.scoring import benchmark_strings
+from hofstadter.store import ResultStore
 
 CHALLENGE = "div3-base10"
 
@@ -77,8 +77,8 @@ def test_a_perfect_file_is_recorded_as_an_external_model(exported, tmp_path, cap
     assert all(m["accuracy"] == 1.0 and m["n"] == 64 for m in record["metrics"])
     assert "equivalent" not in record  # no automaton: sampled, not proven
     # The tables rank it with everything else: 64 of 64 is not enough to be solved by sampling.
-    from challenges.leaderboard import tidy
-    from challenges.tables import per_seed
+    from hofstadter.reports.leaderboard import tidy
+    from hofstadter.reports.tables import per_seed
 
     seeds = per_seed(tidy([record]))
     assert seeds["model"].tolist() == ["external:mod3"] and not seeds["solved"].any()
@@ -149,8 +149,8 @@ def test_an_automaton_is_proven(exported, tmp_path, capsys):
     assert "automaton: proven exact" in out
     (record,) = ResultStore(tmp_path / "store" / "runs.jsonl").records()
     assert record["equivalent"] is True and record["counterexample"] is None and record["dfa_states"] == 3
-    from challenges.leaderboard import tidy
-    from challenges.tables import per_seed
+    from hofstadter.reports.leaderboard import tidy
+    from hofstadter.reports.tables import per_seed
 
     assert per_seed(tidy([record]))["solved"].all()  # proven: solved, though 64 strings could not say so
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from challenges.cli import main
-from challenges.profiles import PROFILES, REPORT_SEED_START, seed_kind
+from hofstadter.cli import main
+from hofstadter.profiles import PROFILES, REPORT_SEED_START, seed_kind
 
 
 @pytest.mark.parametrize("name", sorted(PROFILES))

@@ -12,8 +12,8 @@ from baselines.references import residue_automaton
 from baselines.selection import NeuralSelect
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
-from challenges.experiment import run_experiment
-from challenges.profiles import PROFILES
+from hofstadter.experiment import run_experiment
+from hofstadter.profiles import PROFILES
 
 DIV3 = get_challenge("div3-base10")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from challenges.cli import main
-from challenges.profiles import get_profile
+from hofstadter.cli import main
+from hofstadter.profiles import get_profile
 
 CHALLENGES = ("div3-base10", "add-base10")
 MODELS = ("majority", "last-digits", "fsa")

@@ -11,8 +11,8 @@ import torch
 import torch.nn.functional as F
 
 from baselines.automata import DFA
+from baselines.dfa_tables import merge_states, refit_readout, run_table
 from baselines.encoding import encode
-from baselines.hardening import merge_states, refit_readout, run_table
 from baselines.references import exact_automaton
 from baselines.soft_automaton import Hardened, SoftAutomatonConfig, SoftAutomatonModel, run_matrices
 from baselines.train import load_checkpoint, save_checkpoint

@@ -9,7 +9,7 @@ import torch
 
 from baselines import create_model, get_model_class
 from baselines.encoding import encode
-from baselines.hidden import recurrence_of
+from baselines.hidden_states import recurrence_of
 from baselines.state_regularised_gru import PrefixLabels, StateRegularisedGRUConfig, StateRegularisedGRUModel
 from baselines.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge

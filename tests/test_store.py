@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from challenges.store import ResultStore, StoreWriteError, record_problem
+from hofstadter.store import ResultStore, StoreWriteError, record_problem
 
 
 def rec(key: str, status: str = "ok", **extra) -> dict:
@@ -44,7 +44,7 @@ def test_a_torn_last_line_is_skipped_and_never_glued_onto(tmp_path):
 
 _WRITER = """
 import sys, time
-from challenges.store import ResultStore
+from hofstadter.store import ResultStore
 store = ResultStore(sys.argv[1])
 for i in range(100000):
     store.append({"key": f"k{i}", "status": "failed", "challenge": "c", "model": "m", "seed": 0,
@@ -159,7 +159,7 @@ def test_forged_and_absurd_lines_are_skipped_counted_and_named(tmp_path):
 
 
 def test_leaderboard_and_run_over_a_poisoned_store_tabulate_only_sound_records(tmp_path, capsys):
-    from challenges.cli import main
+    from hofstadter.cli import main
 
     poisoned_store(tmp_path / "runs.jsonl")
     assert main(["leaderboard", "--results", str(tmp_path)]) == 0
@@ -200,7 +200,7 @@ def test_a_failed_fsync_is_never_reported_done(tmp_path, monkeypatch):
 
 
 def test_a_full_disk_under_run_is_one_line_and_exit_2_keeping_what_finished(tmp_path, monkeypatch, capsys):
-    from challenges.cli import main
+    from hofstadter.cli import main
 
     run = ["run", "div3-base10", "--model", "majority", "--profile", "smoke", "--results", str(tmp_path)]
     assert main([*run, "--seed", "0"]) == 0
@@ -222,8 +222,8 @@ def test_a_full_disk_under_run_is_one_line_and_exit_2_keeping_what_finished(tmp_
 
 
 def test_a_full_disk_under_the_leaderboard_names_the_folder(tmp_path, monkeypatch, capsys):
-    from challenges.cli import main
-    from challenges.commands import run_cmd
+    from hofstadter.cli import main
+    from hofstadter.commands import run_cmd
 
     ResultStore(tmp_path / "runs.jsonl").append(rec("a"))
 
@@ -280,7 +280,7 @@ def test_is_done_sees_what_another_process_appends(tmp_path):
 
 
 def test_a_saved_index_spares_the_reread_and_an_edit_in_place_voids_it(tmp_path, monkeypatch):
-    from challenges import store as store_module
+    from hofstadter import store as store_module
 
     path = tmp_path / "runs.jsonl"
     writer = ResultStore(path)

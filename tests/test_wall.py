@@ -20,8 +20,8 @@ from baselines.exactness import prove, well_formed_numbers
 from baselines.grammatical import EDSM, RPNI, aalpy_to_dfa
 from baselines.references import residue_automaton
 from challenges import LearnerView, get_challenge
-from challenges.experiment import run_experiment
-from challenges.profiles import PROFILES
+from hofstadter.experiment import run_experiment
+from hofstadter.profiles import PROFILES
 
 SMOKE = PROFILES["smoke"]
 DIV3 = get_challenge("div3-base10")
@@ -75,7 +75,7 @@ def test_learners_are_fitted_on_a_learner_view_and_references_on_the_challenge(c
 def test_models_json_says_who_knows_the_rule(capsys):
     import json
 
-    from challenges.cli import main
+    from hofstadter.cli import main
 
     assert main(["models", "--json"]) == 0
     rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
@@ -159,7 +159,7 @@ def test_aalpy_automata_missing_transitions_go_to_a_rejecting_sink():
 
 
 def test_a_training_size_draws_that_many_strings_and_a_tenth_as_many_for_validation():
-    from challenges.experiment import training_data
+    from hofstadter.experiment import training_data
 
     train, val, _ = training_data(DIV3, 0, PROFILES["quick"], train_size=300)
     assert len(train) == 300 and len(val) == 30

@@ -15,7 +15,7 @@ import numpy as np
 from ..core import Challenge
 from ..errors import InvalidArgument
 from ..numbers import check_base, default_train_max_length, length_bounds, uniform_ints
-from ._numbers import NumberLanguage
+from .number_language import NumberLanguage
 
 
 class Divisible(NumberLanguage):

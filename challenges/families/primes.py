@@ -32,8 +32,8 @@ from ..numbers import (
     random_primes,
     uniform_ints,
 )
-from ._numbers import NumberLanguage
 from .divisibility import extrapolation_lengths
+from .number_language import NumberLanguage
 
 _FACTOR_SEARCH_LIMIT = 10**6
 

@@ -1,0 +1,3 @@
+from hofstadter.cli import main
+
+raise SystemExit(main())

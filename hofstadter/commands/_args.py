@@ -1,0 +1,136 @@
+"""Argument types shared by the subcommands: they turn bad values into one-line usage errors.
+
+Also the checks a command makes before any work starts (an output path it can write to), so
+that a mistake costs a second, not a training run.
+
+>>> seed("٣")
+Traceback (most recent call last):
+...
+argparse.ArgumentTypeError: seed must be a whole number in ASCII digits, got '٣'
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from challenges.errors import InvalidArgument
+from challenges.splits import MAX_LENGTH, MAX_SAMPLES
+
+_WHOLE = re.compile(r"[+-]?[0-9]{1,4000}")  # int() also takes '３' and '٣': numbers here are ASCII
+
+
+# Runs write to a store that git ignores, so that a fresh clone runs the benchmark rather than
+# resuming from the published results; those live in PUBLISHED_RESULTS (``--results`` reads them).
+DEFAULT_RESULTS = Path("results/local")
+PUBLISHED_RESULTS = Path("results/published")
+
+
+def _whole(text: str, what: str) -> int:
+    if not _WHOLE.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"{what} must be a whole number in ASCII digits, got {text!r}")
+    return int(text)
+
+
+def jobs(text: str) -> int:
+    """A number of parallel processes, at least 1."""
+    value = _whole(text, "jobs")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"jobs must be at least 1, got {value}")
+    return value
+
+
+def directory(text: str) -> Path:
+    """A directory path, not empty ('' would silently mean the current directory)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the directory must not be empty (use . for the current one)")
+    return Path(text)
+
+
+def device(text: str) -> str:
+    """'cpu', 'cuda' or 'cuda:N' -- and CUDA only where torch can reach it."""
+    kind, _, index = text.partition(":")
+    ordinal = not index or index.isdecimal() and index.isascii()
+    if not (kind == "cpu" and not index or kind == "cuda" and ordinal):
+        raise argparse.ArgumentTypeError(f"unknown device {text!r}: use cpu, cuda or cuda:N")
+    if kind == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise argparse.ArgumentTypeError(f"device '{text}' was asked for, but CUDA is not available here")
+        if index and int(index) >= torch.cuda.device_count():
+            raise argparse.ArgumentTypeError(
+                f"device '{text}' does not exist: this machine has {torch.cuda.device_count()} CUDA device(s)"
+            )
+    return text
+
+
+def require_writable_dir(path: Path, what: str) -> Path:
+    """Create ``path`` if needed and prove a file can be written there; else one clear error."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise InvalidArgument(f"{what} {path} is not writable: {error.strerror or error}") from None
+    return path
+
+
+def require_writable_file(path: Path, what: str) -> Path:
+    """``path`` can be created or overwritten (its directory is writable; it is not a directory)."""
+    if path.is_dir():
+        raise InvalidArgument(f"{what} {path} is a directory, not a file")
+    require_writable_dir(path.parent, f"the directory of {what}")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InvalidArgument(f"{what} {path} is not writable")
+    return path
+
+
+def length(text: str) -> int:
+    """A length from 1 to MAX_LENGTH."""
+    value = _whole(text, "length")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"length must be at least 1, got {value}")
+    if value > MAX_LENGTH:
+        raise argparse.ArgumentTypeError(f"length {value} is absurd: the limit is {MAX_LENGTH}")
+    return value
+
+
+def count(text: str) -> int:
+    """A number of examples from 1 to MAX_SAMPLES."""
+    value = _whole(text, "count")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"count must be at least 1, got {value}")
+    if value > MAX_SAMPLES:
+        raise argparse.ArgumentTypeError(f"count {value} is absurd: the limit is {MAX_SAMPLES:,}")
+    return value
+
+
+def seed(text: str) -> int:
+    """A seed from 0 to 2**63 - 1."""
+    value = _whole(text, "seed")
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"seed must be from 0 to 2**63-1, got {value}")
+    return value
+
+
+def length_range(text: str) -> tuple[int, int]:
+    """``A-B`` (or a single length ``A``) with 1 <= A <= B <= MAX_LENGTH."""
+    low_text, _, high_text = text.partition("-")
+    try:
+        low = _whole(low_text, "length")
+        high = _whole(high_text, "length") if high_text else low
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"length range must look like 1-6, got {text!r}"
+        ) from None
+    if not 1 <= low <= high:
+        raise argparse.ArgumentTypeError(
+            f"length range {text!r} must satisfy 1 <= first <= last"
+        )
+    if high > MAX_LENGTH:
+        raise argparse.ArgumentTypeError(f"length {high} is absurd: the limit is {MAX_LENGTH}")
+    return low, high

@@ -1,0 +1,109 @@
+"""A rough time estimate for a planned run, from the recorded times of earlier runs.
+
+There is no cost model: the times are the ``wall_seconds`` that earlier runs of the same cells
+recorded -- in the store the run writes to, else in the published stores (another machine, so
+only a guide). A cell is matched by challenge, model, profile and training size; failing that, by
+challenge and model in the profile, then by the model's median over the profile. Cells with no
+recorded time anywhere are counted and left out of the figure, and the text says so.
+
+>>> from hofstadter.run import Cell
+>>> earlier = [{"challenge": "div3-base10", "model": "gru", "profile": "quick", "wall_seconds": 60.0},
+...            {"challenge": "div7-base10", "model": "gru", "profile": "quick", "wall_seconds": 120.0}]
+>>> cells = [Cell("div3-base10", "gru", 0), Cell("div9-base10", "gru", 0), Cell("div3-base10", "lstm", 0)]
+>>> guess = estimate(cells, [("the store", earlier)], jobs=1)
+>>> guess.seconds, guess.known, guess.unknown
+(150.0, 2, 1)
+>>> print(guess.text())  # doctest: +NORMALIZE_WHITESPACE
+planned: 3 cells, about 2.5 min on 1 process (rough estimate)
+  from the times recorded for 2 of them (or their model) by the store;
+  not counted: 1 cell(s) with no recorded time, drawing test sets
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Seconds for the cells whose cost is known, spread over ``jobs`` processes."""
+
+    cells: int
+    known: int
+    seconds: float
+    jobs: int
+    source: str
+
+    @property
+    def unknown(self) -> int:
+        return self.cells - self.known
+
+    def text(self) -> str:
+        """One or two lines for stderr before the run starts."""
+        if not self.known:
+            return f"planned: {self.cells} cells (no earlier run recorded their times: no estimate)"
+        processes = f"{self.jobs} process{'es' if self.jobs > 1 else ''}"
+        missing = f"{self.unknown} cell(s) with no recorded time, " if self.unknown else ""
+        return (
+            f"planned: {self.cells} cells, about {duration(self.seconds)} on {processes} (rough estimate)\n"
+            f"  from the times recorded for {self.known} of them (or their model) by {self.source}; "
+            f"not counted: {missing}drawing test sets"
+        )
+
+
+def duration(seconds: float) -> str:
+    """``45 s``, ``2.5 min``, ``14 min``, ``3.2 h``.
+
+    >>> [duration(s) for s in (45, 150, 840, 11_520)]
+    ['45 s', '2.5 min', '14 min', '3.2 h']
+    """
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 600:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 3 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def estimate(cells: Sequence[Any], sources: Iterable[tuple[str, list[dict]]], jobs: int) -> Estimate:
+    """The estimate for ``cells`` from the first source (name, records) that knows any of them."""
+    cells = list(cells)
+    best = Estimate(len(cells), 0, 0.0, jobs, "")
+    for name, records in sources:
+        times = _times(records)
+        costs = [_cost(cell, times) for cell in cells]
+        known = [c for c in costs if c is not None]
+        if len(known) > best.known:
+            best = Estimate(len(cells), len(known), sum(known) / max(1, jobs), jobs, name)
+        if best.known == len(cells):
+            break
+    return best
+
+
+def _times(records: Iterable[dict]) -> dict[tuple, list[float]]:
+    """Recorded wall seconds of finished cells, under each key a cell may be matched by."""
+    times: dict[tuple, list[float]] = {}
+    for record in records:
+        seconds = record.get("wall_seconds")
+        if not isinstance(seconds, (int, float)) or record.get("status") == "failed":
+            continue
+        challenge, model, profile = record.get("challenge"), record.get("model"), record.get("profile")
+        for key in ((challenge, model, profile, record.get("train_size")), (challenge, model, profile),
+                    (model, profile)):  # fmt: skip
+            times.setdefault(key, []).append(float(seconds))
+    return times
+
+
+def _cost(cell: Any, times: dict[tuple, list[float]]) -> float | None:
+    keys = [(cell.challenge, cell.model, cell.profile)]
+    if cell.train_size is not None:
+        keys.insert(0, (cell.challenge, cell.model, cell.profile, cell.train_size))
+    for key in keys:
+        if key in times:
+            return statistics.fmean(times[key])
+    by_model = times.get((cell.model, cell.profile))
+    return statistics.median(by_model) if by_model else None

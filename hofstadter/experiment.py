@@ -1,0 +1,143 @@
+"""One experiment: fit a model on a challenge with one seed, score it at every length, return a record.
+
+``run_experiment`` is a pure function of its arguments: it draws its own data, writes no files,
+and returns plain JSON-ready data, so a runner may call it in worker processes and store records
+wherever it likes (see :mod:`hofstadter.run`).
+
+>>> from challenges import get_challenge
+>>> from hofstadter.profiles import PROFILES
+>>> record = run_experiment(get_challenge("even-base3"), "majority", 0, profile=PROFILES["smoke"])
+>>> record["status"], record["metrics"][0]["split"], record["train_lengths"]
+('ok', 'test', [1, 13])
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from challenges.cache import cached_sample
+from challenges.core import Challenge, Examples
+from challenges.evaluate import score
+from hofstadter.profiles import Profile
+
+
+def model_options_for(model_id: str, profile: Profile, device: str) -> dict[str, Any]:
+    """Constructor options a model takes from the profile (budgets, device), by its signature."""
+    from baselines.base import options_taken
+
+    wanted = {"max_steps": profile.max_steps, "max_seconds": profile.max_seconds, "device": device}
+    return options_taken(model_id, wanted)
+
+
+def training_data(
+    challenge: Challenge,
+    seed: int,
+    profile: Profile,
+    train_lengths: tuple[int, int] | None = None,
+    train_size: int | None = None,
+) -> tuple[Examples, Examples, tuple[int, int]]:
+    """The training and validation examples a run draws, and the length range they cover.
+
+    ``train_size`` (default: the profile's) strings are drawn exactly as the profile's are --
+    balanced, over the training lengths, from the seed -- so runs that differ only in size are
+    points on one learning curve; validation then holds a tenth as many strings more (at most the
+    profile's), since validation strings are data a learner sees too. They are cached
+    (:mod:`challenges.cache`): every model of a seed trains on the same strings, and slow ones
+    (hard primes) are drawn once, not per model.
+    """
+    low, high = train_lengths or challenge.train_lengths
+    size, val_size = profile.train_size, profile.val_size
+    if train_size is not None and train_size != profile.train_size:
+        size, val_size = train_size, min(val_size, max(1, train_size // 10))
+    train = cached_sample(challenge, "train", size, seed, length_range=(low, high))
+    val = cached_sample(challenge, "val", val_size, seed, length_range=(low, high))
+    return train, val, (low, high)
+
+
+def run_experiment(
+    challenge: Challenge,
+    model_id: str,
+    seed: int,
+    *,
+    profile: Profile,
+    train_lengths: tuple[int, int] | None = None,
+    device: str = "cpu",
+    model_options: dict[str, Any] | None = None,
+    progress: Callable[[float], None] | None = None,
+    train_size: int | None = None,
+) -> dict[str, Any]:
+    """Fit ``model_id`` on ``challenge`` and score it on the test split at every length.
+
+    The model takes the profile's budgets and ``device`` where its constructor has those options;
+    ``model_options`` override them. Training draws ``profile.train_size`` examples over
+    ``train_lengths`` (the challenge's training range by default) and ``profile.val_size`` for
+    validation; scoring covers the whole test split -- every in-range length, including those a
+    narrower ``train_lengths`` left out, and every extrapolation length. ``progress`` receives the
+    fraction of the training budget spent (training only; scoring is not counted).
+
+    A learner is fitted on the challenge's :class:`~challenges.core.LearnerView` (the
+    information wall, :func:`baselines.base.task_for`). A model whose final form is a DFA is
+    compared with the challenge's minimal DFA: ``equivalent`` and ``counterexample`` say whether
+    it is proven exact (see :mod:`baselines.exactness`).
+    """
+    import baselines
+    from baselines.base import BudgetExceeded, fit_report, task_for
+
+    options = {**model_options_for(model_id, profile, device), **(model_options or {})}
+    model = baselines.create_model(model_id, **options)
+    record: dict[str, Any] = {
+        "challenge": challenge.id,
+        "challenge_version": challenge.version,
+        "model": model_id,
+        "model_config": model.config_dict(),
+        "knows_rule": model.knows_rule,
+        "seed": seed,
+    }
+    if train_size is not None:
+        record["train_size"] = train_size
+    task = task_for(model, challenge, train_lengths)
+    reason = model.applies_to(task)
+    if reason is not None:
+        return {**record, "status": "not-applicable", "reason": reason}
+    train, val, lengths = training_data(challenge, seed, profile, train_lengths, train_size)
+    record.update(train_lengths=list(lengths), train_size=len(train))
+    if progress is not None and hasattr(model, "progress"):  # networks, and models that train them
+        model.progress = lambda state: progress(state.fraction)
+    started = time.perf_counter()
+    try:
+        report = fit_report(model.fit(task, train, val, seed))  # None: a failed cell that says so
+    except BudgetExceeded as over:
+        return {**record, "status": "over-budget", "reason": str(over),
+                "train_seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
+    train_seconds = report.train_seconds or time.perf_counter() - started
+    metrics = score(model.predict, challenge, n=profile.test_size_for(challenge))
+    return {
+        **record,
+        "model_config": model.config_dict(),
+        "metrics": [metric.to_dict() for metric in metrics],
+        "train_seconds": round(train_seconds, 3),
+        "steps": report.steps,
+        "parameters": model.parameter_count(),
+        "best_val_accuracy": report.best_val_accuracy,
+        "fit": report.extra,
+        **exactness_fields(model, challenge),
+        "device": device,
+        "status": "ok",
+    }
+
+
+def exactness_fields(model: Any, challenge: Challenge) -> dict[str, Any]:
+    """``equivalent``, ``counterexample`` and ``dfa_states`` for a model whose final form is a DFA.
+
+    None of them for the others: their exactness is sampled, not proven.
+    """
+    verdict = model.prove_exact(challenge)
+    if verdict is None:
+        return {}
+    fields = {"equivalent": verdict.equivalent, "counterexample": verdict.counterexample,
+              "dfa_states": verdict.states}  # fmt: skip
+    if verdict.note:
+        fields["equivalence_note"] = verdict.note
+    return fields

@@ -1,0 +1,188 @@
+"""Which records a leaderboard shows: a profile's default cells, and the rest named apart.
+
+A store gathers more than one experiment: learning-curve sizes, command-line variants
+(``gru[hidden_size=128]``), a one-off ``--train-size``, seeds outside the profile, an older version
+of a challenge. The headline and per-challenge tables show only the **default cells** -- each
+challenge's newest version in the store, default configs, the profile's training size and the
+profile's seeds -- so that nothing else a store holds can change a headline figure:
+
+* other versions are never averaged in: they are left out and named (:attr:`Selection.old_versions`);
+* other training sizes feed only the strings-needed table, and only as a real curve
+  (:data:`CURVE_SIZES` sizes or more, each recorded in every seed of the profile);
+* everything else (variants, one-off sizes, other seeds) is listed apart, or, with
+  ``all_variants``, shown in the tables as its own column (``majority[train_size=1000]``).
+
+Seeds: the profile's report seeds; a store with no default cell on them (a development run, an
+older store) shows its development seeds instead, and says so (:attr:`Selection.seed_kind`).
+
+>>> from hofstadter.profiles import Profile
+>>> profile = Profile("p", (100,), 512, 1, 1, 1, 1, 1.0)
+>>> def record(**fields):
+...     return {"challenge": "div3-base10", "model": "fsa", "seed": 100, "train_size": 512,
+...             "challenge_version": 1, "status": "ok", **fields}
+>>> chosen = select([record(), record(model="gru", train_size=1000), record(challenge_version=0),
+...                  record(model="gru", overrides={"lr": 0.1})], profile)
+>>> [r["model"] for r in chosen.default]
+['fsa']
+>>> for line in apart_lines(chosen.apart): print(line)
+gru on div3-base10 (1,000 training strings; seed 100)
+gru[lr=0.1] on div3-base10 (512 training strings; seed 100)
+>>> chosen.old_versions
+{'div3-base10': [0]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hofstadter.profiles import Profile
+
+CURVE_SIZES = 3  # a strings-needed row needs at least this many sizes, each in every profile seed
+LABEL = "board_label"  # a record's column when it is shown as a variant (see ``all_variants``)
+
+
+@dataclass
+class Selection:
+    """The records of one board, sorted by what the board does with them."""
+
+    default: list[dict] = field(default_factory=list)  # headline and per-challenge tables
+    curve: list[dict] = field(default_factory=list)  # strings needed (empty: no real curve)
+    apart: list[dict] = field(default_factory=list)  # variants, one-off sizes, other seeds
+    old_versions: dict[str, list[int]] = field(default_factory=dict)  # challenge -> versions left out
+    old_version_records: int = 0
+    seed_kind: str = "report"  # which of the profile's seeds the default cells are on
+    seeds: tuple[int, ...] = ()
+
+
+def version_of(record: dict[str, Any]) -> int:
+    """A record's challenge version (records from before versions were recorded: 1)."""
+    version = record.get("challenge_version")
+    return version if isinstance(version, int) and not isinstance(version, bool) else 1
+
+
+def variant_label(record: dict[str, Any], profile: Profile, seeds: Iterable[int]) -> str | None:
+    """None for a default cell, else its column name: the model with what differs in brackets.
+
+    >>> from hofstadter.profiles import PROFILES
+    >>> quick = PROFILES["quick"]
+    >>> variant_label({"model": "gru", "seed": quick.seeds[0]}, quick, quick.seeds) is None
+    True
+    >>> variant_label({"model": "gru", "overrides": {"lr": 0.1}, "train_size": 1000, "seed": 7},
+    ...               quick, quick.seeds)
+    'gru[lr=0.1,train_size=1000,seeds=other]'
+    """
+    from baselines.model_spec import model_label
+
+    options = dict(record.get("overrides") or {}) if isinstance(record.get("overrides"), dict) else {}
+    size = record.get("train_size")
+    if size is not None and size != profile.train_size:
+        options["train_size"] = size
+    if record.get("seed") not in set(seeds):
+        options["seeds"] = "other"
+    if not options:
+        return None
+    # model_label sorts its keys; keep the model's own options first, then what the board adds.
+    added = {k: options.pop(k) for k in ("train_size", "seeds") if k in options}
+    label = model_label(str(record.get("model")), options)
+    extra = ",".join(f"{k}={v}" for k, v in added.items())
+    if not extra:
+        return label
+    return f"{label[:-1]},{extra}]" if label.endswith("]") else f"{label}[{extra}]"
+
+
+def board_seeds(records: list[dict], profile: Profile) -> tuple[tuple[int, ...], str]:
+    """The seeds the default cells are on: the profile's report seeds where the store has any
+    default-config record on them, else its development seeds."""
+    report = tuple(profile.seeds)
+    development = tuple(getattr(profile, "development_seeds", ()))
+    plain = [r for r in records
+             if not r.get("overrides") and r.get("train_size") in (None, profile.train_size)]
+    if any(r.get("seed") in report for r in plain) or not development:
+        return report, "report"
+    if any(r.get("seed") in development for r in plain):
+        return development, "development"
+    return report, "report"
+
+
+def select(records: Iterable[dict[str, Any]], profile: Profile, all_variants: bool = False) -> Selection:
+    """Sort ``records`` (newest per key, one profile:
+    :func:`~hofstadter.reports.leaderboard.latest_records`)."""
+    records = list(records)
+    newest: dict[str, int] = {}
+    for record in records:
+        challenge = str(record.get("challenge"))
+        newest[challenge] = max(newest.get(challenge, version_of(record)), version_of(record))
+    current = [r for r in records if version_of(r) == newest[str(r.get("challenge"))]]
+    old: dict[str, set[int]] = {}
+    for record in records:
+        if version_of(record) != newest[str(record.get("challenge"))]:
+            old.setdefault(str(record.get("challenge")), set()).add(version_of(record))
+    seeds, kind = board_seeds(current, profile)
+    chosen = Selection(old_versions={c: sorted(v) for c, v in old.items()},
+                       old_version_records=len(records) - len(current), seed_kind=kind, seeds=seeds)
+    labels = [variant_label(r, profile, seeds) for r in current]
+    curve_keys = _curve_pairs(current, profile, seeds)
+    for record, label in zip(current, labels):
+        in_curve = _curve_key(record) in curve_keys
+        variant = bool(record.get("overrides"))
+        if in_curve and (all_variants or not variant):
+            chosen.curve.append(record)  # a variant's curve only with all_variants
+        if label is None:
+            chosen.default.append(record)
+        elif all_variants:
+            if not (in_curve and record.get("train_size") != profile.train_size):
+                chosen.default.append({**record, LABEL: label})  # a curve's other sizes: the curve only
+        elif not (in_curve and not variant):
+            chosen.apart.append({**record, LABEL: label})
+    return chosen
+
+
+def _curve_key(record: dict[str, Any]) -> tuple:
+    """(challenge, model with its options, training size): one point of a learning curve."""
+    from baselines.model_spec import model_label
+
+    overrides = record.get("overrides") if isinstance(record.get("overrides"), dict) else None
+    return record.get("challenge"), model_label(str(record.get("model")), overrides), record.get("train_size")
+
+
+def _curve_pairs(records: list[dict], profile: Profile, seeds: tuple[int, ...]) -> set[tuple]:
+    """:func:`_curve_key` of the real learning curves: every size recorded in every seed, and at
+    least :data:`CURVE_SIZES` such sizes for the (challenge, model)."""
+    covered: dict[tuple, set[int]] = {}
+    for record in records:
+        if record.get("seed") not in seeds or record.get("train_size") is None:
+            continue
+        covered.setdefault(_curve_key(record), set()).add(record["seed"])
+    full = [key for key, got in covered.items() if got >= set(seeds)]
+    sizes: dict[tuple, int] = {}
+    for challenge, model, _ in full:
+        sizes[(challenge, model)] = sizes.get((challenge, model), 0) + 1
+    return {key for key in full if sizes[key[:2]] >= CURVE_SIZES}
+
+
+def apart_lines(records: Iterable[dict[str, Any]]) -> list[str]:
+    """One line per model (with its options) and challenge: the training sizes and seeds the store
+    holds of it. What "also in this store" lists.
+
+    >>> apart_lines([{"model": "gru", "overrides": {"lr": 0.1}, "challenge": "c", "seed": s,
+    ...               "train_size": n} for s in (2, 0) for n in (300, 100)])
+    ['gru[lr=0.1] on c (100 and 300 training strings; seeds 0, 2)']
+    """
+    found: dict[tuple[str, str], tuple[set, set]] = {}
+    for record in records:
+        label = _curve_key(record)[1]
+        if str(record.get(LABEL, "")).endswith("seeds=other]"):
+            label += ", seeds outside the profile,"
+        sizes, seeds = found.setdefault((label, str(record.get("challenge"))), (set(), set()))
+        sizes.add(record.get("train_size"))
+        seeds.add(record.get("seed"))
+    lines = []
+    for (label, challenge), (sizes, seeds) in sorted(found.items()):
+        counts = [f"{n:,}" for n in sorted(n for n in sizes if isinstance(n, int))]
+        listed = ", ".join(counts[:-1]) + " and " * (len(counts) > 1) + "".join(counts[-1:])
+        named = ", ".join(str(s) for s in sorted(seeds, key=str))
+        where = f"{listed} training strings; " if counts else ""
+        lines.append(f"{label} on {challenge} ({where}seed{'s' * (len(seeds) > 1)} {named})")
+    return lines
