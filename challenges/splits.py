@@ -91,14 +91,20 @@ def check_split(split: str) -> Split:
     return split  # type: ignore[return-value]
 
 
-def check_length(challenge: Challenge, split: Split, length: int) -> int:
-    """Validate a requested length for a split, with a message that says what is allowed."""
+def check_length_limits(length: int) -> int:
+    """A length from 1 to ``MAX_LENGTH`` (the one place these limits are checked, the CLI included)."""
     if not isinstance(length, (int, np.integer)) or isinstance(length, bool):
         raise InvalidArgument(f"length must be a whole number, got {length!r}")
     if length < 1:
         raise InvalidArgument(f"length must be at least 1, got {length}")
     if length > MAX_LENGTH:
         raise InvalidArgument(f"length {length} is absurd: the limit is {MAX_LENGTH}")
+    return int(length)
+
+
+def check_length(challenge: Challenge, split: Split, length: int) -> int:
+    """Validate a requested length for a split, with a message that says what is allowed."""
+    check_length_limits(length)
     low, high = challenge.train_lengths
     if split != "test" and not low <= length <= high:
         raise InvalidArgument(
@@ -109,6 +115,7 @@ def check_length(challenge: Challenge, split: Split, length: int) -> int:
 
 
 def check_count(n: int) -> int:
+    """A number of examples from 1 to ``MAX_SAMPLES`` (checked here only, the CLI included)."""
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise InvalidArgument(f"the number of examples must be a whole number, got {n!r}")
     if n < 1:

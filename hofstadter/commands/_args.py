@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from challenges.errors import InvalidArgument
-from challenges.splits import MAX_LENGTH, MAX_SAMPLES
+from challenges.splits import check_count, check_length_limits
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,4000}")  # int() also takes '３' and '٣': numbers here are ASCII
 
@@ -90,23 +90,21 @@ def require_writable_file(path: Path, what: str) -> Path:
 
 
 def length(text: str) -> int:
-    """A length from 1 to MAX_LENGTH."""
-    value = _whole(text, "length")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"length must be at least 1, got {value}")
-    if value > MAX_LENGTH:
-        raise argparse.ArgumentTypeError(f"length {value} is absurd: the limit is {MAX_LENGTH}")
-    return value
+    """A length from 1 to MAX_LENGTH, by the data's own check (``check_length_limits``)."""
+    return _by(check_length_limits, _whole(text, "length"))
 
 
 def count(text: str) -> int:
-    """A number of examples from 1 to MAX_SAMPLES."""
-    value = _whole(text, "count")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"count must be at least 1, got {value}")
-    if value > MAX_SAMPLES:
-        raise argparse.ArgumentTypeError(f"count {value} is absurd: the limit is {MAX_SAMPLES:,}")
-    return value
+    """A number of examples from 1 to MAX_SAMPLES, by the data's own check (``check_count``)."""
+    return _by(check_count, _whole(text, "count"))
+
+
+def _by(check, value: int) -> int:  # noqa: ANN001
+    """``check(value)``, its refusal an argparse error (argparse prints it as one line, exit 2)."""
+    try:
+        return check(value)
+    except InvalidArgument as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def seed(text: str) -> int:
@@ -131,6 +129,5 @@ def length_range(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(
             f"length range {text!r} must satisfy 1 <= first <= last"
         )
-    if high > MAX_LENGTH:
-        raise argparse.ArgumentTypeError(f"length {high} is absurd: the limit is {MAX_LENGTH}")
+    _by(check_length_limits, high)
     return low, high
