@@ -98,7 +98,38 @@ def merge_states(
     >>> small.tolist(), verdicts.tolist()
     ([[1, 0], [1, 0]], [True, False])
     """
-    table, accepting = _breadth_first(table.cpu(), accepting.cpu())
+    _, table, accepting = _breadth_first(table.cpu(), accepting.cpu())
+    parent, rows = _merged_partition(table, accepting, ids, labels, screen)
+    return _quotient(parent, rows, table, accepting, ids.cpu(), labels.cpu().bool())
+
+
+def merge_classes(
+    table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor, screen: int = 4096
+) -> torch.Tensor:
+    """For each state of ``table`` (start 0), the state of :func:`merge_states`' DFA it is folded
+    into (-1 where the state is unreachable): for a learner that must keep its own states and
+    only redirect them.
+
+    >>> table = torch.tensor([[1, 0], [2, 0], [2, 0]])
+    >>> ids, labels = torch.tensor([[0, 1], [1, 2], [0, 0]]), torch.tensor([1.0, 1.0, 0.0])
+    >>> merge_classes(table, torch.tensor([True, False, False]), ids, labels).tolist()
+    [0, 1, 1]
+    """
+    states = len(table)
+    order, table, accepting = _breadth_first(table.cpu(), accepting.cpu())
+    parent, _ = _merged_partition(table, accepting, ids, labels, screen)
+    roots = [_find(parent, state) for state in range(len(parent))]
+    number = {root: i for i, root in enumerate(sorted(set(roots)))}
+    classes = torch.full((states,), -1, dtype=torch.int64)
+    classes[torch.tensor(order)] = torch.tensor([number[root] for root in roots])
+    return classes
+
+
+def _merged_partition(
+    table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor, screen: int
+) -> tuple[list[int], list[list[int | None]]]:
+    """The partition (union-find parents) and representatives' rows of :func:`merge_states`, on a
+    table already in breadth-first order."""
     ids, labels = ids.cpu(), labels.cpu().bool()
     few = slice(0, screen)
     used = _used_transitions(table, ids)
@@ -123,7 +154,7 @@ def merge_states(
                 parent, rows, errors = trial_parent, trial_rows, found
                 screened = _errors(merged, verdicts, ids[few], labels[few])
                 break
-    return _quotient(parent, rows, table, accepting, ids, labels)
+    return parent, rows
 
 
 def _used_transitions(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
@@ -139,17 +170,30 @@ def _used_transitions(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
     return used.view(states, symbols + 1)[:, :symbols]
 
 
-def _breadth_first(table: torch.Tensor, accepting: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The states reachable from 0, renumbered in breadth-first order (symbols in order)."""
+def _breadth_first(
+    table: torch.Tensor, accepting: torch.Tensor
+) -> tuple[list[int], torch.Tensor, torch.Tensor]:
+    """The states reachable from 0 (their old numbers in the new order), renumbered in
+    breadth-first order (symbols in order)."""
+    order = breadth_first_order(table)
+    renumber = torch.full((len(table),), -1, dtype=torch.int64)
+    renumber[order] = torch.arange(len(order))
+    return order, renumber[table[order]], accepting[order]
+
+
+def breadth_first_order(table: torch.Tensor) -> list[int]:
+    """The states of ``table`` reachable from 0, in breadth-first order (symbols in order).
+
+    >>> breadth_first_order(torch.tensor([[2, 0], [1, 1], [0, 2]]))
+    [0, 2]
+    """
     order, seen = [0], {0}
     for state in order:
         for target in table[state].tolist():
             if target not in seen:
                 seen.add(target)
                 order.append(target)
-    renumber = torch.full((len(table),), -1, dtype=torch.int64)
-    renumber[order] = torch.arange(len(order))
-    return renumber[table[order]], accepting[order]
+    return order
 
 
 def _find(parent: list[int], state: int) -> int:

@@ -105,3 +105,54 @@ def test_states_that_answer_alike_after_every_short_suffix_are_one_group(fitted)
     assert len(groups) == len(set(answers)) == 2
     accepting = net.head(groups).squeeze(-1) > 0
     assert sorted(accepting.tolist()) == [False, True]
+
+
+def test_the_second_order_cell_is_the_gru_of_the_rows_own_symbol():
+    # Each row must be updated by its own symbol's matrix: compare with torch's GRU cell run on
+    # that symbol's weights (input weights zero, the symbol's input bias as the GRU's b_ih).
+    from baselines.second_order_gru import SecondOrderGRUCell
+
+    cell = SecondOrderGRUCell(symbols=3, hidden_size=5)
+    cell.reset_parameters(torch.Generator().manual_seed(1))
+    state = torch.randn(6, 5, generator=torch.Generator().manual_seed(2))
+    ids = torch.tensor([0, 1, 2, 2, 1, 0])
+    got = cell(state, ids)
+    for row, s in enumerate(ids.tolist()):
+        input_bias = torch.cat([torch.zeros(10), cell.input_bias[s]])
+        expected = torch.gru_cell(
+            torch.zeros(1, 1), state[row : row + 1], torch.zeros(15, 1), cell.recurrent[s],
+            input_bias, cell.recurrent_bias[s],
+        )  # fmt: skip
+        assert torch.allclose(got[row], expected[0], atol=1e-6)
+
+
+def test_the_second_order_model_is_sr_gru_with_that_cell_and_right_at_300_digits():
+    from baselines.second_order_gru import SecondOrderGRUCell
+    from baselines.state_regularised_gru import StateRegularisedSecondOrderGRUConfig
+
+    assert issubclass(get_model_class("sr-so-gru"), StateRegularisedGRUModel)
+    with pytest.raises(InvalidArgument, match="check_train"):
+        StateRegularisedSecondOrderGRUConfig(check_train=-1)
+    div3 = get_challenge("div3-base10")
+    model = create_model("sr-so-gru", hidden_size=16, max_steps=600)
+    model.fit(div3.learner_view(), div3.sample("train", 3000), div3.sample("val", 500), seed=0)
+    assert isinstance(model.network.rnn, SecondOrderGRUCell)
+    test = div3.sample("test", 200, length=300)
+    assert (model.predict(test.texts) == test.labels).all()
+    assert model.prove_exact(div3).equivalent is True
+    # Its automaton is still what its forward pass does, merged centroids included.
+    rng = np.random.default_rng(0)
+    texts = np.array(["".join(rng.choice(list("0123456789"), size=n)) for n in rng.integers(1, 40, size=300)])
+    assert (model.as_dfa().run_many(texts) == model.predict(texts)).all()
+
+
+def test_merge_classes_maps_each_state_to_the_state_it_is_folded_into():
+    # States 1 and 3 (and 2 and 4) answer alike and move alike: each pair folds into one state.
+    from baselines.dfa_tables import merge_classes
+
+    table = torch.tensor([[1, 2], [3, 4], [1, 2], [3, 4], [1, 2]])  # start 0 = "b" loops of 2 and 4
+    accepting = torch.tensor([False, True, False, True, False])
+    ids = torch.tensor([[0, 0], [0, 1], [1, 2], [1, 0]])  # "aa", "ab", "b", "ba"
+    labels = torch.tensor([1.0, 0.0, 0.0, 1.0])
+    classes = merge_classes(table, accepting, ids, labels).tolist()
+    assert classes[2] == classes[4] and classes[1] == classes[3]

@@ -33,7 +33,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("id", help="a regular challenge, e.g. div3-base10")
     p.add_argument("--model", required=True,
-                   help="a recurrent model: gru, lstm, rnn, sr-gru, rnn-compiled; with options as "
+                   help="a recurrent model: gru, lstm, rnn, sr-gru, sr-so-gru, rnn-compiled; with options as "
                    "MODEL:key=value,... (gru:hidden_size=16)")  # fmt: skip
     p.add_argument("--seed", type=_args.seed, default=0, help="training and clustering seed")
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick", help="training budgets")
