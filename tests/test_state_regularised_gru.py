@@ -156,3 +156,19 @@ def test_merge_classes_maps_each_state_to_the_state_it_is_folded_into():
     labels = torch.tensor([1.0, 0.0, 0.0, 1.0])
     classes = merge_classes(table, accepting, ids, labels).tolist()
     assert classes[2] == classes[4] and classes[1] == classes[3]
+
+
+def test_while_no_centroids_are_perfect_the_free_network_trains_on_within_the_warm_up_share():
+    # Two centroids cannot hold three residues: every placement fails, so the free network
+    # trains on in rounds (each as long as all before it) until the warm-up's share is spent.
+    div3 = get_challenge("div3-base10")
+    model = create_model("sr-so-gru", hidden_size=8, centroids=2, max_steps=1000, merge=False)
+    report = model.fit(div3.learner_view(), div3.sample("train", 2000), div3.sample("val", 300), seed=0)
+    rounds = report.extra["placement_rounds"]
+    steps = [r["steps"] for r in rounds]
+    assert len(rounds) >= 2 and steps == sorted(set(steps)) and steps[-1] <= 600
+    assert all(r["hard_accuracy"] < 1.0 for r in rounds)
+    assert report.steps <= 1000
+    without = create_model("sr-so-gru", hidden_size=8, centroids=2, max_steps=1000, free_rounds=False)
+    report = without.fit(div3.learner_view(), div3.sample("train", 2000), div3.sample("val", 300), seed=0)
+    assert len(report.extra["placement_rounds"]) == 1
