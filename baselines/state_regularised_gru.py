@@ -573,9 +573,10 @@ class StateRegularisedSecondOrderGRUModel(StateRegularisedGRUModel):
     """``sr-gru`` over a second-order GRU cell (:mod:`baselines.second_order_gru`): the symbol
     read chooses the recurrent weights, so each digit can move the states its own way.
 
-    Warm-up, centroids, snap and prefix loss are ``sr-gru``'s; what differs is the cell and two
-    checks of the centroids (see the config). Measured in docs/learned.md (issue 21): on multiples
-    of 7 and 9 the free cell's states fall into residue clusters, where the ordinary GRU's do not.
+    Warm-up, centroids, snap and prefix loss are ``sr-gru``'s; what differs is the cell and three
+    refinements of how the centroids are found (see the config). Measured in docs/learned.md
+    (issue 21): on multiples of 7 and 9 the free cell's states fall into residue clusters, where
+    the ordinary GRU's do not.
     """
 
     Config = StateRegularisedSecondOrderGRUConfig
@@ -600,8 +601,9 @@ class StateRegularisedSecondOrderGRUModel(StateRegularisedGRUModel):
         as all before it -- and the centroids are placed again.
 
         A free network right on every validation string can still hold a residue in a spread of
-        states that k-means and the answer groups cut wrongly; training on lowers its loss and
-        tightens the clusters (measured in docs/learned.md).
+        states that k-means and the answer groups cut wrongly; trained on, its states move. On
+        div9 (development seed 3, report seed 102) the first placement was not perfect and a
+        later round's was (docs/learned.md).
         """
         network = self.network
         assert isinstance(network, StateRegularisedGRU)
