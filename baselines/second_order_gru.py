@@ -17,7 +17,7 @@ multiplicative RNN (Sutskever et al., 2011), each symbol ``s`` has its own recur
 
 For a one-hot input ``x``, ``W x`` is a column of ``W``: the per-symbol bias holds it. The cell has
 ``symbols`` times the recurrent weights of a GRU of the same width (10 x 3 x 64 x 64 = 123k for
-decimal digits at 64 units, against a GRU's 13k).
+decimal digits at 64 units, against a GRU's 12k).
 
 >>> cell = SecondOrderGRUCell(symbols=3, hidden_size=4)
 >>> cell.reset_parameters(torch.Generator().manual_seed(0))
