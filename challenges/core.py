@@ -130,6 +130,11 @@ class Challenge:
     parameters: tuple[tuple[str, Any], ...] = ()
     # Strings beyond 100 digits are slow to draw (primes): profiles test fewer of them there.
     costly_long_samples: bool = False
+    # The test lengths at which the non-members are built so that no shortcut -- no rule that
+    # does not compute the answer (benchmarks/shortcut_battery.py) -- is right on more than 75%
+    # of the strings; () where none is claimed; None where the question does not arise (a regular
+    # language: a finite automaton is a solution, not a shortcut). Tables mark the other lengths.
+    shortcut_free_lengths: tuple[int, ...] | None = None
 
     @property
     def base(self) -> int:

@@ -254,12 +254,20 @@ def test_prime_check_states_closed_form_and_divisors_never_cost_more(operator, b
             assert sizes[m] >= sizes[q**e]
 
 
-@pytest.mark.parametrize("operator, base", [("+", 10), ("x", 2)])
+# Re-deriving one entry takes about 4 s; these cover every shape the table has (an extra power of
+# 2, 3, 5 or 11). The whole table: `python -m benchmarks.shortcut_battery --derive-table`.
+@pytest.mark.parametrize("operator, base", [("+", 10), ("x", 2), ("+", 6), ("+", 12), ("x", 16)])
 def test_guarded_prime_powers_are_the_prime_powers_that_fit(operator, base):
     from baselines.references import fitting_prime_powers
     from challenges.families.arithmetic import GUARD_STATES, GUARDED_PRIME_POWERS
 
-    assert fitting_prime_powers(operator, base, GUARD_STATES) == GUARDED_PRIME_POWERS[base]
+    assert fitting_prime_powers(operator, base, GUARD_STATES) == GUARDED_PRIME_POWERS[(operator, base)]
+
+
+def test_guarded_prime_powers_cover_every_base_and_operator():
+    from challenges.families.arithmetic import GUARDED_PRIME_POWERS, MAX_ARITHMETIC_BASE
+
+    assert set(GUARDED_PRIME_POWERS) == {(op, b) for op in "+x" for b in range(2, MAX_ARITHMETIC_BASE + 1)}
 
 
 def test_fsa_approx_budget_search_finds_mod_13_on_version_1_sums():
