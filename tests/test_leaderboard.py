@@ -418,3 +418,25 @@ def test_a_model_of_an_unknown_kind_is_refused_at_registration():
 
     with pytest.raises(InvalidArgument, match="kind must be one of learner, structured, reference"):
         register_model(Odd)
+
+
+def test_lengths_not_declared_shortcut_free_are_marked():
+    """add-base10 (version 3) claims 60, 100 and 1000 digits shortcut-free, not 12 or 30: those
+    columns carry the mark and the board its footnote; a regular challenge's columns none."""
+    from hofstadter.reports.tables import NOT_CLEAN
+
+    sums = challenge_table(_frame("add-base10", 3, [6, 12, 30, 60, 1000], 6), "add-base10")
+    assert {f"12 digits {NOT_CLEAN}", f"30 digits {NOT_CLEAN}", "60 digits", "1000 digits"} <= set(sums.columns)
+    older = challenge_table(_frame("add-base10", 2, [6, 12, 1000], 6), "add-base10")  # not the registered one
+    assert not any(NOT_CLEAN in column for column in older.columns)
+    regular = challenge_table(_frame("div7-base10", 1, [6, 12, 1000], 6), "div7-base10")
+    assert not any(NOT_CLEAN in column for column in regular.columns)
+
+
+def _frame(challenge: str, version: int, lengths: list[int], max_train: int) -> pd.DataFrame:
+    return pd.DataFrame([
+        {"challenge": challenge, "version": version, "model": "majority", "kind": "learner", "seed": 0,
+         "length": length, "accuracy": 0.5, "n": 100, "max_train_length": max_train, "train_size": 100,
+         "knows_rule": False, "equivalent": None, "capped": False}
+        for length in lengths
+    ])  # fmt: skip

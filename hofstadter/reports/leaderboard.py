@@ -22,6 +22,8 @@ from hofstadter.reports.plots import challenge_figure, line_style, plot_challeng
 from hofstadter.reports.tables import (
     CAPPED,
     KIND_MARKS,
+    NOT_CLEAN,
+    NOT_CLEAN_NOTE,
     REFERENCE_MARK,
     SOLVED_ACCURACY,
     STRUCTURED_MARK,
@@ -137,6 +139,8 @@ def render_markdown(
         parts.append(f"{CAPPED} The wall-clock safety cap (`max_seconds`), not the step budget, "
                      "stopped the training of at least one seed: those figures depend on the "
                      "machine's speed.\n")  # fmt: skip
+    if any(NOT_CLEAN in str(column) for c in challenges for column in challenge_table(frame, c).columns):
+        parts.append(f"{NOT_CLEAN_NOTE}\n")
     kinds = model_kinds(frame)
     for challenge_id in challenges:
         parts.append(f"## {challenge_id}\n")

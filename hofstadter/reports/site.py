@@ -192,7 +192,7 @@ class _Board:
     def challenge_page(self, challenge_id: str, plots: Path) -> str:
         from challenges import CHALLENGES
         from hofstadter.reports.plots import plot_challenge, plot_curve
-        from hofstadter.reports.tables import challenge_table, strings_needed
+        from hofstadter.reports.tables import NOT_CLEAN, NOT_CLEAN_NOTE, challenge_table, strings_needed
 
         challenge = CHALLENGES.get(challenge_id)
         facts = [("family", challenge.family), ("version", challenge.version),
@@ -208,6 +208,8 @@ class _Board:
         if len(table):
             parts.append("<h2>Summary</h2><p>Mean ± standard deviation over seeds; beyond the training "
                          "lengths, the 95% Wilson interval of all seeds' answers pooled, and n.</p>")
+            if any(NOT_CLEAN in str(column) for column in table.columns):
+                parts.append(f"<p>{_e(NOT_CLEAN_NOTE)}</p>")
             kind = table["model"].map(lambda m: self.kinds.get(str(m).split(" ")[0], "learner"))
             for group, (heading, about) in KINDS.items():  # each group apart, as on the headline
                 if (kind == group).any():

@@ -29,6 +29,11 @@ from hofstadter.reports.default_cells import version_of
 
 SOLVED_ACCURACY = 0.99
 CAPPED = "†"  # marks a cell where a seed's training was stopped by the wall-clock safety cap
+NOT_CLEAN = "‡"  # marks a length where a shortcut separates the classes (Challenge.shortcut_free_lengths)
+NOT_CLEAN_NOTE = (f"{NOT_CLEAN} A length where the challenge does not claim its non-members shortcut-free: "
+                  "a rule that never computes the answer may be right on more than 75% of the strings "
+                  "there (as in the training range of such a challenge); ceilings in "
+                  "results/published/shortcuts/shortcuts.md.")  # fmt: skip
 REFERENCE_MARK = "(ref)"
 STRUCTURED_MARK = "(enc)"
 _METRIC_COLUMNS = [
@@ -297,11 +302,13 @@ def challenge_table(
         for model, group in rows.groupby("model", sort=False):
             summary = seeds[seeds["model"] == model]
             mark = f" {CAPPED}" if group["capped"].any() else ""
+            clean = shortcut_free_lengths(challenge_id, int(rows["version"].max()))
+            flag = {L: "" if clean is None or L in clean else f" {NOT_CLEAN}" for L in beyond}
             entry = {"model": f"{model}{mark}", "seeds": int(summary["seed"].nunique()),
                      "in-distribution": _mean_std(summary["in_distribution"])}  # fmt: skip
             for length in beyond:
                 at = group[group["length"] == length]
-                entry[f"{length} digits"] = _pooled(at) if len(at) else "-"
+                entry[f"{length} digits{flag[length]}"] = _pooled(at) if len(at) else "-"
             solved = bool(summary["solved"].all()) and (challenge_id, model) not in unfinished(status)
             entry["exact"] = _exactness(summary, group["equivalent"])
             entry["solved"] = "yes" if solved else "no"
@@ -318,6 +325,21 @@ def challenge_table(
         return table
     ordered = table.sort_values("_sort", kind="stable").drop(columns="_sort").astype(object)
     return ordered.fillna("-").reset_index(drop=True)
+
+
+def shortcut_free_lengths(challenge_id: str, version: int) -> tuple[int, ...] | None:
+    """The lengths the registered challenge declares shortcut-free, if it is of ``version``; None:
+    no claim either way (a regular language, or a version other than the registered one).
+
+    >>> shortcut_free_lengths("add-base10", 3), shortcut_free_lengths("div7-base10", 1)
+    ((60, 100, 1000), None)
+    """
+    from challenges import CHALLENGES
+
+    challenge = CHALLENGES.find(challenge_id)
+    if challenge is None or challenge.version != version:
+        return None
+    return challenge.shortcut_free_lengths
 
 
 def unfinished(status: pd.DataFrame | None) -> set[tuple[str, str]]:
