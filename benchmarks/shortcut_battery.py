@@ -204,6 +204,39 @@ def run(challenge_ids: list[str], n: int, seed: int = 0, log=None) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
+def distinct_strings(challenge_ids: list[str], n: int, seed: int = 0) -> pd.DataFrame:
+    """How many distinct members and non-members each in-range test set holds (the board's: seed
+    0, ``n`` strings a length). Short lengths have few strings, and the test split a tenth of
+    them: a test set draws with replacement, so it may hold the same string many times."""
+    from challenges.evaluate import scored_lengths
+
+    rows = []
+    for challenge_id in challenge_ids:
+        challenge = get_challenge(challenge_id)
+        for length in scored_lengths(challenge):
+            if length > challenge.max_train_length:
+                continue
+            examples = challenge.sample("test", n, seed=seed, length=length)
+            rows.append({"challenge": challenge_id, "length": length, "n": len(examples),
+                         "distinct members": len(np.unique(examples.texts[examples.labels])),
+                         "distinct non-members": len(np.unique(examples.texts[~examples.labels]))})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def distinct_report(table: pd.DataFrame) -> str:
+    """Markdown: one row per challenge, one cell per in-range length ("members/non-members")."""
+    from hofstadter.reports.tables import markdown
+
+    cells = table.assign(cell=table["distinct members"].astype(str) + "/" + table["distinct non-members"].astype(str))
+    wide = cells.pivot(index="challenge", columns="length", values="cell").reindex(list(dict.fromkeys(table["challenge"])))
+    wide = wide.fillna("").rename(columns=lambda length: f"{length}")
+    return ("## Distinct strings in the in-range test sets\n\n"
+            f"Distinct members / distinct non-members among the board's {int(table['n'].iloc[0]):,} "
+            "test strings at each training length (half of each class, drawn with replacement from "
+            "the test split; lengths where the split lacks a class are not scored).\n\n"
+            + markdown(wide, index="challenge"))  # fmt: skip
+
+
 def report(table: pd.DataFrame, command: str, commit: str) -> str:
     """The Markdown page: what was run, then one table per challenge."""
     from hofstadter.reports.tables import markdown
@@ -267,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=1000, help="test strings per length (the quick profile's 1,000)")
     parser.add_argument("--out", type=Path, help="write shortcuts.csv and shortcuts.md here")
     parser.add_argument("--derive-table", action="store_true", help="re-derive GUARDED_PRIME_POWERS and stop")
+    parser.add_argument("--distinct", nargs="*", metavar="ID", default=None,
+                        help="also count the distinct strings of the in-range test sets of these "
+                        "challenges (no ID: every built-in)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.derive_table:
         return derive_table()
@@ -277,8 +313,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     command = "python -m benchmarks.shortcut_battery " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(table, command.strip(), _commit())
+    distinct = None
+    if args.distinct is not None:
+        distinct = distinct_strings(args.distinct or list_challenges(), args.n)
+        text += "\n" + distinct_report(distinct)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
+        if distinct is not None:
+            distinct.to_csv(args.out / "distinct.csv", index=False)
         table.to_csv(args.out / "shortcuts.csv", index=False)
         (args.out / "shortcuts.md").write_text(text)
     print(text)
