@@ -17,6 +17,6 @@ BUILTIN_CHALLENGES: tuple[Challenge, ...] = (
     multiplication(10),
     primes(2),
     primes(10),
-    primes(2, hard=True, version=2),
-    primes(10, hard=True, version=2),
+    primes(2, hard=True, version=3),
+    primes(10, hard=True, version=3),
 )

@@ -135,6 +135,9 @@ class Challenge:
     # of the strings; () where none is claimed; None where the question does not arise (a regular
     # language: a finite automaton is a solution, not a shortcut). Tables mark the other lengths.
     shortcut_free_lengths: tuple[int, ...] | None = None
+    # The training lengths the test split scores; None: all. Hard primes leave out the lengths
+    # whose test split holds too few distinct strings (13 bits: 8 semiprimes) to measure anything.
+    tested_train_lengths: tuple[int, ...] | None = None
 
     @property
     def base(self) -> int:
@@ -154,9 +157,13 @@ class Challenge:
         return LearnerView(self.alphabet, self.base, (int(low), int(high)))
 
     def lengths(self, split: Split) -> tuple[int, ...]:
-        """Lengths a split covers: train and val the training range; test also extrapolates."""
+        """Lengths a split covers: train and val the training range; test also extrapolates (and
+        scores the training lengths in ``tested_train_lengths``, where it names them)."""
         in_range = tuple(range(self.train_lengths[0], self.train_lengths[1] + 1))
-        return in_range + self.extrapolation_lengths if split == "test" else in_range
+        if split != "test":
+            return in_range
+        tested = in_range if self.tested_train_lengths is None else self.tested_train_lengths
+        return tested + self.extrapolation_lengths
 
     def check(self, text: str) -> Verdict:
         """The oracle's verdict on ``text``; raises :class:`InvalidInput` if it is malformed."""

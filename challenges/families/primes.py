@@ -30,12 +30,17 @@ from ..numbers import (
     map_jobs,
     next_prime,
     random_primes,
+    render,
     uniform_ints,
 )
 from .divisibility import extrapolation_lengths
 from .number_language import NumberLanguage
 
 _FACTOR_SEARCH_LIMIT = 10**6
+# Version 3 of the hard variant tests a training length only if its test split holds at least this
+# many primes and as many hard semiprimes: a test set draws 500 of each class with replacement,
+# so from a smaller pool it measures a few numbers many times (13 bits: 8 semiprimes, 500 draws).
+MIN_TEST_POOL = 500
 
 
 class Primes(NumberLanguage):
@@ -112,6 +117,52 @@ class Primes(NumberLanguage):
         return f"{shown} is not prime: {value} = {factor} x {value // factor}"
 
 
+def hard_test_pools(base: int, train_max: int) -> dict[int, tuple[int, int]]:
+    """Length -> (primes, hard semiprimes) in the test split, for every training length: exact,
+    from a sieve of the smallest prime factor up to ``base**train_max`` (about a million).
+
+    A hard semiprime is p x q with p <= q primes and p >= sqrt(low / base), as the sampler draws.
+
+    >>> hard_test_pools(10, 3)[3]
+    (17, 17)
+    """
+    from ..splits import SPLITS, split_of
+
+    high = base**train_max
+    smallest = np.zeros(high, dtype=np.int64)  # smallest prime factor; 0 for primes, 0 and 1
+    for p in range(2, math.isqrt(high - 1) + 1):
+        if smallest[p] == 0:
+            multiples = np.arange(p * p, high, p)
+            smallest[multiples[smallest[multiples] == 0]] = p
+    numbers = np.arange(high, dtype=np.int64)
+    prime = (smallest == 0) & (numbers >= 2)
+    pools = {}
+    for length in range(1, train_max + 1):
+        low, top = length_bounds(base, length)
+        values, factor = numbers[low:top], smallest[low:top]
+        factor_low = max(2, math.isqrt(low // base))
+        cofactor = values // np.maximum(factor, 1)
+        semiprime = (factor >= factor_low) & prime[np.where(factor > 0, cofactor, 0)]
+        counts = []
+        for keep in (prime[low:top], semiprime):
+            counts.append(int((split_of(render(values[keep], base)) == SPLITS.index("test")).sum()))
+        pools[length] = (counts[0], counts[1])
+    return pools
+
+
+# hard_test_pools(base, train_max) is about 0.2 s; the built-in bases' answers, re-derived by
+# tests/test_primes_hard.py: the training lengths with MIN_TEST_POOL of each class.
+_TESTED_TRAIN_LENGTHS = {2: (20,), 10: (5, 6)}
+
+
+def tested_train_lengths(base: int, train_max: int) -> tuple[int, ...]:
+    """The training lengths whose test split holds ``MIN_TEST_POOL`` primes and hard semiprimes."""
+    if base in _TESTED_TRAIN_LENGTHS and train_max == default_train_max_length(base):
+        return _TESTED_TRAIN_LENGTHS[base]
+    pools = hard_test_pools(base, train_max)
+    return tuple(length for length, sizes in pools.items() if min(sizes) >= MIN_TEST_POOL)
+
+
 def _one_matched_semiprime(job: tuple[int, int, int, int, int]) -> int:
     """A product of two primes of similar size near a target spread as the primes are.
 
@@ -155,17 +206,19 @@ def _smallest_factor(value: int) -> int | None:
 
 def primes(base: int, hard: bool = False, challenge_id: str | None = None, version: int = 1) -> Challenge:
     """The challenge "primes written in ``base``" (``hard``: against balanced semiprimes; version
-    2 of the hard variant spreads them over each length as the primes are spread)."""
+    2 of the hard variant spreads them over each length as the primes are spread; version 3 draws
+    as version 2 and tests only the training lengths whose test split holds ``MIN_TEST_POOL``
+    distinct strings of each class)."""
     check_base(base)
-    if version not in (1, 2) or (version == 2 and not hard):
-        raise InvalidArgument(f"prime challenges have version 1, and 2 for the hard variant; not {version!r}")
+    if version not in (1, 2, 3) or (version > 1 and not hard):
+        raise InvalidArgument(f"prime challenges have version 1, and 2 and 3 for the hard variant; not {version!r}")
     train_max = default_train_max_length(base)
     suffix = "-hard" if hard else ""
     against = "products of two primes of similar size" if hard else "uniform non-primes"
     return Challenge(
         id=challenge_id or f"prime-base{base}{suffix}",
         description=f"primes written in base {base}, against {against}",
-        language=Primes(base, hard, matched=version == 2),
+        language=Primes(base, hard, matched=version >= 2),
         version=version,
         family="primes",
         train_lengths=(1, train_max),
@@ -173,4 +226,5 @@ def primes(base: int, hard: bool = False, challenge_id: str | None = None, versi
         regular=False,
         parameters=(("base", base), ("hard", hard)),
         costly_long_samples=True,  # a uniform 1000-digit prime takes about a second to find
+        tested_train_lengths=tested_train_lengths(base, train_max) if version == 3 else None,
     )

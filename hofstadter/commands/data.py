@@ -62,8 +62,14 @@ def challenge_row(challenge) -> dict:
         "min_states": challenge.min_states,
         "train_lengths": list(challenge.train_lengths),
         "extrapolation_lengths": list(challenge.extrapolation_lengths),
+        "test_lengths": list(challenge.lengths("test")),
+        "shortcut_free_lengths": _listed(challenge.shortcut_free_lengths),
         "origin": CHALLENGES.origin(challenge.id),
     }
+
+
+def _listed(values: tuple[int, ...] | None) -> list[int] | None:
+    return None if values is None else list(values)
 
 
 def list_command(args: argparse.Namespace) -> int:
@@ -106,12 +112,20 @@ def show_command(args: argparse.Namespace) -> int:
     low, high = challenge.train_lengths
     table.add_row("train", f"{low}-{high}", "80% of the strings of each length (by keyed hash)")
     table.add_row("val", f"{low}-{high}", "10%, disjoint from train")
+    tested = challenge.lengths("test")
+    in_range = [n for n in tested if n <= high]
+    scored = f"{low}-{high}" if len(in_range) == high - low + 1 else ", ".join(map(str, in_range)) or "none"
+    why = "" if len(in_range) == high - low + 1 else " (only these training lengths hold enough distinct test strings)"
     table.add_row(
         "test",
-        f"{low}-{high}, " + ", ".join(map(str, challenge.extrapolation_lengths)),
-        "10% in range; every string beyond it (length extrapolation)",
+        f"{scored}, " + ", ".join(map(str, challenge.extrapolation_lengths)),
+        f"10% in range{why}; every string beyond it (length extrapolation)",
     )
     console.print(table)
+    if challenge.shortcut_free_lengths is not None:
+        clean = ", ".join(map(str, challenge.shortcut_free_lengths)) or "none"
+        console.print(f"shortcut-free test lengths: {clean} (at the others a rule that never computes "
+                      "the answer may beat 75%: benchmarks/shortcut_battery.py)")  # fmt: skip
     return 0
 
 
