@@ -37,6 +37,7 @@ import pandas as pd
 from challenges import get_challenge, list_challenges
 from challenges.core import Challenge
 from challenges.errors import ChallengeError
+from challenges.numbers import to_base
 from challenges.families.arithmetic import (
     GUARDED_PRIME_POWERS,
     TAIL_BITS,
@@ -113,6 +114,45 @@ def verdicts(challenge: Challenge, texts: np.ndarray) -> dict[str, np.ndarray]:
     return rules
 
 
+def digits_to_beat(challenge: Challenge, texts: np.ndarray, labels: np.ndarray) -> tuple[int | None, int | None]:
+    """How many leading (then trailing) digits of the result a rule must read, beyond every
+    modular check within 10,000 states, to beat the bar: the fewest j such that "mod Q AND the
+    top (last) j digits of c are the truth's" is right on more than 75% of the strings. An
+    idealised rule -- it is told the truth's digits -- so it measures the margin of the band:
+    None when no j does (the result is too short).
+    """
+    op, base = dict(challenge.parameters)["operator"], challenge.base
+    q = guard_modulus(op, base)
+    a, b, c = operands(challenge, texts)
+    widest = 0
+    caught_by_q = np.zeros(len(texts), dtype=bool)
+    top = np.full(len(texts), np.iinfo(np.int64).max)  # first differing digit from the top (1-based)
+    bottom = top.copy()
+    for i, (x, y, r) in enumerate(zip(a, b, c)):
+        truth = x + y if op == "+" else x * y
+        if truth == r:
+            continue
+        caught_by_q[i] = (truth - r) % q != 0
+        shown, wanted = to_base(r, base), to_base(truth, base)
+        widest = max(widest, len(shown))
+        if len(shown) != len(wanted):
+            top[i] = 1
+        else:
+            top[i] = next(k for k, (u, v) in enumerate(zip(shown, wanted), 1) if u != v)
+        pairs = enumerate(zip(shown[::-1], wanted[::-1]), 1)  # differing lengths: past the shorter
+        bottom[i] = next((k for k, (u, v) in pairs if u != v), min(len(shown), len(wanted)) + 1)
+    out = []
+    for first in (top, bottom):
+        found = None
+        for j in range(1, widest + 1):
+            accept = ~caught_by_q & (first > j)
+            if float((accept == labels).mean()) > BAR:
+                found = j
+                break
+        out.append(found)
+    return out[0], out[1]
+
+
 def _family(name: str) -> str:
     return name.split(" ")[0].replace("mod", "modular")
 
@@ -184,6 +224,7 @@ def battery(challenge: Challenge, length: int, n: int, classifier, seed: int = 0
     x = np.hstack([_matrix(rules, names), np.ones((len(labels), 1))])
     row["classifier"] = float(((x @ weights > 0) == labels).mean())
     row["ceiling"] = max(row[f] for f in ("modular", "leading", "last", "and", "classifier"))
+    row["head digits to beat"], row["tail digits to beat"] = digits_to_beat(challenge, examples.texts, labels)
     row["holds"] = row["ceiling"] <= BAR if row["declared clean"] else None
     return row
 
@@ -250,20 +291,30 @@ def report(table: pd.DataFrame, command: str, commit: str) -> str:
         "**ceiling** is the best of all, an upper estimate (picked on the test strings). A length is "
         f"**clean** when the challenge declares it shortcut-free; there no rule may beat {BAR}. "
         "Lengths not declared clean (the training range, and lengths too short for the band) "
-        "are marked ‡ on the leaderboard.\n",
+        "are marked ‡ on the leaderboard. **band positions**: the places the hidden error may take "
+        "in the shortest result of the length. **head / tail digits to beat**: how many leading "
+        "(trailing) digits of the result an idealised rule, told the truth's digits, must read "
+        f"beside every modular check within 10,000 states to beat {BAR} -- the margin the band "
+        "leaves; the battery's own leading and last-digit rules read up to the digits worth 53 and "
+        "20 bits.\n",
         f"Declared-clean lengths above {BAR}: "
         + ("none." if broken.empty else ", ".join(f"{r.challenge} at {r.length}" for r in broken.itertuples()))
         + "\n",
     ]
     shown = ["length", "declared clean", "band positions", "n", "distinct", "modular", "leading",
-             "last", "and", "classifier", "ceiling", "and rule"]  # fmt: skip
+             "last", "and", "classifier", "ceiling", "head digits to beat", "tail digits to beat"]  # fmt: skip
     for challenge_id, part in table.groupby("challenge", sort=False):
         version = int(part["version"].iloc[0])
-        lines.append(f"## {challenge_id} (version {version})\n")
+        band = getattr(equation_challenge(challenge_id).language, "band", None)
+        where = "" if band is None else (f"; hidden errors below the top {band.head} digits and above the "
+                                         f"last {band.tail}")  # fmt: skip
+        lines.append(f"## {challenge_id} (version {version}{where})\n")
         part = part[shown].copy()
         part["declared clean"] = part["declared clean"].map({True: "yes", False: "no ‡"})
         for column in ("modular", "leading", "last", "and", "classifier", "ceiling"):
             part[column] = part[column].map(lambda v: f"{v:.3f}")
+        for column in ("head digits to beat", "tail digits to beat"):
+            part[column] = part[column].map(lambda v: "-" if pd.isna(v) else f"{int(v)}")
         lines.append(markdown(part))
     return "\n".join(lines)
 
