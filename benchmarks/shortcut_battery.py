@@ -37,7 +37,6 @@ import pandas as pd
 from challenges import get_challenge, list_challenges
 from challenges.core import Challenge
 from challenges.errors import ChallengeError
-from challenges.numbers import to_base
 from challenges.families.arithmetic import (
     GUARDED_PRIME_POWERS,
     TAIL_BITS,
@@ -46,6 +45,7 @@ from challenges.families.arithmetic import (
     guard_modulus,
     multiplication,
 )
+from challenges.numbers import to_base
 
 BAR = 0.75  # no shortcut may beat this at a declared-clean length
 MANTISSA_BITS = 53  # float64
@@ -114,7 +114,9 @@ def verdicts(challenge: Challenge, texts: np.ndarray) -> dict[str, np.ndarray]:
     return rules
 
 
-def digits_to_beat(challenge: Challenge, texts: np.ndarray, labels: np.ndarray) -> tuple[int | None, int | None]:
+def digits_to_beat(
+    challenge: Challenge, texts: np.ndarray, labels: np.ndarray
+) -> tuple[int | None, int | None]:
     """How many leading (then trailing) digits of the result a rule must read, beyond every
     modular check within 10,000 states, to beat the bar: the fewest j such that "mod Q AND the
     top (last) j digits of c are the truth's" is right on more than 75% of the strings. An
@@ -241,7 +243,8 @@ def run(challenge_ids: list[str], n: int, seed: int = 0, log=None) -> pd.DataFra
             row = battery(challenge, length, n, classifier, seed)
             rows.append(row)
             if log is not None:
-                log(f"{challenge.id} {length}: ceiling {row['ceiling']:.3f} ({'clean' if row['declared clean'] else 'not claimed'})")
+                claim = "clean" if row["declared clean"] else "not claimed"
+                log(f"{challenge.id} {length}: ceiling {row['ceiling']:.3f} ({claim})")
     return pd.DataFrame(rows)
 
 
@@ -258,9 +261,10 @@ def distinct_strings(challenge_ids: list[str], n: int, seed: int = 0) -> pd.Data
             if length > challenge.max_train_length:
                 continue
             examples = challenge.sample("test", n, seed=seed, length=length)
+            texts, labels = examples.texts, examples.labels
             rows.append({"challenge": challenge_id, "length": length, "n": len(examples),
-                         "distinct members": len(np.unique(examples.texts[examples.labels])),
-                         "distinct non-members": len(np.unique(examples.texts[~examples.labels]))})  # fmt: skip
+                         "distinct members": len(np.unique(texts[labels])),
+                         "distinct non-members": len(np.unique(texts[~labels]))})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -268,8 +272,9 @@ def distinct_report(table: pd.DataFrame) -> str:
     """Markdown: one row per challenge, one cell per in-range length ("members/non-members")."""
     from hofstadter.reports.tables import markdown
 
-    cells = table.assign(cell=table["distinct members"].astype(str) + "/" + table["distinct non-members"].astype(str))
-    wide = cells.pivot(index="challenge", columns="length", values="cell").reindex(list(dict.fromkeys(table["challenge"])))
+    cell = table["distinct members"].astype(str) + "/" + table["distinct non-members"].astype(str)
+    wide = table.assign(cell=cell).pivot(index="challenge", columns="length", values="cell")
+    wide = wide.reindex(list(dict.fromkeys(table["challenge"])))
     wide = wide.fillna("").rename(columns=lambda length: f"{length}")
     return ("## Distinct strings in the in-range test sets\n\n"
             f"Distinct members / distinct non-members among the board's {int(table['n'].iloc[0]):,} "
@@ -298,11 +303,11 @@ def report(table: pd.DataFrame, command: str, commit: str) -> str:
         "leaves; the battery's own leading and last-digit rules read up to the digits worth 53 and "
         "20 bits.\n",
         f"Declared-clean lengths above {BAR}: "
-        + ("none." if broken.empty else ", ".join(f"{r.challenge} at {r.length}" for r in broken.itertuples()))
+        + ("none." if broken.empty else ", ".join(f"{r.challenge} at {r.length}" for r in broken.itertuples()))  # noqa: E501
         + "\n",
     ]
-    shown = ["length", "declared clean", "band positions", "n", "distinct", "modular", "leading",
-             "last", "and", "classifier", "ceiling", "head digits to beat", "tail digits to beat"]  # fmt: skip
+    shown = ["length", "declared clean", "band positions", "n", "distinct", "modular", "leading", "last",
+             "and", "classifier", "ceiling", "head digits to beat", "tail digits to beat"]  # fmt: skip
     for challenge_id, part in table.groupby("challenge", sort=False):
         version = int(part["version"].iloc[0])
         band = getattr(equation_challenge(challenge_id).language, "band", None)
@@ -321,7 +326,8 @@ def report(table: pd.DataFrame, command: str, commit: str) -> str:
 
 def _commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=True)  # fmt: skip
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
                                capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
         return out.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
@@ -332,7 +338,6 @@ def _commit() -> str:
 def derive_table() -> int:
     """Print ``fitting_prime_powers`` for every base and operator and whether the table agrees."""
     from baselines.references import fitting_prime_powers
-
     from challenges.families.arithmetic import GUARD_STATES
 
     wrong = 0
@@ -348,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     equations = [c for c in list_challenges() if get_challenge(c).family == "arithmetic"]
     parser.add_argument("--challenges", nargs="+", default=[*equations, *EXTRA])
-    parser.add_argument("-n", type=int, default=1000, help="test strings per length (the quick profile's 1,000)")
+    parser.add_argument("-n", type=int, default=1000,
+                        help="test strings per length (the quick profile's 1,000)")  # fmt: skip
     parser.add_argument("--out", type=Path, help="write shortcuts.csv and shortcuts.md here")
     parser.add_argument("--derive-table", action="store_true", help="re-derive GUARDED_PRIME_POWERS and stop")
     parser.add_argument("--distinct", nargs="*", metavar="ID", default=None,

@@ -116,6 +116,24 @@ def check_determinism(challenge: Challenge, n: int = 64, seed: int = 11) -> list
     return problems
 
 
+def check_declared_lengths(challenge: Challenge) -> list[str]:
+    """``tested_train_lengths`` lie in the training range; ``shortcut_free_lengths`` are test lengths.
+
+    >>> from challenges import get_challenge
+    >>> check_declared_lengths(get_challenge("add-base10"))
+    []
+    """
+    low, high = challenge.train_lengths
+    problems = []
+    stray = [L for L in challenge.tested_train_lengths or () if not low <= L <= high]
+    if stray:
+        problems.append(f"tested_train_lengths {stray} lie outside the training range {low}-{high}")
+    untested = [L for L in challenge.shortcut_free_lengths or () if L not in challenge.lengths("test")]
+    if untested:
+        problems.append(f"shortcut_free_lengths {untested} are not test lengths")
+    return problems
+
+
 def check_challenge(challenge: Challenge, n: int = 32, seed: int = 0,
                     time_limit: float | None = None) -> list[str]:  # fmt: skip
     """Every check on a small, seeded sample; the problems found (empty: the challenge conforms).
@@ -135,6 +153,7 @@ def check_challenge(challenge: Challenge, n: int = 32, seed: int = 0,
         return ["no training length holds both members and non-members in the train split"]
     picked = tuple(dict.fromkeys((usable[0], usable[len(usable) // 2], usable[-1])))
     checks: list[tuple[str, Callable[[], list[str]]]] = [
+        ("declared lengths", lambda: check_declared_lengths(challenge)),
         *((f"labels ({s})", lambda s=s: check_labels(challenge, s, n, seed)) for s in SPLITS),
         *((f"labels (length {L})", lambda L=L: check_labels(challenge, "train", n, seed, L)) for L in picked),
         ("splits", lambda: check_splits(challenge, n, seed)),

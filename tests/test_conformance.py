@@ -110,3 +110,16 @@ def test_the_checks_find_a_sampler_that_lies():
     short = dataclasses.replace(divisibility(7, 10), language=Short(7, 10))
     assert "differ from the oracle" in conformance.check_labels(liar, "train", n=40)[0]
     assert "wrong length" in " ".join(conformance.check_challenge(short))
+
+
+def test_declared_lengths_are_checked():
+    """A challenge's shortcut-free lengths must be test lengths, its tested training lengths in range."""
+    import dataclasses
+
+    c = get_challenge("add-base10")
+    assert conformance.check_declared_lengths(c) == []
+    wrong = dataclasses.replace(c, shortcut_free_lengths=(7,), tested_train_lengths=(0, 3))
+    assert conformance.check_declared_lengths(wrong) == [
+        "tested_train_lengths [0] lie outside the training range 1-6",
+        "shortcut_free_lengths [7] are not test lengths",
+    ]

@@ -38,15 +38,16 @@ def test_matched_semiprimes_are_hard_non_members():
 def test_tested_training_lengths_are_those_with_enough_distinct_test_strings(base):
     """The table of the built-in bases is re-derived from the sieve; every length left out holds
     fewer than MIN_TEST_POOL of a class in its test split (13 bits: 8 semiprimes)."""
-    from challenges.families.primes import _TESTED_TRAIN_LENGTHS, MIN_TEST_POOL, hard_test_pools
+    from challenges.families.primes import _SCORED_TRAIN_LENGTHS, MIN_TEST_POOL, hard_test_pools
     from challenges.numbers import default_train_max_length
 
     pools = hard_test_pools(base, default_train_max_length(base))
-    assert _TESTED_TRAIN_LENGTHS[base] == tuple(n for n, sizes in pools.items() if min(sizes) >= MIN_TEST_POOL)
+    enough = tuple(n for n, sizes in pools.items() if min(sizes) >= MIN_TEST_POOL)
+    assert _SCORED_TRAIN_LENGTHS[base] == enough
     if base == 2:
         assert pools[13] == (50, 8)
     c = get_challenge(f"prime-base{base}-hard")
-    assert c.lengths("test") == _TESTED_TRAIN_LENGTHS[base] + c.extrapolation_lengths
+    assert c.lengths("test") == _SCORED_TRAIN_LENGTHS[base] + c.extrapolation_lengths
 
 
 def test_version_3_draws_as_version_2_and_its_tested_sets_hold_distinct_strings():

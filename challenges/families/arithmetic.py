@@ -167,7 +167,9 @@ def digits_worth(bits: int, base: int) -> int:
 def check_arithmetic_base(base: int) -> int:
     """``base`` if it is 2-16, else :class:`InvalidArgument` saying why."""
     if not 2 <= check_base(base) <= MAX_ARITHMETIC_BASE:
-        raise InvalidArgument(f"arithmetic challenges take bases 2-{MAX_ARITHMETIC_BASE} (so 'x' is never a digit)")
+        raise InvalidArgument(
+            f"arithmetic challenges take bases 2-{MAX_ARITHMETIC_BASE} (so 'x' is never a digit)"
+        )
     return base
 
 

@@ -152,13 +152,13 @@ def hard_test_pools(base: int, train_max: int) -> dict[int, tuple[int, int]]:
 
 # hard_test_pools(base, train_max) is about 0.2 s; the built-in bases' answers, re-derived by
 # tests/test_primes_hard.py: the training lengths with MIN_TEST_POOL of each class.
-_TESTED_TRAIN_LENGTHS = {2: (20,), 10: (5, 6)}
+_SCORED_TRAIN_LENGTHS = {2: (20,), 10: (5, 6)}
 
 
-def tested_train_lengths(base: int, train_max: int) -> tuple[int, ...]:
+def scored_train_lengths(base: int, train_max: int) -> tuple[int, ...]:
     """The training lengths whose test split holds ``MIN_TEST_POOL`` primes and hard semiprimes."""
-    if base in _TESTED_TRAIN_LENGTHS and train_max == default_train_max_length(base):
-        return _TESTED_TRAIN_LENGTHS[base]
+    if base in _SCORED_TRAIN_LENGTHS and train_max == default_train_max_length(base):
+        return _SCORED_TRAIN_LENGTHS[base]
     pools = hard_test_pools(base, train_max)
     return tuple(length for length, sizes in pools.items() if min(sizes) >= MIN_TEST_POOL)
 
@@ -211,7 +211,9 @@ def primes(base: int, hard: bool = False, challenge_id: str | None = None, versi
     distinct strings of each class)."""
     check_base(base)
     if version not in (1, 2, 3) or (version > 1 and not hard):
-        raise InvalidArgument(f"prime challenges have version 1, and 2 and 3 for the hard variant; not {version!r}")
+        raise InvalidArgument(
+            f"prime challenges have version 1, and 2 and 3 for the hard variant; not {version!r}"
+        )
     train_max = default_train_max_length(base)
     suffix = "-hard" if hard else ""
     against = "products of two primes of similar size" if hard else "uniform non-primes"
@@ -226,5 +228,5 @@ def primes(base: int, hard: bool = False, challenge_id: str | None = None, versi
         regular=False,
         parameters=(("base", base), ("hard", hard)),
         costly_long_samples=True,  # a uniform 1000-digit prime takes about a second to find
-        tested_train_lengths=tested_train_lengths(base, train_max) if version == 3 else None,
+        tested_train_lengths=scored_train_lengths(base, train_max) if version == 3 else None,
     )

@@ -115,7 +115,7 @@ def show_command(args: argparse.Namespace) -> int:
     tested = challenge.lengths("test")
     in_range = [n for n in tested if n <= high]
     scored = f"{low}-{high}" if len(in_range) == high - low + 1 else ", ".join(map(str, in_range)) or "none"
-    why = "" if len(in_range) == high - low + 1 else " (only these training lengths hold enough distinct test strings)"
+    why = "" if len(in_range) == high - low + 1 else " (only these hold enough distinct test strings)"
     table.add_row(
         "test",
         f"{scored}, " + ", ".join(map(str, challenge.extrapolation_lengths)),
