@@ -441,3 +441,18 @@ def _frame(challenge: str, version: int, lengths: list[int], max_train: int) -> 
          "knows_rule": False, "equivalent": None, "capped": False}
         for length in lengths
     ])  # fmt: skip
+
+
+def test_the_board_explains_the_mark(tmp_path, monkeypatch):
+    """A challenge that declares only 1000 digits shortcut-free: its other columns are marked, and
+    the board says what the mark means, once."""
+    import dataclasses
+
+    from challenges import CHALLENGES
+    from hofstadter.reports.tables import NOT_CLEAN, NOT_CLEAN_NOTE
+
+    declared = dataclasses.replace(CHALLENGES.get("div3-base10"), shortcut_free_lengths=(1000,))
+    monkeypatch.setitem(CHALLENGES._items, "div3-base10", declared)
+    board = write_leaderboard(records(), tmp_path, profile="smoke")["markdown"].read_text()
+    assert f"12 digits {NOT_CLEAN}" in board and f"1000 digits {NOT_CLEAN}" not in board
+    assert board.count(NOT_CLEAN_NOTE) == 1
