@@ -32,8 +32,8 @@ CAPPED = "†"  # marks a cell where a seed's training was stopped by the wall-c
 NOT_CLEAN = "‡"  # marks a length where a shortcut separates the classes (Challenge.shortcut_free_lengths)
 NOT_CLEAN_NOTE = (f"{NOT_CLEAN} A length where the challenge does not claim its non-members shortcut-free: "
                   "a rule that never computes the answer may be right on more than 75% of the strings "
-                  "there (as in the training range of such a challenge); ceilings in "
-                  "results/published/shortcuts/shortcuts.md.")  # fmt: skip
+                  "there, as in the training range (in-distribution) of every such challenge; the "
+                  "measured ceilings are in results/published/shortcuts/shortcuts.md.")  # fmt: skip
 REFERENCE_MARK = "(ref)"
 STRUCTURED_MARK = "(enc)"
 _METRIC_COLUMNS = [
