@@ -15,6 +15,12 @@ a leading zero):
 ``dropped-carry``  one column's carry forgotten (c - carry * base**(column+1)): in the column sums
                    of a+b, or of the partial products of long multiplication for axb
 
+Beyond the training lengths, version 3 (the default, bases 2-16) makes two in three non-members
+*off-by-lcm* near misses hidden strictly inside a middle band of the result (:class:`Band`), at
+the lengths it lists in ``shortcut_free_lengths``; version 2 (bases 2 and 10) put them anywhere
+below the two leading digits, where a float check or a last-digits check finds them; version 1
+has the six kinds only.
+
 A problem where the drawn kind is impossible (no carry to drop, equal digits to swap) is replaced by
 a fresh problem, so the kinds stay evenly mixed; only where a kind cannot occur at all (one-digit
 results have no digits to swap) do its rows fall back to another kind. The length of an equation
@@ -66,8 +72,9 @@ HIDDEN_KIND = "off-by-lcm"  # versions 2 and 3, beyond the training lengths: see
 HIDDEN_SHARE = 2 / 3  # of the non-members where it fits: a rule that catches every other kind
 # and no off-by-lcm near miss is right on 0.5 + (1/3)/2 = 2/3 of the strings, under the 0.75 bar.
 # The highest power of each prime whose check "a op b = c (mod p**e)" fits in 10,000 states
-# (``baselines.references.fitting_prime_powers(operator, base, 10_000)``, re-derived by
-# tests/test_references.py). Every modulus whose check fits divides their product Q.
+# (``baselines.references.fitting_prime_powers(operator, base, 10_000)``: the whole table is
+# re-derived by ``python -m benchmarks.shortcut_battery --derive-table`` in about two minutes, five
+# of its shapes by tests/test_references.py). Every modulus whose check fits divides their product Q.
 _ODD_PRIMES = (11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67)  # fit in every base
 _LOW_POWERS = {  # (operator, base) -> the powers that are not a bare prime of _ODD_PRIMES
     ("+", 2): (64, 27, 25, 49), ("+", 3): (64, 81, 25, 49), ("+", 4): (64, 81, 25, 49),
