@@ -1,7 +1,7 @@
 """Which near-miss kinds does each modular check of ``fsa-approx`` catch?
 
-For every arithmetic challenge, a few lengths and every kind in ``NEAR_MISS_KINDS`` (and version 2's
-off-by-lcm, at the lengths where it fits), draw problems,
+For every arithmetic challenge, a few lengths and every kind in ``NEAR_MISS_KINDS`` (and the
+off-by-lcm kind of versions 2 and 3, at the lengths where it fits), draw problems,
 make near misses of that one kind with the family's own ``near_misses`` (a benchmark may look
 inside a challenge; the models never do) and report the share each check rejects -- a check
 catches a near miss by rejecting it. Run: ``python benchmarks/near_miss_checks.py [-n N]``.
@@ -19,7 +19,7 @@ from challenges import get_challenge, list_challenges
 from challenges.families.arithmetic import HIDDEN_KIND, NEAR_MISS_KINDS
 from hofstadter.reports.leaderboard import markdown
 
-KINDS = (*NEAR_MISS_KINDS, HIDDEN_KIND)  # the last only in version 2, where Q fits the result
+KINDS = (*NEAR_MISS_KINDS, HIDDEN_KIND)  # the last only in versions 2 and 3, where Q fits the result
 
 
 def near_misses_of_kind(challenge, length: int, kind: str, n: int, rng: np.random.Generator):
