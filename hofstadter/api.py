@@ -87,7 +87,7 @@ def test_sets(
 
     chosen = _challenge(challenge)
     size = get_profile(profile).test_size_for(chosen)
-    return {length: evaluation_set(chosen, length, size(length)) for length in scored_lengths(chosen, lengths)}
+    return {n: evaluation_set(chosen, n, size(n)) for n in scored_lengths(chosen, lengths)}
 
 
 test_sets.__test__ = False  # a function named test_*, not a pytest test

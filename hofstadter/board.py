@@ -7,8 +7,9 @@ run then defaults to the profile's report seeds, the seeds the published board s
 new model lands in the board's columns rather than under "Also in this store"; ``score`` defaults
 to the first of them. Both name the seeds they used.
 
->>> board_note(531, (100, 101, 102))
-'beside the published board in results/local/board (531 published record(s) copied in); report seeds 100, 101, 102'
+>>> print(board_note(531, (100, 101, 102)).replace("; ", ";\n"))
+beside the published board in results/local/board (531 published record(s) copied in);
+report seeds 100, 101, 102
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ def add_board_option(parser: argparse.ArgumentParser) -> None:
     """The ``--board`` option, the same for ``run`` and ``score``."""
     parser.add_argument("--board", choices=BOARDS, default=None,
                         help=f"write into {BOARD_RESULTS}/, a local copy holding the published "
-                        "records and yours, on the report seeds by default; then 'leaderboard --results "
-                        f"{BOARD_RESULTS} --html DIR' shows your model beside the published ones")  # fmt: skip
+                        "records and yours, on the report seeds by default; then 'leaderboard "
+                        f"--results {BOARD_RESULTS} --html DIR' shows your model beside the "
+                        "published ones")  # fmt: skip
 
 
 def join_published(results: Path, published: Path = PUBLISHED_RESULTS) -> int:

@@ -39,7 +39,8 @@ def test_score_puts_a_model_beside_the_published_records_on_a_report_seed(checko
     rows = [{"text": t, "prediction": int(t) % 3 == 0}
             for examples in test_sets(CHALLENGE).values() for t in examples.texts.tolist()]  # fmt: skip
     (root / "preds.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
-    code, out, err = run(capsys, "score", CHALLENGE, "preds.jsonl", "--model-name", "mod3", "--board", "published")
+    argv = ["score", CHALLENGE, "preds.jsonl", "--model-name", "mod3", "--board", "published"]
+    code, out, err = run(capsys, *argv)
     assert code == 0, err
     assert f"({published} published record(s) copied in); report seed 100" in err
     assert "seed 100, a report seed" in out
@@ -47,7 +48,7 @@ def test_score_puts_a_model_beside_the_published_records_on_a_report_seed(checko
     assert len(records) == published + 1 and records[-1]["model"] == "external:mod3"
     assert "external:mod3" in (root / "results/local/board/LEADERBOARD.md").read_text()
     # again: nothing published is copied twice, and the new record replaces its older self
-    code, _, err = run(capsys, "score", CHALLENGE, "preds.jsonl", "--model-name", "mod3", "--board", "published")
+    code, _, err = run(capsys, *argv)
     assert code == 0 and "(0 published record(s) copied in)" in err
 
 

@@ -53,7 +53,8 @@ def test_export_writes_files_and_a_manifest_that_verifies(tmp_path, capsys):
 def test_the_same_command_writes_the_same_bytes(tmp_path, capsys):
     for name in ("a", "b"):
         code, _, _ = run(capsys, "export", "even-base3", "--split", "val", "--profile", "smoke",
-                         "--seed", "1", "--out", str(tmp_path / name), "--format", "jsonl,parquet,text")  # fmt: skip
+                         "--seed", "1", "--out", str(tmp_path / name),
+                         "--format", "jsonl,parquet,text")  # fmt: skip
         assert code == 0
     first, second = (json.loads((tmp_path / n / "manifest.json").read_text()) for n in ("a", "b"))
     assert [f["sha256"] for f in first["files"]] == [f["sha256"] for f in second["files"]]
@@ -120,7 +121,8 @@ def test_exported_training_strings_are_the_ones_a_run_trains_on(tmp_path, capsys
     from hofstadter.profiles import get_profile
 
     code, out, err = run(capsys, "export", "div7-base10", "--split", "train,val", "--seed", "100",
-                         "--profile", "smoke", "--out", str(tmp_path), "--format", "jsonl,parquet,text")  # fmt: skip
+                         "--profile", "smoke", "--out", str(tmp_path),
+                         "--format", "jsonl,parquet,text")  # fmt: skip
     assert code == 0, err
     assert "'run div7-base10 --seed 100 --profile smoke'" in out and "report seed" in out
     challenge = get_challenge("div7-base10")
