@@ -23,7 +23,7 @@ from rich.progress import (
 )
 
 from challenges.errors import InvalidArgument
-from hofstadter.board import add_board_option, use_board
+from hofstadter.commands.board import add_board_option, use_board
 from hofstadter.commands import _args
 from hofstadter.commands._output import Ticker
 from hofstadter.commands._output import console as make_console

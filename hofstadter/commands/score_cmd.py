@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from hofstadter.board import add_board_option
+from hofstadter.commands.board import add_board_option
 from hofstadter.commands import _args
 from hofstadter.profiles import PROFILES, seed_kind
 
@@ -57,7 +57,7 @@ def score_command(args: argparse.Namespace) -> int:
 
     from challenges import get_challenge
     from challenges.errors import InvalidInput
-    from hofstadter.board import use_board
+    from hofstadter.commands.board import use_board
     from hofstadter.commands.run_cmd import summary_text
     from hofstadter.profiles import get_profile
     from hofstadter.scoring import external_model_id, read_predictions, score_predictions

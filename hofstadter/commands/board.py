@@ -7,9 +7,8 @@ run then defaults to the profile's report seeds, the seeds the published board s
 new model lands in the board's columns rather than under "Also in this store"; ``score`` defaults
 to the first of them. Both name the seeds they used.
 
->>> print(board_note(531, (100, 101, 102)).replace("; ", ";\n"))
-beside the published board in results/local/board (531 published record(s) copied in);
-report seeds 100, 101, 102
+>>> board_note(3, (100,))
+'beside the published board in results/local/board (3 published record(s) copied in); report seed 100'
 """
 
 from __future__ import annotations
