@@ -23,10 +23,10 @@ from rich.progress import (
 )
 
 from challenges.errors import InvalidArgument
-from hofstadter.commands.board import add_board_option, use_board
 from hofstadter.commands import _args
 from hofstadter.commands._output import Ticker
 from hofstadter.commands._output import console as make_console
+from hofstadter.commands.board import add_board_option, use_board
 from hofstadter.estimate import duration, estimate
 from hofstadter.profiles import PROFILES, get_profile
 

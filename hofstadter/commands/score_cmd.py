@@ -14,8 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-from hofstadter.commands.board import add_board_option
 from hofstadter.commands import _args
+from hofstadter.commands.board import add_board_option
 from hofstadter.profiles import PROFILES, seed_kind
 
 
