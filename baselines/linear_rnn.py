@@ -310,6 +310,7 @@ class LinearRNNModel(NetworkModel):
     """A linear RNN fitted by least squares, kept as the DFA a table reads off it."""
 
     id = "linear-rnn"
+    answers_with = "automaton"  # the DFA a table reads off the network
     description = "linear RNN (a matrix per symbol, least squares), kept as the DFA a table reads off it"
     Config = LinearRNNConfig
 

@@ -415,6 +415,7 @@ class SoftAutomatonModel(NetworkModel):
     """A learned probabilistic automaton, hardened into a deterministic one after training."""
 
     id = "soft-automaton"
+    answers_with = "automaton"  # its hardened DFA, or the one a table reads off it
     description = "soft automaton: softmax transitions, size grown from data, hardened into a DFA"
     Config = SoftAutomatonConfig
 

@@ -80,6 +80,11 @@ def build_site(records: list[dict[str, Any]], out_dir: Path, profile: str = "qui
     kinds = site_kinds(selection.default, frame)
     board = _Board(selection.default, frame, status, curve, kinds, profile)
     pages = {"index": out_dir / "index.html"}
+    from hofstadter.reports.plots import FRONTIER
+
+    if FRONTIER.exists():  # the site holds its own copy: it opens from a file:// URL, nothing fetched
+        (out_dir / "plots" / FRONTIER.name).write_bytes(FRONTIER.read_bytes())
+        board.frontier = f"plots/{FRONTIER.name}"
     pages["index"].write_text(board.index_page(), encoding="utf-8")
     for challenge_id in dict.fromkeys(frame["challenge"]):
         path = out_dir / "challenges" / f"{slug(challenge_id)}.html"
@@ -100,6 +105,7 @@ class _Board:
 
         self.records, self.frame, self.status, self.curve = records, frame, status, curve
         self.kinds, self.profile = kinds, profile
+        self.frontier: str | None = None  # the frontier plot, relative to the site's root
         self.seeds = per_seed(frame) if len(frame) else pd.DataFrame()
         self.headline = headline(frame, status)
 
@@ -184,8 +190,11 @@ class _Board:
         table = (f'<table id="board"><thead><tr><th data-col="0">model</th>'
                  f'<th class="num" data-col="1" title="challenges solved">solved</th>{head}</tr></thead>'
                  f'{"".join(groups)}</table>')  # fmt: skip
-        return _page("Leaderboard", f"<h1>Leaderboard</h1><p>{intro}</p>{controls}{table}", root="",
-                     script=_SCRIPT)  # fmt: skip
+        frontier = "" if self.frontier is None else (
+            f'<h2>The finite-state frontier</h2><p>The best finite-state check within each state budget, '
+            f'against the learners: <a href="{_e(self.frontier)}">the frontier plot</a>.</p>')
+        return _page("Leaderboard", f"<h1>Leaderboard</h1><p>{intro}</p>{controls}{table}{frontier}",
+                     root="", script=_SCRIPT)  # fmt: skip
 
     # -- a challenge ----------------------------------------------------------------------------
 
