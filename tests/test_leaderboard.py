@@ -440,7 +440,8 @@ def test_panels_go_by_kind_and_every_learners_panel_shows_the_finite_state_ceili
         panels[axes.get_title().split(": ", 1)[1]] = [line.get_label() for line in axes.get_lines()
                                                      if not line.get_label().startswith("_")]  # fmt: skip
     assert panels["networks: answer by their own forward pass"] == [CEILING_LABEL, "gru"]
-    assert panels["learners that answer with a learned automaton"] == [CEILING_LABEL, "soft-automaton", "rpni"]
+    automata = panels["learners that answer with a learned automaton"]
+    assert automata == [CEILING_LABEL, "soft-automaton", "rpni"]
     assert panels["trivial baselines"] == [CEILING_LABEL, "majority"]
     assert CEILING_LABEL not in panels["references (grey, built from the rule)"]
 
@@ -482,7 +483,21 @@ def test_the_frontier_is_linked_from_the_board_and_the_site(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     chosen = latest_records(records(), "smoke")
     write_leaderboard(chosen, tmp_path / "results" / "local", profile="smoke")
-    assert "[finite-state frontier](../frontier.png)" in (tmp_path / "results/local/LEADERBOARD.md").read_text()
+    board = (tmp_path / "results" / "local" / "LEADERBOARD.md").read_text()
+    assert "[finite-state frontier](../frontier.png)" in board
     build_site(chosen, tmp_path / "site", "smoke")
     assert 'href="plots/frontier.png"' in (tmp_path / "site" / "index.html").read_text()
     assert (tmp_path / "site" / "plots" / "frontier.png").read_bytes() == b"\x89PNG frontier"
+
+
+def test_a_new_record_changes_the_key_of_its_own_challenges_plot_only():
+    from hofstadter.reports.plots import plot_key
+
+    chosen = latest_records(records(), "smoke")
+    one = next(r for r in chosen if r["challenge"] == "div3-base10" and r["model"] == "majority")
+    external = {k: v for k, v in one.items() if k != "train_size"}  # as score writes: no size
+    external.update(key="external-key", model="external:mine")
+    before, after = tidy(chosen), tidy([*chosen, external])
+    for challenge, moved in (("prime-base2", False), ("div3-base10", True)):
+        keys = [plot_key(frame[frame["challenge"] == challenge]) for frame in (before, after)]
+        assert (keys[0] != keys[1]) is moved

@@ -250,6 +250,8 @@ def plot_curve(frame: pd.DataFrame, challenge_id: str, path: Path) -> Path | Non
 # folder keeps the key of what every plot there was drawn from: the rows plotted and this module's
 # source (a change to the drawing code redraws everything).
 KEYS = ".plot-keys.json"
+PLOTTED = ("version", "model", "kind", "seed", "length", "accuracy", "n", "max_train_length", "knows_rule",
+           "train_size")  # the columns a plot is drawn from
 
 
 def plot_key(rows: pd.DataFrame) -> str:
@@ -261,8 +263,13 @@ def plot_key(rows: pd.DataFrame) -> str:
     """
     import hashlib
 
+    # Only what a plot draws, in one dtype: a record elsewhere in the store without a training
+    # size turns the column to floats everywhere, which must not redraw every plot.
+    drawn = rows[[c for c in PLOTTED if c in rows.columns]]
+    if "train_size" in drawn:
+        drawn = drawn.assign(train_size=pd.to_numeric(drawn["train_size"]).astype(float))
     source = Path(__file__).read_bytes()
-    return hashlib.sha256(source + rows.to_csv(index=False).encode()).hexdigest()
+    return hashlib.sha256(source + drawn.to_csv(index=False).encode()).hexdigest()
 
 
 def unchanged(path: Path, rows: pd.DataFrame) -> bool:
