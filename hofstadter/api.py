@@ -102,6 +102,7 @@ def evaluate(
     profile: str = "quick",
     automaton: dict[str, Any] | None = None,
     description: str | None = None,
+    board: str | None = None,
 ) -> dict[str, Any]:
     """The record ``score`` writes for a model whose answers come from ``predict``.
 
@@ -110,8 +111,9 @@ def evaluate(
     :func:`hofstadter.scoring.score_predictions`, exactly as ``score`` scores a file of them. The
     model is listed as ``external:NAME``; ``seed`` is the seed of its training run (report seeds,
     100 and up, for anything meant for the board). ``automaton``, in the JSON form ``score``
-    reads, is proven exact or given a counterexample. To put the record on a board, append it to a
-    store: ``hofstadter.store.ResultStore("results/local/board/runs.jsonl").append(record)``.
+    reads, is proven exact or given a counterexample. ``board="published"`` also appends the record
+    to ``results/local/board/``, the store ``score --board published`` writes (the published
+    records copied in first); ``leaderboard --results results/local/board`` then shows it.
 
     >>> record = evaluate(lambda texts: [int(t) % 3 == 0 for t in texts], "div3-base10",
     ...                   name="by-hand", seed=100, profile="smoke")
@@ -137,5 +139,21 @@ def evaluate(
     rows = "".join(json.dumps({"text": t, "prediction": answers[t]}) + "\n" for t in sorted(answers))
     predictions = Predictions(answers, counts, hashlib.sha256(rows.encode()).hexdigest(), "python",
                               automaton)  # fmt: skip
-    return score_predictions(chosen, predictions, name=name, seed=seed, profile=get_profile(profile),
-                             description=description)  # fmt: skip
+    record = score_predictions(chosen, predictions, name=name, seed=seed, profile=get_profile(profile),
+                               description=description)  # fmt: skip
+    if board is not None:
+        _add_to_board(record, board, profile)
+    return record
+
+
+def _add_to_board(record: dict[str, Any], board: str, profile: str) -> None:
+    """Append ``record`` to the local copy of the ``board`` (the published records, and yours)."""
+    from challenges.errors import InvalidArgument
+    from hofstadter.commands.board import BOARD_PROFILE, BOARD_RESULTS, BOARDS, join_published
+    from hofstadter.store import ResultStore
+
+    if board not in BOARDS or profile != BOARD_PROFILE:
+        raise InvalidArgument(f"board must be one of {', '.join(BOARDS)}, with the {BOARD_PROFILE} "
+                              f"profile; got board={board!r}, profile={profile!r}")  # fmt: skip
+    join_published(BOARD_RESULTS)
+    ResultStore(BOARD_RESULTS / "runs.jsonl").append(record)

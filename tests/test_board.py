@@ -72,3 +72,13 @@ def test_run_defaults_to_the_report_seeds_of_the_published_board(checkout, capsy
 def test_board_refuses_what_the_published_board_is_not(checkout, capsys, extra, message):
     code, _, err = run(capsys, "run", CHALLENGE, "--model", "majority", "--board", "published", *extra)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_evaluate_puts_a_python_model_on_the_same_board(checkout):
+    from hofstadter.api import evaluate
+
+    root, published = checkout
+    record = evaluate(lambda texts: [int(t) % 3 == 0 for t in texts], CHALLENGE, name="mod3", seed=101,
+                      board="published")  # fmt: skip
+    records = ResultStore(root / "results/local/board/runs.jsonl").records()
+    assert len(records) == published + 1 and records[-1] == record and record["seed"] == 101
