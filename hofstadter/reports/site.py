@@ -108,6 +108,10 @@ class _Board:
         self.frontier: str | None = None  # the frontier plot, relative to the site's root
         self.seeds = per_seed(frame) if len(frame) else pd.DataFrame()
         self.headline = headline(frame, status)
+        # Rows per (challenge, model), grouped once: a headline cell is asked for every pair.
+        self.pairs = dict(iter(frame.groupby(["challenge", "model"], sort=False))) if len(frame) else {}
+        self.seed_pairs = (dict(iter(self.seeds.groupby(["challenge", "model"], sort=False)))
+                           if len(self.seeds) else {})  # fmt: skip
 
     # -- the headline ---------------------------------------------------------------------------
 
@@ -121,13 +125,15 @@ class _Board:
         text = str(self.headline.at[rows[0], column]) if rows and column in self.headline else "n/a"
         if text == "n/a":
             return "–", None, "no figures", False
-        at = self.frame[(self.frame["challenge"] == challenge_id) & (self.frame["model"] == model)]
+        at = self.pairs.get((challenge_id, model))
+        if at is None:
+            return "–", None, "no figures", False
         at = at[at["version"] == at["version"].max()]
         longest = at[at["length"] == at["length"].max()]
         answers = int(longest["n"].sum())
         low, high = wilson_interval(float((longest["accuracy"] * longest["n"]).sum()), answers)
         solved = "*" in text
-        seeds = self.seeds[(self.seeds["challenge"] == challenge_id) & (self.seeds["model"] == model)]
+        seeds = self.seed_pairs.get((challenge_id, model), self.seeds.iloc[:0])
         why = ("solved: proven exact in every seed" if solved and seeds["proven"].all() else
                "solved: Wilson lower bound at least 99% at every length, every seed" if solved else
                "not solved")  # fmt: skip
@@ -247,9 +253,10 @@ class _Board:
         body = []
         for model, group in rows.groupby("model", sort=False):
             cells = []
+            by_length = dict(iter(group.groupby("length")))
             for length in lengths:
-                at = group[group["length"] == length]
-                if at.empty:
+                at = by_length.get(length)
+                if at is None:
                     cells.append("<td>–</td>")
                     continue
                 low, high = wilson_interval(float((at["accuracy"] * at["n"]).sum()), int(at["n"].sum()))
