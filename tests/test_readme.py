@@ -51,3 +51,21 @@ def test_every_relative_link_leads_to_a_file():
     targets = {t.split("#")[0] for t in re.findall(r"\]\(([^)]+)\)", README) if "://" not in t}
     missing = sorted(t for t in targets if t and not (ROOT / t).exists())
     assert missing == []
+
+
+def test_learned_md_counts_of_proven_cells_are_the_published_records():
+    """docs/learned.md's at-a-glance column "regular cells proven exact", model by model."""
+    learned = (ROOT / "docs" / "learned.md").read_text(encoding="utf-8")
+    quoted = {}
+    for row in table_rows(learned, "| model | regular cells proven exact |")[2:]:
+        models, proven = row.split("|")[1:3]
+        count = re.match(r"\s*\**(\d+)", proven)
+        for model in re.findall(r"`([a-z-]+)`", models):
+            quoted[model] = int(count.group(1)) if count else 0
+    regular = {"even-base3", "div3-base10", "div9-base10", "div7-base10", "div29-base10"}
+    records = latest_records(ResultStore(ROOT / "results" / "published" / "runs.jsonl").records(), "quick")
+    for model, count in quoted.items():
+        proven = [r for r in records if r["model"] == model and r["challenge"] in regular
+                  and r.get("seed", 0) >= 100 and r.get("equivalent") is True]  # fmt: skip
+        assert len(proven) == count, model
+    assert quoted["linear-rnn"] == 15 and quoted["sr-so-gru"] == 12  # the table was read
