@@ -82,6 +82,10 @@ class Model(ABC):
     # as references are) or "reference" (built from the rule, with ``knows_rule``).
     kind: ClassVar[str] = "learner"
     built_in: ClassVar[str] = ""
+    # What answers a test string once the model is fitted, for the plots' panels: "network" (its
+    # own forward pass), "automaton" (a DFA it learned or read off), "rule" (a trivial rule of
+    # thumb), or "" (not said: a plugin's model).
+    answers_with: ClassVar[str] = ""
     # A whole-benchmark run on CPU (`run --all` without --model) leaves this model out of the
     # challenges whose training strings are longer than this many symbols: None, never; 0, every
     # challenge. Such cells run with --include-slow, --model, or --device cuda (networks' cells

@@ -59,6 +59,7 @@ class _StateMerging(ConfiguredModel):
     """Fit = run an AALpy passive learner on the labelled strings; predict = run the DFA."""
 
     trainable = True
+    answers_with = "automaton"
     Config = StateMergingConfig
     algorithm: ClassVar[str]
 

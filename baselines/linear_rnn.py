@@ -71,7 +71,7 @@ class LinearRNNConfig(TrainConfig):
     the identity plus Gaussian noise of standard deviation ``init_noise / sqrt(width)``, so that
     early products neither vanish nor explode. ``table_states`` bounds the DFA read off (and
     sizes the checkpoint's table); ``merge`` merges the DFA's states that no training string
-    tells apart (:func:`~baselines.dfa_tables.merge_states`). Measured choices: docs/learned.md.
+    tells apart (:func:`~baselines.dfa_tables.merge_states`). Measured choices: CHANGELOG.md.
     """
 
     lr: float = 0.02  # Adam's rate for a network LR_WIDTH wide; see lr_at
@@ -116,7 +116,7 @@ class LinearRNNConfig(TrainConfig):
         by about rate x d: a wider network needs proportionally smaller steps (as muP prescribes
         for hidden matrices, Yang and Hu 2021). Measured on multiples of 53, seed 0, width 64:
         0.01 exact after 2,200 steps, 0.02 after 2,900 (a plateau of 1,300 steps at chance
-        first); width 128 at 0.02 never left chance (docs/learned.md).
+        first); width 128 at 0.02 never left chance (CHANGELOG.md).
 
         >>> LinearRNNConfig().lr_at(32), LinearRNNConfig().lr_at(64), LinearRNNConfig().lr_at(16)
         (0.02, 0.01, 0.04)
@@ -310,6 +310,7 @@ class LinearRNNModel(NetworkModel):
     """A linear RNN fitted by least squares, kept as the DFA a table reads off it."""
 
     id = "linear-rnn"
+    answers_with = "automaton"  # the DFA a table reads off the network
     description = "linear RNN (a matrix per symbol, least squares), kept as the DFA a table reads off it"
     Config = LinearRNNConfig
 

@@ -37,6 +37,7 @@ class NetworkModel(ConfiguredModel):
     """
 
     trainable = True
+    answers_with = "network"
     # Thousands of steps over every symbol: on the equations (22-83 symbols) 0.5-2 minutes a
     # cell on one CPU core, together four-fifths of a whole CPU run; shorter strings stay in.
     cpu_symbol_limit = 20

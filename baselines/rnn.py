@@ -82,7 +82,7 @@ class RNNConfig(TrainConfig):
 @dataclass
 class ElmanConfig(RNNConfig):
     """An Elman network needs a smaller learning rate than the gated cells: on div3-base10 it
-    reached 0.86 validation accuracy at the GRU's 0.01 and 1.00 at 0.003 (docs/learned.md)."""
+    reached 0.86 validation accuracy at the GRU's 0.01 and 1.00 at 0.003 (CHANGELOG.md)."""
 
     cell: Cell = "rnn"
     lr: float = 3e-3

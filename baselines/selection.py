@@ -8,7 +8,7 @@ training lengths and the labelled strings. It is the standard practice of choosi
 architectures on held-out data, made a learner, so that the choice is part of what is measured
 and never made by hand with the test lengths in view.
 
-Why these two: on the learning curves (docs/learned.md) the soft automaton started small needs
+Why these two: on the learning curves (CHANGELOG.md) the soft automaton started small needs
 as few strings as RPNI on the four small automata (100, 300, 10,000 and 3,000) and never learns
 multiples of 29, while the linear RNN learns multiples of 29 from 30,000 strings but needs 3x
 more than RPNI on the two smallest automata. Each is sure of itself where it is right (it agrees
@@ -109,6 +109,7 @@ class NeuralSelect(ConfiguredModel):
     """The linear RNN and a small-start soft automaton; the one validation prefers answers."""
 
     id = "neural-select"
+    answers_with = "automaton"
     description = (
         "linear RNN and soft automaton (grown from 2 states) on the same strings; "
         "the better on validation answers (then training, then fewer states)"

@@ -83,7 +83,7 @@ class SoftAutomatonConfig(TrainConfig):
     it, on the budget the sizes (``first_share`` of the largest one's) left, for at most
     ``max_rounds`` rounds. ``merge`` finally merges the kept DFA's states that no training string
     tells apart (:func:`~baselines.dfa_tables.merge_states`). Batches of 64 were measured best per
-    step on div29-base10 (docs/learned.md).
+    step on div29-base10 (CHANGELOG.md).
     """
 
     lr: float = 0.1
@@ -415,6 +415,7 @@ class SoftAutomatonModel(NetworkModel):
     """A learned probabilistic automaton, hardened into a deterministic one after training."""
 
     id = "soft-automaton"
+    answers_with = "automaton"  # its hardened DFA, or the one a table reads off it
     description = "soft automaton: softmax transitions, size grown from data, hardened into a DFA"
     Config = SoftAutomatonConfig
 

@@ -18,7 +18,7 @@ hard network of each ``k`` is scored on validation and the smallest best one is 
 comes from data). Last, cell, head and centroids train together through the soft snap, its
 temperature annealed from ``temperature_start`` to ``temperature_end``, scored hard on validation.
 
-Three more ingredients are on by default (measured in docs/learned.md, issue 21): the snap stage
+Three more ingredients are on by default (measured in CHANGELOG.md, issue 21): the snap stage
 also learns from **every labelled prefix** (``prefix_weight``: a training string's proper
 prefixes that are training strings themselves, looked up in a trie of the learner's own labelled
 strings, :class:`PrefixLabels`, give the head a label at that step), at a smaller learning rate
@@ -29,7 +29,7 @@ they lie). The prefix loss is off in the warm-up by default (``prefix_in_warmup`
 made the GRU exact on div7 and div9 in one development seed of three, but its states on div3 no
 longer fell into clusters k-means could read.
 
-Two more ingredients are options, measured in docs/learned.md ("Networks that extrapolate by
+Two more ingredients are options, measured in CHANGELOG.md ("Networks that extrapolate by
 themselves"): Gaussian ``noise`` on the state during training (so that states become attractors),
 and a ``drift`` loss on unlabelled strings far longer than training, drawn from the alphabet
 (every state the free cell reaches on them must lie close to a centroid). ``snap=False`` leaves
@@ -574,7 +574,7 @@ class StateRegularisedSecondOrderGRUModel(StateRegularisedGRUModel):
     read chooses the recurrent weights, so each digit can move the states its own way.
 
     Warm-up, centroids, snap and prefix loss are ``sr-gru``'s; what differs is the cell and three
-    refinements of how the centroids are found (see the config). Measured in docs/learned.md
+    refinements of how the centroids are found (see the config). Measured in CHANGELOG.md
     (issue 21): on multiples of 7 and 9 the free cell's states fall into residue clusters, where
     the ordinary GRU's do not.
     """
@@ -603,7 +603,7 @@ class StateRegularisedSecondOrderGRUModel(StateRegularisedGRUModel):
         A free network right on every validation string can still hold a residue in a spread of
         states that k-means and the answer groups cut wrongly; trained on, its states move. On
         div9 (development seed 3, report seed 102) the first placement was not perfect and a
-        later round's was (docs/learned.md).
+        later round's was (CHANGELOG.md).
         """
         network = self.network
         assert isinstance(network, StateRegularisedGRU)

@@ -64,6 +64,7 @@ class _TableModel(Model):
     """A model that answers the majority label of a key computed from each string."""
 
     trainable = True
+    answers_with = "rule"
 
     def keys(self, texts: np.ndarray) -> np.ndarray:
         raise NotImplementedError

@@ -23,7 +23,7 @@ def run(capsys, *argv):
 def test_export_writes_files_and_a_manifest_that_verifies(tmp_path, capsys):
     out_dir = tmp_path / "div7"
     argv = ["export", "div7-base10", "--split", "train,test", "--lengths", "2-3,12", "-n", "20",
-            "--seed", "0", "--out", str(out_dir), "--format", "jsonl,csv"]  # fmt: skip
+            "--seed", "0", "--profile", "smoke", "--out", str(out_dir), "--format", "jsonl,csv"]  # fmt: skip
     code, _, err = run(capsys, *argv)
     assert code == 0, err
     manifest = json.loads((out_dir / "manifest.json").read_text())
@@ -38,7 +38,8 @@ def test_export_writes_files_and_a_manifest_that_verifies(tmp_path, capsys):
     for entry in manifest["files"]:
         data = (out_dir / entry["path"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
-        assert entry["examples"] == 20 and entry["members"] == 10
+        if entry["split"] == "test":  # -n strings per test length; train holds the run's strings
+            assert entry["examples"] == 20 and entry["members"] == 10
     rows = pd.read_json(out_dir / "test-L12.jsonl", lines=True, dtype={"text": str})
     table = pd.read_csv(out_dir / "test-L12.csv", dtype={"text": str})
     assert rows.equals(table)
@@ -51,24 +52,30 @@ def test_export_writes_files_and_a_manifest_that_verifies(tmp_path, capsys):
 
 def test_the_same_command_writes_the_same_bytes(tmp_path, capsys):
     for name in ("a", "b"):
-        code, _, _ = run(capsys, "export", "even-base3", "--split", "val", "-n", "8",
-                         "--out", str(tmp_path / name))  # fmt: skip
+        code, _, _ = run(capsys, "export", "even-base3", "--split", "val", "--profile", "smoke",
+                         "--seed", "1", "--out", str(tmp_path / name),
+                         "--format", "jsonl,parquet,text")  # fmt: skip
         assert code == 0
     first, second = (json.loads((tmp_path / n / "manifest.json").read_text()) for n in ("a", "b"))
     assert [f["sha256"] for f in first["files"]] == [f["sha256"] for f in second["files"]]
     # by default, every training length at which the split holds both classes
-    assert tuple(f["length"] for f in first["files"]) == sample_lengths(get_challenge("even-base3"), "val")
+    lengths = tuple(dict.fromkeys(f["length"] for f in first["files"]))
+    assert lengths == sample_lengths(get_challenge("even-base3"), "val")
 
 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
         (["--split", "dev"], "unknown split 'dev'"),
-        (["--format", "parquet"], "unknown format 'parquet'"),
+        (["--format", "xlsx"], "unknown format 'xlsx'"),
         (["--lengths", "6-2"], "1 <= first <= last"),
         (["--split", "train", "--lengths", "12"], "test split only"),
         (["--split", "test", "--lengths", "1"], "no member of length 1 in split 'test'"),
         (["-n", "0"], "at least 1"),
+        (["--split", "test", "--seed", "1"], "test sets do not depend on --seed"),
+        (["--split", "train", "-n", "5"], "use --train-size for train and val"),
+        (["--split", "train", "--train-lengths", "2-3", "--lengths", "5"], "outside the run's training"),
+        (["--train-lengths", "1-9"], "outside the training range 1-6"),
     ],
 )
 def test_bad_export_options_are_one_line(tmp_path, capsys, extra, message):
@@ -97,17 +104,43 @@ def test_csv_reads_back_as_strings_with_the_manifests_dtypes(tmp_path, capsys):
 def test_profile_writes_the_test_sets_that_profile_scores(tmp_path, capsys):
     from hofstadter.profiles import get_profile
 
-    code, _, err = run(capsys, "export", "prime-base10", "--profile", "smoke",  # --split test implied
+    code, _, err = run(capsys, "export", "prime-base10", "--profile", "smoke", "--split", "test",
                        "--lengths", "2,1000", "--out", str(tmp_path))  # fmt: skip
     assert code == 0, err
     size = get_profile("smoke").test_size_for(get_challenge("prime-base10"))
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert manifest["profile"] == "smoke" and manifest["seed"] == 0
+    assert manifest["profile"] == "smoke" and manifest["evaluation_seed"] == 0
     assert [(f["length"], f["examples"]) for f in manifest["files"]] == [(2, size(2)), (1000, size(1000))]
     assert size(2) != size(1000)  # long primes are costly: fewer of them, as run scores them
 
 
-@pytest.mark.parametrize("extra", [["-n", "5"], ["--seed", "1"], ["--split", "train"]])
-def test_profile_is_the_test_split_with_its_own_sizes(tmp_path, capsys, extra):
-    code, _, err = run(capsys, "export", "div7-base10", "--profile", "smoke", "--out", str(tmp_path), *extra)
-    assert code == 2 and "--profile writes the test split" in err
+def test_exported_training_strings_are_the_ones_a_run_trains_on(tmp_path, capsys):
+    """Issue 33: export once drew its own training strings (179 of 3,980 six-digit ones shared)."""
+    from hofstadter.api import training_sets
+    from hofstadter.experiment import training_data
+    from hofstadter.profiles import get_profile
+
+    code, out, err = run(capsys, "export", "div7-base10", "--split", "train,val", "--seed", "100",
+                         "--profile", "smoke", "--out", str(tmp_path),
+                         "--format", "jsonl,parquet,text")  # fmt: skip
+    assert code == 0, err
+    assert "'run div7-base10 --seed 100 --profile smoke'" in out and "report seed" in out
+    challenge = get_challenge("div7-base10")
+    train, val, lengths = training_data(challenge, 100, get_profile("smoke"))  # what run_experiment calls
+    api = training_sets("div7-base10", seed=100, profile="smoke")
+    assert api.train.texts.tolist() == train.texts.tolist() and api.val.texts.tolist() == val.texts.tolist()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["train_size"] == len(train) and manifest["train_lengths"] == list(lengths)
+    for split, examples in (("train", train), ("val", val)):
+        written = sorted({f["length"] for f in manifest["files"] if f["split"] == split})
+        assert written == sorted(set(examples.lengths.tolist()))
+        for length in written:
+            expected = examples.at_length(length)
+            rows = pd.read_json(tmp_path / f"{split}-L{length}.jsonl", lines=True, dtype={"text": str})
+            table = pd.read_parquet(tmp_path / f"{split}-L{length}.parquet")
+            tokens = (tmp_path / f"{split}-L{length}" / "main.tok").read_text().splitlines()
+            labels = (tmp_path / f"{split}-L{length}" / "labels.txt").read_text().split()
+            assert rows["text"].tolist() == table["text"].tolist() == expected.texts.tolist()
+            assert [line.replace(" ", "") for line in tokens] == expected.texts.tolist()
+            assert table["label"].tolist() == [v == "1" for v in labels] == expected.labels.tolist()
+            assert table["label"].dtype == bool and table["length"].dtype == "int64"

@@ -456,3 +456,86 @@ def test_the_board_explains_the_mark(tmp_path, monkeypatch):
     board = write_leaderboard(records(), tmp_path, profile="smoke")["markdown"].read_text()
     assert f"12 digits {NOT_CLEAN}" in board and f"1000 digits {NOT_CLEAN}" not in board
     assert board.count(NOT_CLEAN_NOTE) == 1
+
+
+# --- plots by kind, beside the ceiling, fast to redraw (issue 33) ---------------------------------
+
+
+def kinds_frame() -> pd.DataFrame:
+    """div3-base10 with a network (a copy of majority's rows named gru), two automaton learners,
+    a trivial baseline and the references, fsa-approx among them."""
+    frame = tidy(latest_records(records(), "smoke"))
+    frame = frame[frame["challenge"] == "div3-base10"]
+    return pd.concat([frame, frame[frame["model"] == "majority"].assign(model="gru")], ignore_index=True)
+
+
+def test_panels_go_by_kind_and_every_learners_panel_shows_the_finite_state_ceiling():
+    from hofstadter.reports.plots import CEILING_LABEL, challenge_figure
+
+    figure = challenge_figure(kinds_frame(), "div3-base10")
+    panels = {}
+    for axes in figure.axes:
+        panels[axes.get_title().split(": ", 1)[1]] = [line.get_label() for line in axes.get_lines()
+                                                     if not line.get_label().startswith("_")]  # fmt: skip
+    assert panels["networks: answer by their own forward pass"] == [CEILING_LABEL, "gru"]
+    automata = panels["learners that answer with a learned automaton"]
+    assert automata == [CEILING_LABEL, "soft-automaton", "rpni"]
+    assert panels["trivial baselines"] == [CEILING_LABEL, "majority"]
+    assert CEILING_LABEL not in panels["references (grey, built from the rule)"]
+
+
+def test_lines_at_one_accuracy_are_drawn_apart_and_bands_are_wilson_intervals():
+    from hofstadter.reports.plots import challenge_figure
+    from hofstadter.reports.tables import wilson_interval
+
+    frame = kinds_frame()
+    figure = challenge_figure(frame, "div3-base10")
+    references = next(a for a in figure.axes if "references" in a.get_title())
+    fsa, approx = (line for line in references.get_lines() if line.get_label() in ("fsa", "fsa-approx"))
+    # both right on every string: drawn apart, each less than a point from the truth
+    assert abs(fsa.get_ydata() - approx.get_ydata()).min() >= 0.5
+    assert abs(fsa.get_ydata() - 100).max() < 1 and abs(approx.get_ydata() - 100).max() < 1
+    automata = next(a for a in figure.axes if "learned automaton" in a.get_title())
+    band = automata.collections[0].get_paths()[0].vertices[:, 1]  # soft automaton's shaded band
+    rows = frame[(frame["model"] == "soft-automaton") & (frame["length"] == 1000)]
+    low, _ = wilson_interval(float((rows["accuracy"] * rows["n"]).sum()), int(rows["n"].sum()))
+    assert round(100 * low, 6) in {round(v, 6) for v in band}
+
+
+def test_a_plot_is_drawn_again_only_when_its_rows_change(tmp_path):
+    from hofstadter.reports.plots import plot_challenge
+
+    frame = kinds_frame()
+    path = plot_challenge(frame, "div3-base10", tmp_path / "div3-base10.png")
+    drawn = path.stat().st_mtime_ns
+    assert plot_challenge(frame, "div3-base10", path).stat().st_mtime_ns == drawn  # nothing new
+    changed = frame.assign(accuracy=frame["accuracy"].where(frame["model"] != "gru", 0.6))
+    assert plot_challenge(changed, "div3-base10", path).stat().st_mtime_ns != drawn
+
+
+def test_the_frontier_is_linked_from_the_board_and_the_site(tmp_path, monkeypatch):
+    from hofstadter.reports.site import build_site
+
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "frontier.png").write_bytes(b"\x89PNG frontier")
+    monkeypatch.chdir(tmp_path)
+    chosen = latest_records(records(), "smoke")
+    write_leaderboard(chosen, tmp_path / "results" / "local", profile="smoke")
+    board = (tmp_path / "results" / "local" / "LEADERBOARD.md").read_text()
+    assert "[finite-state frontier](../frontier.png)" in board
+    build_site(chosen, tmp_path / "site", "smoke")
+    assert 'href="plots/frontier.png"' in (tmp_path / "site" / "index.html").read_text()
+    assert (tmp_path / "site" / "plots" / "frontier.png").read_bytes() == b"\x89PNG frontier"
+
+
+def test_a_new_record_changes_the_key_of_its_own_challenges_plot_only():
+    from hofstadter.reports.plots import plot_key
+
+    chosen = latest_records(records(), "smoke")
+    one = next(r for r in chosen if r["challenge"] == "div3-base10" and r["model"] == "majority")
+    external = {k: v for k, v in one.items() if k != "train_size"}  # as score writes: no size
+    external.update(key="external-key", model="external:mine")
+    before, after = tidy(chosen), tidy([*chosen, external])
+    for challenge, moved in (("prime-base2", False), ("div3-base10", True)):
+        keys = [plot_key(frame[frame["challenge"] == challenge]) for frame in (before, after)]
+        assert (keys[0] != keys[1]) is moved

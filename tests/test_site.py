@@ -29,7 +29,8 @@ def site(tmp_path_factory) -> Path:
         argv = ["run", *CHALLENGES, *(a for m in MODELS for a in ("--model", m)), "--profile", "smoke",
                 "--seed", seed, "--results", str(store)]  # fmt: skip
         assert main(argv) == 0
-        assert main(["export", "div3-base10", "--profile", "smoke", "--out", str(root / "export")]) == 0
+        assert main(["export", "div3-base10", "--split", "test", "--profile", "smoke",
+                     "--out", str(root / "export")]) == 0
         rows = [json.loads(line) for f in (root / "export").glob("test-L*.jsonl")
                 for line in f.read_text().splitlines()]  # fmt: skip
         predictions = root / "preds.jsonl"

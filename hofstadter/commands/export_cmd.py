@@ -1,29 +1,43 @@
 """``export``: write a challenge's exact sets to files other frameworks read, with a manifest.
 
-``python -m challenges export div7-base10 --split train,test --lengths 1-6,12 -n 1000 --seed 0
---out data/div7`` writes one file per split and length (``train-L3.jsonl``; with ``--format
-jsonl,csv`` also ``train-L3.csv``) and ``manifest.json``: challenge id and version, seed, sizes,
-examples and members per file, each file's sha256, the command line and the package version.
-Every file is a pure function of (challenge, split, length, n, seed): the same command writes the
-same bytes, and the sha256 sums say so. ``--split test --profile quick`` writes exactly the test
-sets ``run`` scores with that profile (its test size per length, the evaluation seed): answer
-them with any code and ``score`` the answers (:mod:`hofstadter.commands.score_cmd`).
+Every set is the one a run uses, drawn by the same function:
 
-Each row: ``text`` (the string), ``label`` (true for members), ``length``, ``split``. To load::
+* ``train`` and ``val`` are the strings of the run ``run ID --seed S --profile P``
+  (:func:`hofstadter.api.training_sets`, which is :func:`hofstadter.experiment.training_data`):
+  ``--seed`` (default: the profile's first report seed), ``--profile`` (default quick),
+  ``--train-lengths`` and ``--train-size`` as ``run`` takes them;
+* ``test`` holds the strings every run of the profile is scored on, at each scored length
+  (:func:`hofstadter.api.test_sets`); ``-n`` asks for another number per length, still drawn with
+  the evaluation seed. ``score`` checks answers against exactly these.
+
+``python -m challenges export div7-base10 --split train --seed 100 --out data/div7`` writes one
+file per split and length (``train-L3.jsonl``; the strings of that length, in the order the run
+drew them), and ``manifest.json``: challenge id and version, seed, profile, sizes, examples and
+members per file, each file's sha256, the command line and the package version. The same command
+writes the same bytes.
+
+Formats (``--format``, a comma list):
+
+* ``jsonl`` (default): one ``{"text", "label", "length", "split"}`` object a line;
+* ``csv``: the same columns, strings quoted;
+* ``parquet``: the same columns, typed (string, bool, int64, string), written by pyarrow;
+* ``text``: the plain-text layout of the FLaRe suite (Butoi et al., ICLR 2025): a directory
+  ``train-L3/`` holding ``main.tok`` (one string a line, its symbols separated by spaces) and
+  ``labels.txt`` (one ``1`` or ``0`` a line, for member or not, line by line beside it).
+
+To load::
 
     import datasets, pandas
-    datasets.load_dataset("json", data_files={"train": "data/div7/train-L*.jsonl",
-                                              "test": "data/div7/test-L*.jsonl"})
+    pandas.read_parquet("data/div7/train-L6.parquet")
+    datasets.load_dataset("parquet", data_files={"train": "data/div7/train-L*.parquet",
+                                                 "test": "data/div7/test-L*.parquet"})
     pandas.read_json("data/div7/test-L12.jsonl", lines=True, dtype={"text": str})
     pandas.read_csv("data/div7/test-L12.csv", dtype={"text": str})
-    datasets.load_dataset("csv", data_files="data/div7/test-L*.csv", features=datasets.Features(
-        {"text": datasets.Value("string"), "label": datasets.Value("bool"),
-         "length": datasets.Value("int64"), "split": datasets.Value("string")}))
 
 In the CSV every string is quoted, but pandas (and ``datasets``, which reads CSV with pandas)
 still reads a quoted run of digits as a number -- "0012" as 12, a 1000-digit string as a float
--- unless told the column's type: ``dtype={"text": str}``, or the ``features`` above. The
-manifest says so: ``dtypes`` names each column's type and ``load`` gives these lines.
+-- unless told the column's type: ``dtype={"text": str}``. Parquet carries its types and needs no
+such care. The manifest says so: ``dtypes`` names each column's type and ``load`` gives these lines.
 """
 
 from __future__ import annotations
@@ -37,12 +51,12 @@ import shlex
 from pathlib import Path
 
 from challenges import __version__, get_challenge
-from challenges.core import SPLITS, Challenge
+from challenges.core import SPLITS, Challenge, Examples
 from challenges.errors import EmptyClass, InvalidArgument
 from hofstadter.commands import _args
-from hofstadter.profiles import PROFILES
+from hofstadter.profiles import PROFILES, seed_kind
 
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv", "parquet", "text")
 # What each column holds, for readers that guess types (pandas turns digit strings into numbers).
 DTYPES = {"text": "string", "label": "bool", "length": "int64", "split": "string"}
 
@@ -50,27 +64,35 @@ DTYPES = {"text": "string", "label": "bool", "length": "int64", "split": "string
 def register(subcommands: argparse._SubParsersAction) -> None:
     p = subcommands.add_parser(
         "export",
-        help="write a challenge's sets to JSONL/CSV files, one per split and length, with a manifest",
-        description="Write balanced, seeded samples of a challenge, one file per split and "
-        "length, and manifest.json with counts and sha256 sums.",
+        help="write a challenge's training, validation and test sets, exactly as a run draws them, "
+        "to JSONL/CSV/Parquet/text files with a manifest",
+        description="Write the sets a run uses, one file per split and length, and manifest.json "
+        "with counts and sha256 sums: train and val as 'run ID --seed S --profile P' draws them, "
+        "test as every run of the profile is scored on it.",
     )
     p.add_argument("id", help="challenge id, e.g. div7-base10")
-    p.add_argument("--split", type=_split_list, default=None, metavar="S[,S]",
-                   help="train, val, test or a comma list (default: all three; with --profile, "
-                   "test)")  # fmt: skip
+    p.add_argument("--split", type=_split_list, default=SPLITS, metavar="S[,S]",
+                   help="train, val, test or a comma list (default: all three)")  # fmt: skip
     p.add_argument("--lengths", type=_length_list, metavar="SPEC",
-                   help="lengths such as 1-6,12,100; beyond the training range only the test split "
-                   "has them (default: every length of each split that holds both classes; the "
-                   "test split includes the extrapolation lengths)")  # fmt: skip
-    p.add_argument("-n", type=_args.count, default=None, help="examples per file (default 1000)")
+                   help="write only these lengths, such as 1-6,12,100; beyond the training range "
+                   "only the test split has them (default: every length of each split)")  # fmt: skip
     p.add_argument("--seed", type=_args.seed, default=None,
-                   help="sampling seed (default 0: the benchmark's test sets)")  # fmt: skip
-    p.add_argument("--profile", choices=sorted(PROFILES), default=None,
-                   help="write the test strings this profile's runs score on: its test size at each "
-                   "length, the evaluation seed (instead of -n and --seed); what 'score' checks")  # fmt: skip
+                   help="the run's seed, for train and val (default: the profile's first report "
+                   "seed, 100); test sets do not depend on it")  # fmt: skip
+    p.add_argument("--profile", choices=sorted(PROFILES), default="quick",
+                   help="the run's profile: training, validation and test sizes (default quick)")
+    p.add_argument("--train-lengths", type=_args.length_range, metavar="A-B",
+                   help="as run's: train and val drawn over lengths A..B (default: the challenge's "
+                   "training range)")  # fmt: skip
+    p.add_argument("--train-size", type=_args.count, metavar="N",
+                   help="as run's: training strings (default: the profile's; validation then holds "
+                   "a tenth as many, as in a run)")  # fmt: skip
+    p.add_argument("-n", type=_args.count, default=None,
+                   help="test strings per length (default: the profile's, what runs are scored on)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory to write")
     p.add_argument("--format", type=_format_list, default=("jsonl",), metavar="F[,F]",
-                   help="jsonl, csv or jsonl,csv (default jsonl)")  # fmt: skip
+                   help="jsonl, csv, parquet, text (FLaRe's main.tok + labels.txt) or a comma list "
+                   "(default jsonl)")  # fmt: skip
     p.set_defaults(handler=export_command)
 
 
@@ -102,85 +124,117 @@ def _length_list(text: str) -> tuple[int, ...]:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from challenges.cache import cached_sample
-    from challenges.evaluate import scored_lengths
-    from challenges.splits import check_length, classes_available, sample_lengths
+    from challenges.evaluate import EVAL_SEED
+    from hofstadter.api import test_sets, training_sets
+    from hofstadter.profiles import get_profile
+    from hofstadter.run import check_train_lengths
 
     challenge = get_challenge(args.id)
-    if args.split is None:
-        args.split = ("test",) if args.profile else SPLITS
-    size = _sizes(challenge, args)
-    plan: list[tuple[str, int]] = []
-    for split in args.split:
-        if args.lengths is None:
-            usable = scored_lengths(challenge) if split == "test" else sample_lengths(challenge, split)
-            plan += [(split, length) for length in usable]
-            continue
-        for length in args.lengths:  # every problem is reported before any file is written
-            if len(args.split) > 1 and split != "test" and length > challenge.max_train_length:
-                continue  # with several splits, lengths beyond the training range go to test only
-            check_length(challenge, split, length)
-            member, non_member = classes_available(challenge, split, length)
-            if not (member and non_member):
-                both = scored_lengths(challenge) if split == "test" else sample_lengths(challenge, split)
-                raise EmptyClass(
-                    f"{challenge.id} has no {'member' if not member else 'non-member'} of length "
-                    f"{length} in split '{split}'; lengths with both classes: {_ranges(both)}"
-                )
-            plan.append((split, length))
+    profile = get_profile(args.profile)
+    if args.split == ("test",) and args.seed is not None:
+        raise InvalidArgument("test sets do not depend on --seed (every run is scored on the same "
+                              "strings): drop it, or add --split train,val")  # fmt: skip
+    if "test" not in args.split and args.n is not None:
+        raise InvalidArgument("-n sets the test strings per length: use --train-size for train and val")
+    args.seed = profile.seeds[0] if args.seed is None else args.seed
+    check_train_lengths(challenge, args.train_lengths)
+    plan = _plan(challenge, args)  # every problem is reported before any file is written
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InvalidArgument(f"cannot create --out {args.out}: {error.strerror}") from None
+    drawn: dict[str, Examples] = {}
+    if {"train", "val"} & set(args.split):
+        run = training_sets(challenge, seed=args.seed, profile=args.profile,
+                            train_lengths=args.train_lengths, train_size=args.train_size)  # fmt: skip
+        drawn = {"train": run.train, "val": run.val}
+        args.train_lengths, sizes = run.train_lengths, {"train": len(run.train), "val": len(run.val)}
+    tests = {}
+    if "test" in args.split:
+        tested = [length for split, length in plan if split == "test"]
+        if args.n is None:
+            tests = test_sets(challenge, profile=args.profile, lengths=tested)
+        else:
+            from challenges.evaluate import evaluation_set
+
+            tests = {length: evaluation_set(challenge, length, args.n) for length in tested}
     files = []
     for split, length in plan:
-        examples = cached_sample(challenge, split, n=size(length), seed=args.seed, length=length)
-        rows = examples.records()
+        examples = tests[length] if split == "test" else drawn[split].at_length(length)
         for fmt in args.format:
-            name = f"{split}-L{length}.{fmt}"
-            data = _jsonl(rows) if fmt == "jsonl" else _csv(rows)
-            (args.out / name).write_bytes(data)
-            files.append({"path": name, "split": split, "length": length, "format": fmt,
-                          "examples": len(rows), "members": int(examples.labels.sum()),
-                          "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
-    manifest = build_manifest(challenge, args, files)
+            for name, data in WRITERS[fmt](examples, f"{split}-L{length}"):
+                (args.out / name).parent.mkdir(exist_ok=True)
+                (args.out / name).write_bytes(data)
+                files.append({"path": name, "split": split, "length": length, "format": fmt,
+                              "examples": len(examples), "members": int(examples.labels.sum()),
+                              "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
+    sets = {"evaluation_seed": EVAL_SEED} if tests else {}
+    if drawn:
+        sets.update(train_lengths=list(args.train_lengths), **{f"{k}_size": v for k, v in sizes.items()})
+    manifest = build_manifest(challenge, args, files, sets)
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    if drawn:
+        print(f"train and val: the strings of 'run {challenge.id} --seed {args.seed} --profile "
+              f"{args.profile}' ({', '.join(f'{v:,} {k}' for k, v in sizes.items())}; seed {args.seed} "
+              f"is a {seed_kind(args.seed)} seed)")  # fmt: skip
+    if tests:
+        print(f"test: the strings every run of the {args.profile} profile is scored on"
+              + ("" if args.n is None else f", {args.n} per length"))  # fmt: skip
     print(f"wrote {len(files)} file(s) and manifest.json to {args.out}")
     return 0
 
 
-def _sizes(challenge: Challenge, args: argparse.Namespace):  # noqa: ANN202 - length -> examples
-    """Examples per file at each length; with ``--profile``, that profile's test sets exactly."""
-    from challenges.evaluate import EVAL_SEED
-    from hofstadter.profiles import get_profile
+def _plan(challenge: Challenge, args: argparse.Namespace) -> list[tuple[str, int]]:
+    """(split, length) of every file to write; a length no split can hold is refused in one line."""
+    from challenges.evaluate import scored_lengths
+    from challenges.splits import check_length, classes_available, sample_lengths
 
-    if args.profile is None:
-        args.n, args.seed = args.n or 1000, 0 if args.seed is None else args.seed
-        return lambda length: args.n
-    if args.n is not None or args.seed is not None or set(args.split) != {"test"}:
-        raise InvalidArgument("--profile writes the test split a profile scores on: use it with "
-                              "--split test and without -n or --seed")  # fmt: skip
-    args.seed = EVAL_SEED
-    return get_profile(args.profile).test_size_for(challenge)
+    low, high = args.train_lengths or challenge.train_lengths
+    plan: list[tuple[str, int]] = []
+    for split in args.split:
+        if split == "test":
+            usable = scored_lengths(challenge)
+        else:  # what the run's draw can hold: lengths of its range with both classes in the split
+            usable = tuple(v for v in sample_lengths(challenge, split) if low <= v <= high)
+        if args.lengths is None:
+            plan += [(split, length) for length in usable]
+            continue
+        for length in args.lengths:
+            if len(args.split) > 1 and split != "test" and length > challenge.max_train_length:
+                continue  # with several splits, lengths beyond the training range go to test only
+            check_length(challenge, split, length)
+            if split != "test" and not low <= length <= high:
+                raise InvalidArgument(f"length {length} is outside the run's training lengths "
+                                      f"{low}-{high} (--train-lengths)")  # fmt: skip
+            member, non_member = classes_available(challenge, split, length)
+            if not (member and non_member):
+                raise EmptyClass(
+                    f"{challenge.id} has no {'member' if not member else 'non-member'} of length "
+                    f"{length} in split '{split}'; lengths with both classes: {_ranges(usable)}"
+                )
+            plan.append((split, length))
+    return plan
 
 
-def build_manifest(challenge: Challenge, args: argparse.Namespace, files: list[dict]) -> dict:
+def build_manifest(challenge: Challenge, args: argparse.Namespace, files: list[dict], sets: dict) -> dict:
     """What was written and how to write it again; no date, so the same command gives the same bytes."""
     return {
         "challenge": challenge.id,
         "version": challenge.version,
         "description": challenge.description,
-        "train_lengths": list(challenge.train_lengths),
         "seed": args.seed,
-        "n": args.n,
         "profile": args.profile,
+        "n": args.n,
         "splits": list(args.split),
+        **sets,
         "columns": {"text": "the string", "label": "true for members", "length": "its length",
                     "split": "train, val or test"},  # fmt: skip
         "dtypes": DTYPES,
         "load": {"pandas": 'pandas.read_csv(path, dtype={"text": str})',
-                 "datasets": 'datasets.load_dataset("csv", data_files=paths, features=datasets.Features('
-                 + "{" + ", ".join(f'"{k}": datasets.Value("{v}")' for k, v in DTYPES.items()) + "}))"},
+                 "parquet": "pandas.read_parquet(path)",
+                 "datasets": 'datasets.load_dataset("parquet", data_files=paths)',
+                 "text": "main.tok: one string a line, symbols separated by spaces; labels.txt: 1 or 0 "
+                 "a line, beside it (the FLaRe suite's layout)"},  # fmt: skip
         "files": files,
         "command": shlex.join(["python", "-m", "challenges", *getattr(args, "argv", [])]),
         "package_version": __version__,
@@ -199,6 +253,34 @@ def _csv(rows: list[dict]) -> bytes:
     writer.writeheader()
     writer.writerows({**row, "label": "true" if row["label"] else "false"} for row in rows)
     return buffer.getvalue().encode()
+
+
+def _parquet(rows: list[dict]) -> bytes:
+    """The rows as a Parquet file with typed columns (pyarrow: no hand-written format)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {"string": pa.string(), "bool": pa.bool_(), "int64": pa.int64()}
+    schema = pa.schema([(name, types[kind]) for name, kind in DTYPES.items()])
+    table = pa.Table.from_pylist(rows, schema=schema)
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    return buffer.getvalue()
+
+
+def _text_files(examples: Examples, stem: str) -> list[tuple[str, bytes]]:
+    """FLaRe's layout: ``STEM/main.tok``, symbols separated by spaces, and ``STEM/labels.txt``."""
+    tokens = "".join(" ".join(text) + "\n" for text in examples.texts.tolist())
+    labels = "".join("1\n" if label else "0\n" for label in examples.labels.tolist())
+    return [(f"{stem}/main.tok", tokens.encode()), (f"{stem}/labels.txt", labels.encode())]
+
+
+WRITERS = {
+    "jsonl": lambda examples, stem: [(f"{stem}.jsonl", _jsonl(examples.records()))],
+    "csv": lambda examples, stem: [(f"{stem}.csv", _csv(examples.records()))],
+    "parquet": lambda examples, stem: [(f"{stem}.parquet", _parquet(examples.records()))],
+    "text": _text_files,
+}
 
 
 def _ranges(values: tuple[int, ...]) -> str:

@@ -26,6 +26,7 @@ from challenges.errors import InvalidArgument
 from hofstadter.commands import _args
 from hofstadter.commands._output import Ticker
 from hofstadter.commands._output import console as make_console
+from hofstadter.commands.board import add_board_option, use_board
 from hofstadter.estimate import duration, estimate
 from hofstadter.profiles import PROFILES, get_profile
 
@@ -70,6 +71,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    help=f"where runs.jsonl and the leaderboard go (default: {_args.DEFAULT_RESULTS}/; "
                    f"the published run is in {_args.PUBLISHED_RESULTS}/)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print each record as one JSON line")
+    add_board_option(p)
     p.set_defaults(handler=run_command)
 
     p = subcommands.add_parser("leaderboard", help="build tables and plots from RESULTS/runs.jsonl")
@@ -96,6 +98,7 @@ def run_command(args: argparse.Namespace) -> int:
         raise InvalidArgument("name challenges and --model, or use --all (see 'run --help')")
     if args.jobs is None:
         args.jobs = (os.cpu_count() or 1) if args.all else 1
+    board = use_board(args, get_profile(args.profile), several_seeds=True)  # --board published
     _args.require_writable_dir(args.results, "--results")  # before any training, not after it
     run_cells = execute
     if args.executor == "ray":
@@ -116,6 +119,8 @@ def run_command(args: argparse.Namespace) -> int:
     store = ResultStore(args.results / "runs.jsonl")
     todo, skipped = pending(cells, store, args.force)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
+    if board:
+        console.print(board, markup=False)
     if store.skipped_lines:  # those cells count as not done: they run again
         console.print(store.skipped_text(), style="yellow", markup=False)
     console.print(
@@ -190,7 +195,7 @@ def run_command(args: argparse.Namespace) -> int:
     # The run's own headline last: on stdout, or on stderr when stdout holds the JSON lines.
     print(summary_text(_recorded(cells, store), elsewhere=running_elsewhere(cells, store)),
           file=sys.stderr if args.json else sys.stdout)
-    if args.all:
+    if args.all or board:
         paths = write_board(store.records(), args.results, profile.name, console)
         if paths:
             console.print(f"leaderboard: {paths['markdown']} ({time.perf_counter() - started:.0f} s)")

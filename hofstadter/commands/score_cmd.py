@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from hofstadter.commands import _args
-from hofstadter.profiles import PROFILES
+from hofstadter.commands.board import add_board_option
+from hofstadter.profiles import PROFILES, seed_kind
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -46,6 +48,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     p.add_argument("--results", type=_args.directory, default=_args.DEFAULT_RESULTS, metavar="DIR",
                    help=f"the store to append to (default: {_args.DEFAULT_RESULTS}/)")
     p.add_argument("--json", action="store_true", help="print the record as one JSON line")
+    add_board_option(p)
     p.set_defaults(handler=score_command)
 
 
@@ -54,6 +57,7 @@ def score_command(args: argparse.Namespace) -> int:
 
     from challenges import get_challenge
     from challenges.errors import InvalidInput
+    from hofstadter.commands.board import use_board
     from hofstadter.commands.run_cmd import summary_text
     from hofstadter.profiles import get_profile
     from hofstadter.scoring import external_model_id, read_predictions, score_predictions
@@ -61,11 +65,14 @@ def score_command(args: argparse.Namespace) -> int:
 
     challenge = get_challenge(args.id)
     profile = get_profile(args.profile)
+    external_model_id(args.model_name)  # a bad name is refused before anything is written
+    predictions = read_predictions(args.predictions)
+    board = use_board(args, profile, several_seeds=False)  # --board published
+    if board:
+        print(board, file=sys.stderr)
     store = ResultStore(args.results / "runs.jsonl")
     seed = board_seed(store, profile) if args.seed is None else args.seed
-    external_model_id(args.model_name)  # a bad name is refused before the file is read
     _args.require_writable_dir(args.results, "--results")
-    predictions = read_predictions(args.predictions)
     if args.automaton is not None:
         if predictions.automaton is not None:
             raise InvalidInput(f"{args.predictions} carries an automaton already; drop --automaton")
@@ -86,7 +93,17 @@ def score_command(args: argparse.Namespace) -> int:
             counterexample = record.get("counterexample")
             print(f"automaton: {'proven exact' if proven else 'not exact'}"
                   + (f", counterexample {counterexample!r}" if counterexample is not None else ""))
-        print(f"recorded {record['model']} (seed {seed}, {args.profile} profile) in {store.path}")
+        print(f"recorded {record['model']} (seed {seed}, a {seed_kind(seed)} seed; {args.profile} profile) "
+              f"in {store.path}")
+    if board:
+        from rich.console import Console
+
+        from hofstadter.commands.run_cmd import write_board
+
+        paths = write_board(store.records(), args.results, profile.name, Console(stderr=True))
+        if paths:
+            print(f"leaderboard: {paths['markdown']}; the site: python -m challenges leaderboard "
+                  f"--results {args.results} --html {args.results / 'site'}", file=sys.stderr)
     return 0
 
 

@@ -83,6 +83,7 @@ def render_markdown(
     curve: pd.DataFrame | None = None,
     curve_plots: dict[str, str] | None = None,
     selection: Selection | None = None,
+    frontier: str | None = None,
 ) -> str:
     """The whole LEADERBOARD.md: ``records`` and ``frame`` are the default cells (see
     :func:`hofstadter.reports.default_cells.select`, which ``selection`` comes from), ``curve`` the
@@ -124,6 +125,9 @@ def render_markdown(
         markdown(headline(frame, status), index="challenge"),
         *built_in_lines(frame),
     ]
+    if frontier is not None:
+        parts.append(f"The [finite-state frontier]({frontier}): the best finite-state check within each "
+                     "state budget, against the learners (`python -m benchmarks.frontier`).\n")
     if curve is not None and not curve.empty:
         curve_status = statuses(selection.curve)
         parts += [
@@ -223,10 +227,21 @@ def write_leaderboard(
     summary.to_csv(csv_path, index=False, float_format="%.4f")
     md_path = out_dir / "LEADERBOARD.md"
     text = render_markdown(selection.default, frame, status, plots, curve if curve_plots else None,
-                           curve_plots, selection)  # fmt: skip
+                           curve_plots, selection, frontier_link(out_dir))  # fmt: skip
     md_path.write_text(text, encoding="utf-8")
     every_plot = {**plots, **{f"{k} curve": v for k, v in curve_plots.items()}}
     return {"markdown": md_path, "csv": csv_path, **{k: out_dir / v for k, v in every_plot.items()}}
+
+
+def frontier_link(out_dir: Path) -> str | None:
+    """The frontier plot's path relative to ``out_dir``, where there is one to link."""
+    import os
+
+    from hofstadter.reports.plots import FRONTIER
+
+    if not FRONTIER.exists():
+        return None
+    return Path(os.path.relpath(FRONTIER.resolve(), out_dir.resolve())).as_posix()
 
 
 def placeable(records: Iterable[dict[str, Any]]) -> tuple[list[dict], dict[str, int]]:

@@ -80,6 +80,11 @@ def build_site(records: list[dict[str, Any]], out_dir: Path, profile: str = "qui
     kinds = site_kinds(selection.default, frame)
     board = _Board(selection.default, frame, status, curve, kinds, profile)
     pages = {"index": out_dir / "index.html"}
+    from hofstadter.reports.plots import FRONTIER
+
+    if FRONTIER.exists():  # the site holds its own copy: it opens from a file:// URL, nothing fetched
+        (out_dir / "plots" / FRONTIER.name).write_bytes(FRONTIER.read_bytes())
+        board.frontier = f"plots/{FRONTIER.name}"
     pages["index"].write_text(board.index_page(), encoding="utf-8")
     for challenge_id in dict.fromkeys(frame["challenge"]):
         path = out_dir / "challenges" / f"{slug(challenge_id)}.html"
@@ -100,8 +105,13 @@ class _Board:
 
         self.records, self.frame, self.status, self.curve = records, frame, status, curve
         self.kinds, self.profile = kinds, profile
+        self.frontier: str | None = None  # the frontier plot, relative to the site's root
         self.seeds = per_seed(frame) if len(frame) else pd.DataFrame()
         self.headline = headline(frame, status)
+        # Rows per (challenge, model), grouped once: a headline cell is asked for every pair.
+        self.pairs = dict(iter(frame.groupby(["challenge", "model"], sort=False))) if len(frame) else {}
+        self.seed_pairs = (dict(iter(self.seeds.groupby(["challenge", "model"], sort=False)))
+                           if len(self.seeds) else {})  # fmt: skip
 
     # -- the headline ---------------------------------------------------------------------------
 
@@ -115,13 +125,15 @@ class _Board:
         text = str(self.headline.at[rows[0], column]) if rows and column in self.headline else "n/a"
         if text == "n/a":
             return "–", None, "no figures", False
-        at = self.frame[(self.frame["challenge"] == challenge_id) & (self.frame["model"] == model)]
+        at = self.pairs.get((challenge_id, model))
+        if at is None:
+            return "–", None, "no figures", False
         at = at[at["version"] == at["version"].max()]
         longest = at[at["length"] == at["length"].max()]
         answers = int(longest["n"].sum())
         low, high = wilson_interval(float((longest["accuracy"] * longest["n"]).sum()), answers)
         solved = "*" in text
-        seeds = self.seeds[(self.seeds["challenge"] == challenge_id) & (self.seeds["model"] == model)]
+        seeds = self.seed_pairs.get((challenge_id, model), self.seeds.iloc[:0])
         why = ("solved: proven exact in every seed" if solved and seeds["proven"].all() else
                "solved: Wilson lower bound at least 99% at every length, every seed" if solved else
                "not solved")  # fmt: skip
@@ -184,8 +196,11 @@ class _Board:
         table = (f'<table id="board"><thead><tr><th data-col="0">model</th>'
                  f'<th class="num" data-col="1" title="challenges solved">solved</th>{head}</tr></thead>'
                  f'{"".join(groups)}</table>')  # fmt: skip
-        return _page("Leaderboard", f"<h1>Leaderboard</h1><p>{intro}</p>{controls}{table}", root="",
-                     script=_SCRIPT)  # fmt: skip
+        frontier = "" if self.frontier is None else (
+            f'<h2>The finite-state frontier</h2><p>The best finite-state check within each state budget, '
+            f'against the learners: <a href="{_e(self.frontier)}">the frontier plot</a>.</p>')
+        return _page("Leaderboard", f"<h1>Leaderboard</h1><p>{intro}</p>{controls}{table}{frontier}",
+                     root="", script=_SCRIPT)  # fmt: skip
 
     # -- a challenge ----------------------------------------------------------------------------
 
@@ -240,9 +255,10 @@ class _Board:
         body = []
         for model, group in rows.groupby("model", sort=False):
             cells = []
+            by_length = dict(iter(group.groupby("length")))
             for length in lengths:
-                at = group[group["length"] == length]
-                if at.empty:
+                at = by_length.get(length)
+                if at is None:
                     cells.append("<td>–</td>")
                     continue
                 low, high = wilson_interval(float((at["accuracy"] * at["n"]).sum()), int(at["n"].sum()))
