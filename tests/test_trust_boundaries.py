@@ -55,3 +55,16 @@ def test_a_model_that_writes_its_data_in_place_changes_no_other_models_figures(c
     assert _figures(after) == _figures(alone)
     assert after["equivalent"] is True
     assert "m-torch-inplace" in MODELS
+
+
+# --- 10. `explain div3-base10 --model gru --profile smoke` took minutes -------------------------
+
+
+def test_explain_with_the_smoke_profile_records_a_tenth_of_the_prefixes():
+    """A smoke-trained network never reaches the sweep's threshold, so every k to 64 is clustered:
+    over the 10,000 prefixes of the quick profile that was 87 s of CPU, over 1,000 it is seconds."""
+    from hofstadter.explain import explain
+
+    report = explain(DIV3, "gru", profile="smoke", max_clusters=4, lengths=(3,),
+                     model_options={"hidden_size": 8})  # fmt: skip
+    assert report.max_length == 3 and len(report.trace.texts) == 1 + 10 + 90 + 900
