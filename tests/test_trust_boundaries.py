@@ -68,3 +68,94 @@ def test_explain_with_the_smoke_profile_records_a_tenth_of_the_prefixes():
     report = explain(DIV3, "gru", profile="smoke", max_clusters=4, lengths=(3,),
                      model_options={"hidden_size": 8})  # fmt: skip
     assert report.max_length == 3 and len(report.trace.texts) == 1 + 10 + 90 + 900
+
+
+# --- 4. `score`'s automaton, JSONL and CSV are validated, within named limits ------------------
+
+import json  # noqa: E402
+
+from hofstadter.cli import main  # noqa: E402
+from hofstadter.limits import MAX_AUTOMATON_STATES  # noqa: E402
+from hofstadter.profiles import get_profile  # noqa: E402
+from hofstadter.scoring import benchmark_strings  # noqa: E402
+
+
+def cli(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def smoke_rows(answer=lambda text: int(text) % 3 == 0) -> list[dict]:
+    """div3-base10's smoke test strings, each with a prediction."""
+    strings = benchmark_strings(DIV3, get_profile("smoke"))
+    return [{"text": t, "prediction": answer(t)} for batch in strings.values() for t in batch.tolist()]
+
+
+def one_line_error(code: int, err: str, says: str) -> None:
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert says in err, err
+
+
+def _dfa(**changes) -> dict:
+    modulus = 3
+    base = {"states": modulus, "alphabet": "0123456789", "start": 0, "accepting": [0],
+            "transitions": {str(r): {str(d): (10 * r + d) % modulus for d in range(10)} for r in range(modulus)}}
+    return {**base, **changes}
+
+
+@pytest.mark.parametrize("changes, says", [
+    ({"states": 1_000_000_000}, "MAX_AUTOMATON_STATES"),
+    ({"states": MAX_AUTOMATON_STATES + 1}, "MAX_AUTOMATON_STATES"),
+    ({"accepting": 5}, "'accepting' must be a list"),
+    ({"alphabet": 123}, "'alphabet' must be a string"),
+    ({"states": None}, "'states' must be a count"),
+    ({"states": [[1], [2]]}, "'states' must be a count"),
+    ({"start": {"x": 1}}, "start state"),
+    ({"transitions": [1, 2]}, "'transitions' must be an object"),
+])  # fmt: skip
+def test_a_malformed_or_huge_automaton_is_one_line(tmp_path, capsys, changes, says):
+    path = tmp_path / "p.jsonl"
+    rows = [{"automaton": _dfa(**changes)}, *smoke_rows()]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    code, _, err = cli(capsys, "score", "div3-base10", path, "--model-name", "m", "--profile", "smoke",
+                       "--results", tmp_path / "store", "--seed", 100)  # fmt: skip
+    one_line_error(code, err, says)
+
+
+def test_a_line_nested_100000_deep_is_one_line_naming_the_limit(tmp_path, capsys):
+    path = tmp_path / "p.jsonl"
+    path.write_text("[" * 100_000 + "\n")
+    code, _, err = cli(capsys, "score", "div3-base10", path, "--model-name", "m", "--profile", "smoke",
+                       "--results", tmp_path / "store")  # fmt: skip
+    one_line_error(code, err, "MAX_JSON_DEPTH")
+
+
+def test_a_csv_field_over_128_kib_is_one_line_naming_the_limit(tmp_path, capsys):
+    path = tmp_path / "p.csv"
+    path.write_text('text,prediction\n"' + "1" * (1 << 21) + '",true\n')
+    code, _, err = cli(capsys, "score", "div3-base10", path, "--model-name", "m", "--profile", "smoke",
+                       "--results", tmp_path / "store")  # fmt: skip
+    one_line_error(code, err, "MAX_LINE_BYTES")
+
+
+def test_a_csv_with_a_byte_order_mark_is_read(tmp_path, capsys):
+    path = tmp_path / "p.csv"
+    rows = smoke_rows()
+    text = "text,prediction\n" + "".join(f'"{r["text"]}",{str(r["prediction"]).lower()}\n' for r in rows)
+    path.write_bytes(text.encode("utf-8-sig"))  # as spreadsheet programs write it
+    code, out, err = cli(capsys, "score", "div3-base10", path, "--model-name", "m", "--profile", "smoke",
+                         "--results", tmp_path / "store", "--seed", 100)  # fmt: skip
+    assert code == 0, err
+    assert "recorded external:m" in out
+
+
+def test_a_predictions_file_past_the_size_limit_is_refused_unread(tmp_path, capsys, monkeypatch):
+    import hofstadter.scoring
+
+    monkeypatch.setattr(hofstadter.scoring, "MAX_FILE_BYTES", 1000)  # a file of gigabytes, in small
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in smoke_rows()))
+    code, _, err = cli(capsys, "score", "div3-base10", path, "--model-name", "m", "--profile", "smoke",
+                       "--results", tmp_path / "store")  # fmt: skip
+    one_line_error(code, err, "larger than MAX_FILE_BYTES = 1,000 bytes")
