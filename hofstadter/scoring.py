@@ -278,7 +278,8 @@ def automaton_from_json(data: Any, alphabet: str) -> DFA:
 
     def state(name: Any, what: str) -> int:
         if not _is_name(name) or str(name) not in index:
-            raise InvalidInput(f"automaton: {what} {_brief(name)} is not one of the states")
+            shown = repr(name) if _is_name(name) and len(str(name)) <= 40 else _brief(name)
+            raise InvalidInput(f"automaton: {what} {shown} is not one of the states")
         return index[str(name)]
 
     moves, accepting = data["transitions"], data["accepting"]
