@@ -159,3 +159,42 @@ def test_a_predictions_file_past_the_size_limit_is_refused_unread(tmp_path, caps
     code, _, err = cli(capsys, "score", "div3-base10", path, "--model-name", "m", "--profile", "smoke",
                        "--results", tmp_path / "store")  # fmt: skip
     one_line_error(code, err, "larger than MAX_FILE_BYTES = 1,000 bytes")
+
+
+# --- 3. the done-index: its keys are sealed, its size bounded ----------------------------------
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from hofstadter.store import INDEX_NAME, ResultStore  # noqa: E402
+
+
+def _done_store(tmp_path) -> ResultStore:
+    store = ResultStore(tmp_path / "runs.jsonl")
+    for key in ("k1", "k2"):
+        store.append({"key": key, "status": "not-applicable", "challenge": "div3-base10", "model": "m",
+                      "seed": 0})  # fmt: skip
+    assert store.done_keys() == {"k1", "k2"}  # and saves the index
+    return store
+
+
+@pytest.mark.parametrize("forge", [lambda keys: [*keys, "never-ran"], lambda keys: []])
+def test_an_edited_done_index_is_not_believed(tmp_path, forge):
+    store = _done_store(tmp_path)
+    index = tmp_path / INDEX_NAME
+    data = json.loads(index.read_text())
+    index.write_text(json.dumps({**data, "keys": forge(data["keys"])}))
+    assert ResultStore(store.path).done_keys() == {"k1", "k2"}
+
+
+def test_a_done_index_that_never_ends_is_not_read(tmp_path):
+    """An index linked to /dev/zero was read until the out-of-memory killer stopped it (at 23.7 GB);
+    here a child process has 1 GB of address space and must answer within a minute."""
+    store = _done_store(tmp_path)
+    (tmp_path / INDEX_NAME).unlink()
+    (tmp_path / INDEX_NAME).symlink_to("/dev/zero")
+    child = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+             "from hofstadter.store import ResultStore; print(sorted(ResultStore(sys.argv[1]).done_keys()))")
+    done = subprocess.run([sys.executable, "-c", child, str(store.path)], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.strip() == "['k1', 'k2']", done.stderr[-2000:]
