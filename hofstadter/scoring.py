@@ -362,6 +362,8 @@ def score_predictions(
     description: str | None = None,
 ) -> dict[str, Any]:
     """The run record of an external model's predictions (refused, in one line, if incomplete)."""
+    from baselines.exactness import ProofError
+    from challenges.errors import NonConformant
     from challenges.evaluate import score
     from hofstadter.experiment import exactness_fields
     from hofstadter.run import RECORD_SCHEMA, _json_safe, environment
@@ -379,6 +381,10 @@ def score_predictions(
                                f"predictions (first: {_show(str(texts[differ[0]]))})")  # fmt: skip
     answers = _Answers(predictions.answers, dfa)
     metrics = score(answers.predict, challenge, n=profile.test_size_for(challenge))
+    try:
+        exactness = exactness_fields(answers, challenge, metrics)
+    except ProofError as error:  # the rule and the test labels disagree: no record, one line
+        raise NonConformant(str(error)) from None
     record = {
         "schema": RECORD_SCHEMA,
         "key": external_key(challenge, model, seed, profile),
@@ -395,7 +401,7 @@ def score_predictions(
         "profile": profile.name,
         "train_lengths": list(challenge.train_lengths),
         "metrics": [metric.to_dict() for metric in metrics],
-        **exactness_fields(answers, challenge),
+        **exactness,
         "status": "ok",
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         **environment(),

@@ -198,3 +198,67 @@ def test_a_done_index_that_never_ends_is_not_read(tmp_path):
     done = subprocess.run([sys.executable, "-c", child, str(store.path)], capture_output=True, text=True,
                           timeout=120)  # fmt: skip
     assert done.returncode == 0 and done.stdout.strip() == "['k1', 'k2']", done.stderr[-2000:]
+
+
+# --- 5. the conformance pass cannot be forged; a proof that contradicts the test labels fails ----
+
+import dataclasses  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from challenges import CHALLENGES, conformance  # noqa: E402
+from challenges.families.divisibility import Divisible, divisibility  # noqa: E402
+from hofstadter import plugins  # noqa: E402
+
+_LATE_PLUGIN = """
+import dataclasses
+from challenges import register_challenge
+from challenges.families.divisibility import Divisible, divisibility
+
+class Late(Divisible):  # labels wrong at 1000 digits only
+    def draw(self, length, n, member, rng):
+        return super().draw(length, n, member != (length >= 1000), rng)
+
+def register():
+    register_challenge(dataclasses.replace(divisibility(7, 10, challenge_id="div7-late"), language=Late(7, 10)))
+"""
+
+
+def test_a_touched_conformance_marker_is_no_pass(capsys, tmp_path, monkeypatch, clean_registries):
+    plugin = tmp_path / "late_plugin.py"
+    plugin.write_text(_LATE_PLUGIN)
+    with monkeypatch.context() as patched:  # a pass, recorded in the cache as a real one would be
+        patched.setattr(conformance, "check_challenge", lambda challenge, **_: [])
+        assert cli(capsys, "--plugin", plugin, "list")[0] == 0
+    markers = list((Path(conformance.cache_dir()) / "conformance").glob("*.passed"))
+    for marker in markers:
+        marker.write_bytes(b"")  # what `touch` makes
+    CHALLENGES.unregister("div7-late")
+    plugins._loaded.clear()
+    sys.modules.pop("hofstadter_plugin_late_plugin", None)
+    code, _, err = cli(capsys, "--plugin", plugin, "run", "div7-late", "--model", "fsa", "--profile", "smoke",
+                       "--results", tmp_path / "r")  # fmt: skip
+    one_line_error(code, err, "fails the conformance checks")
+    assert "length 1000" in err and not (tmp_path / "r" / "runs.jsonl").exists()
+
+
+def test_a_proof_of_exactness_beside_a_wrong_answer_fails_the_cell():
+    """What a forged pass let through: fsa recorded `equivalent: true` at 0.0 accuracy, status ok."""
+    from baselines.exactness import Exactness, ProofError
+    from challenges.evaluate import Metric
+    from hofstadter.experiment import exactness_fields
+
+    proven = type("Proven", (), {"prove_exact": lambda self, c: Exactness(True, None, 3)})()
+    assert exactness_fields(proven, DIV3, [Metric("test", 3, 1.0, 8)])["equivalent"] is True
+    with pytest.raises(ProofError, match="scores 0.0% at length 1000"):
+        exactness_fields(proven, DIV3, [Metric("test", 3, 1.0, 8), Metric("test", 1000, 0.0, 8)])
+
+
+class _RandomAt1000(Divisible):
+    def draw(self, length, n, member, rng):
+        return super().draw(length, n, member, np.random.default_rng() if length >= 1000 else rng)
+
+
+def test_a_sampler_nondeterministic_at_1000_digits_fails_conformance():
+    challenge = dataclasses.replace(divisibility(7, 10, challenge_id="div7-random"), language=_RandomAt1000(7, 10))
+    problems = conformance.check_challenge(challenge)
+    assert any("different samples at length 1000" in p for p in problems), problems
