@@ -262,3 +262,36 @@ def test_a_sampler_nondeterministic_at_1000_digits_fails_conformance():
     challenge = dataclasses.replace(divisibility(7, 10, challenge_id="div7-random"), language=_RandomAt1000(7, 10))
     problems = conformance.check_challenge(challenge)
     assert any("different samples at length 1000" in p for p in problems), problems
+
+
+# --- 9. declared facts decide no proof: no inexactness without a counterexample ----------------
+
+from baselines.exactness import prove  # noqa: E402
+from baselines.references import residue_automaton  # noqa: E402
+
+
+def test_a_regular_language_declared_not_regular_gets_no_proof_of_inexactness():
+    """A plugin registered multiples of 3 with regular=False: every exact DFA was recorded
+    `equivalent: false` with no counterexample -- a proof that was never made."""
+    declared = dataclasses.replace(DIV3, id="div3-declared", regular=False)
+    verdict = prove(residue_automaton(3, 10), declared)
+    assert verdict.equivalent is None and verdict.counterexample is None
+    assert verdict.note.startswith("not provable: no reference automaton") and "not regular" in verdict.note
+    wrong = prove(residue_automaton(9, 10), declared)  # inexact: said so, with a string the oracle checks
+    assert wrong.equivalent is False and declared.is_member(wrong.counterexample) != (
+        int(wrong.counterexample) % 9 == 0)
+
+
+@pytest.mark.parametrize("challenge_id", ["prime-base2", "add-base10"])
+def test_a_dfa_on_a_non_regular_challenge_is_disproven_by_a_checked_counterexample(challenge_id):
+    challenge = get_challenge(challenge_id)
+    verdict = prove(residue_automaton(3, 2) if challenge.base == 2 else _accept_all(challenge), challenge)
+    assert verdict.equivalent is False and verdict.counterexample is not None
+    said = (residue_automaton(3, 2) if challenge.base == 2 else _accept_all(challenge)).accepts(verdict.counterexample)
+    assert challenge.is_member(verdict.counterexample) != said
+
+
+def _accept_all(challenge):
+    from baselines.automata import DFA
+
+    return DFA(np.zeros((1, len(challenge.alphabet)), dtype=int), 0, frozenset({0}), challenge.alphabet)
