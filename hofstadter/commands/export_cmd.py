@@ -40,9 +40,11 @@ from challenges import __version__, get_challenge
 from challenges.core import SPLITS, Challenge
 from challenges.errors import EmptyClass, InvalidArgument
 from hofstadter.commands import _args
+from hofstadter.outputs import publish
 from hofstadter.profiles import PROFILES
 
 FORMATS = ("jsonl", "csv")
+MANIFEST = "manifest.json"
 # What each column holds, for readers that guess types (pandas turns digit strings into numbers).
 DTYPES = {"text": "string", "label": "bool", "length": "int64", "split": "string"}
 
@@ -128,25 +130,39 @@ def export_command(args: argparse.Namespace) -> int:
                     f"{length} in split '{split}'; lengths with both classes: {_ranges(both)}"
                 )
             plan.append((split, length))
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InvalidArgument(f"cannot create --out {args.out}: {error.strerror}") from None
     files = []
-    for split, length in plan:
-        examples = cached_sample(challenge, split, n=size(length), seed=args.seed, length=length)
-        rows = examples.records()
-        for fmt in args.format:
-            name = f"{split}-L{length}.{fmt}"
-            data = _jsonl(rows) if fmt == "jsonl" else _csv(rows)
-            (args.out / name).write_bytes(data)
-            files.append({"path": name, "split": split, "length": length, "format": fmt,
-                          "examples": len(rows), "members": int(examples.labels.sum()),
-                          "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
-    manifest = build_manifest(challenge, args, files)
-    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {len(files)} file(s) and manifest.json to {args.out}")
+
+    def write(staging: Path) -> None:
+        for split, length in plan:
+            examples = cached_sample(challenge, split, n=size(length), seed=args.seed, length=length)
+            rows = examples.records()
+            for fmt in args.format:
+                name = f"{split}-L{length}.{fmt}"
+                data = _jsonl(rows) if fmt == "jsonl" else _csv(rows)
+                (staging / name).write_bytes(data)
+                files.append({"path": name, "split": split, "length": length, "format": fmt,
+                              "examples": len(rows), "members": int(examples.labels.sum()),
+                              "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
+        manifest = build_manifest(challenge, args, files)
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+    # Staged and moved into place: a folder holding files an export did not write is refused, a
+    # link is replaced rather than written through, and an earlier export's files are removed.
+    publish(args.out, write, exported_files, "--out")
+    print(f"wrote {len(files)} file(s) and {MANIFEST} to {args.out}")
     return 0
+
+
+def exported_files(out: Path) -> set[str] | None:
+    """The files an earlier export wrote to ``out``, as its manifest lists them (None: none)."""
+    from hofstadter.limits import MAX_INDEX_BYTES, loads_json, read_bytes
+
+    try:
+        text = read_bytes(out / MANIFEST, MAX_INDEX_BYTES, "MAX_INDEX_BYTES", "manifest").decode("utf-8")
+        listed = [entry["path"] for entry in loads_json(text, str(out / MANIFEST))["files"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return {*listed, MANIFEST}
 
 
 def _sizes(challenge: Challenge, args: argparse.Namespace):  # noqa: ANN202 - length -> examples
