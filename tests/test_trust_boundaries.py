@@ -295,3 +295,120 @@ def _accept_all(challenge):
     from baselines.automata import DFA
 
     return DFA(np.zeros((1, len(challenge.alphabet)), dtype=int), 0, frozenset({0}), challenge.alphabet)
+
+
+# --- 6. tracebacks: export into a folder or an immutable file, a checkpoint onto a full disk ----
+
+
+def test_export_onto_a_folder_where_a_file_goes_is_one_line(capsys, tmp_path):
+    out = tmp_path / "out"
+    assert cli(capsys, "export", "div3-base10", "--profile", "smoke", "--out", out)[0] == 0
+    (out / "test-L3.jsonl").unlink()
+    (out / "test-L3.jsonl").mkdir()  # a folder where the file goes
+    code, _, err = cli(capsys, "export", "div3-base10", "--profile", "smoke", "--out", out)
+    one_line_error(code, err, f"cannot write --out {out}")
+
+
+def test_export_onto_a_file_it_cannot_replace_is_one_line(capsys, tmp_path, monkeypatch):
+    import os
+
+    out = tmp_path / "out"
+    assert cli(capsys, "export", "div3-base10", "--profile", "smoke", "--out", out)[0] == 0
+    real = os.replace
+
+    def immutable(source, target, *args, **kwargs):  # what `chattr +i manifest.json` does
+        if str(target).endswith("manifest.json"):
+            raise PermissionError(1, "Operation not permitted", str(target))
+        return real(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", immutable)
+    code, _, err = cli(capsys, "export", "div3-base10", "--profile", "smoke", "--out", out)
+    one_line_error(code, err, "Operation not permitted")
+
+
+def test_a_checkpoint_onto_a_full_disk_is_one_line_and_leaves_nothing(capsys, tmp_path, monkeypatch):
+    def full_disk(obj, handle, *args, **kwargs):  # what torch.save raises when the disk fills up
+        handle.write(b"PK\x03\x04 partial")
+        raise RuntimeError("[enforce fail at inline_container.cc:783] . PytorchStreamWriter failed "
+                           "writing file data/0: file write failed")  # fmt: skip
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    path = tmp_path / "gru.pt"
+    code, _, err = cli(capsys, "explain", "div3-base10", "--model", "gru:hidden_size=4", "--profile", "smoke",
+                       "--checkpoint", path, "--clusters", "3", "--max-length", "2", "--lengths", "3",
+                       "--results", tmp_path)  # fmt: skip
+    assert code == 2 and "Traceback" not in err, err  # the notice of what it does, then one line
+    assert err.strip().splitlines()[-1].startswith(f"error: cannot write the checkpoint {path}: [enforce fail")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["explain"]  # no half-written file
+
+
+# --- 7. no silent overwrite: leaderboard --html and export ------------------------------------
+
+
+def _smoke_store(capsys, tmp_path, seed=0):
+    results = tmp_path / "store"
+    code, _, err = cli(capsys, "run", "div3-base10", "--model", "majority", "--model", "fsa", "--profile",
+                       "smoke", "--seed", seed, "--results", results)  # fmt: skip
+    assert code == 0, err
+    return results
+
+
+def test_the_site_never_overwrites_the_users_files_nor_writes_through_a_link(capsys, tmp_path):
+    results = _smoke_store(capsys, tmp_path)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "index.html").write_text("my own page")
+    code, _, err = cli(capsys, "leaderboard", "--results", results, "--profile", "smoke", "--html", mine)
+    one_line_error(code, err, "holds files this command did not write (index.html)")
+    assert (mine / "index.html").read_text() == "my own page"
+    site, target = tmp_path / "site", tmp_path / "target.html"
+    assert cli(capsys, "leaderboard", "--results", results, "--profile", "smoke", "--html", site)[0] == 0
+    target.write_text("elsewhere")
+    (site / "models" / "fsa.html").unlink()
+    (site / "models" / "fsa.html").symlink_to(target)  # a page replaced by a link
+    assert cli(capsys, "leaderboard", "--results", results, "--profile", "smoke", "--html", site)[0] == 0
+    assert target.read_text() == "elsewhere" and not (site / "models" / "fsa.html").is_symlink()
+
+
+def test_export_twice_leaves_no_stale_file_and_writes_through_no_link(capsys, tmp_path):
+    out, target = tmp_path / "out", tmp_path / "target"
+    assert cli(capsys, "export", "div3-base10", "--lengths", "2-3", "-n", 8, "--split", "train", "--out", out)[0] == 0
+    target.write_text("elsewhere")
+    (out / "train-L2.jsonl").unlink()
+    (out / "train-L2.jsonl").symlink_to(target)
+    assert cli(capsys, "export", "div3-base10", "--lengths", "2", "-n", 8, "--split", "train", "--out", out)[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "train-L2.jsonl"]  # L3 is gone
+    assert target.read_text() == "elsewhere" and not (out / "train-L2.jsonl").is_symlink()
+    (out / "notes.txt").write_text("mine")
+    code, _, err = cli(capsys, "export", "div3-base10", "--lengths", "2", "-n", 8, "--split", "train", "--out", out)
+    one_line_error(code, err, "did not write (notes.txt)")
+
+
+# --- 8. one page per name: external:rpni and a plugin model external_rpni ----------------------
+
+
+def test_names_that_differed_only_in_punctuation_get_pages_of_their_own():
+    from hofstadter.reports.site import slug
+
+    names = ["external:rpni", "external_rpni", "External_rpni", "gru[hidden_size=8]", "gru_hidden_size_8_"]
+    assert len({slug(n) for n in names}) == len(names)
+    assert len({slug(n).lower() for n in names}) == len(names)  # case-insensitive file systems too
+
+
+# --- 2. one report-seed cell does not empty a development-seed board ---------------------------
+
+
+def test_one_report_seed_cell_leaves_a_development_board_whole_and_says_why(capsys, tmp_path):
+    results = tmp_path / "store"
+    code, _, err = cli(capsys, "run", "div3-base10", "even-base3", "--model", "majority", "--model", "fsa",
+                       "--profile", "smoke", "--seed", 0, "--results", results)  # fmt: skip
+    assert code == 0, err
+    code, _, err = cli(capsys, "run", "div3-base10", "--model", "majority", "--profile", "smoke", "--seed", 100,
+                       "--results", results)  # fmt: skip
+    assert code == 0, err
+    code, out, err = cli(capsys, "leaderboard", "--results", results, "--profile", "smoke")
+    assert code == 0, err
+    assert "the board shows the development seeds, which hold default cells of 4" in out + err
+    board = (results / "LEADERBOARD.md").read_text()
+    headline = board.split("## Headline")[1].split("##")[0]
+    assert all(name in headline for name in ("div3-base10", "even-base3", "majority", "fsa"))
