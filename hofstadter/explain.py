@@ -45,8 +45,8 @@ if TYPE_CHECKING:  # challenges never import baselines at load time (see command
 # Prefixes recorded by default: about this many (all 4-digit numbers in base 10, 10 in base 3).
 PREFIX_BUDGET = 60_000
 # The smoke profile's: a tenth. Its networks train for seconds and rarely reach the sweep's
-# threshold, so the sweep tries every k up to 64; over 10,000 base-10 prefixes that took 87 s of
-# CPU (over five minutes on a shared machine), over 1,000 it takes a tenth of that.
+# threshold, so the sweep runs k-means at every k up to 64; over 10,000 base-10 prefixes that took
+# minutes, over 1,001 it takes seconds (docs/results.md, Trust boundaries).
 SMOKE_PREFIX_BUDGET = 6_000
 MAX_PREFIXES = 2_000_000
 
