@@ -114,8 +114,8 @@ def _without_reference(dfa: DFA, challenge: Challenge, states: int, reason: str)
             texts = cached_sample(challenge, split, SEARCHED_PER_LENGTH, EVAL_SEED, length=length).texts
             for text, answer in zip(texts.tolist(), dfa.run_many(texts).tolist()):
                 if bool(challenge.is_member(text)) != bool(answer):  # the oracle decides, not the sample
-                    return Exactness(False, text, states, f"no reference automaton ({reason}); the "
-                                     "counterexample is the first sampled string the oracle answers otherwise")
+                    why = f"no reference automaton ({reason}); the counterexample is the first sampled "
+                    return Exactness(False, text, states, why + "string the oracle answers otherwise")
     searched = f"{SEARCHED_PER_LENGTH} sampled strings of each split at each length {low}-{high}"
     return Exactness(None, None, states, f"not provable: no reference automaton ({reason}), and the "
                      f"oracle agrees with the automaton on {searched}")

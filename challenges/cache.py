@@ -257,7 +257,8 @@ def _verify_rows(
 
 
 def _remember(key: tuple, examples: Examples) -> Examples:
-    """Keep ``examples`` in memory, read-only (callers get copies: :func:`_own_copy`), within the size bound."""
+    """Keep ``examples`` in memory, read-only (callers get copies: :func:`_own_copy`), within the
+    size bound."""
     for array in (examples.texts, examples.labels, examples.lengths):
         array.flags.writeable = False
     _MEMORY[key] = examples

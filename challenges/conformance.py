@@ -115,7 +115,8 @@ def check_determinism(challenge: Challenge, n: int = 64, seed: int = 11, split: 
     if first.texts.tobytes() != again.texts.tobytes() or first.labels.tobytes() != again.labels.tobytes():
         problems.append(f"the same arguments gave different samples{where} (the sampler is not seeded by "
                         "its rng)")  # fmt: skip
-    if length is None and first.texts.tobytes() == challenge.sample(split, n=n, seed=seed + 1).texts.tobytes():
+    other = None if length is not None else challenge.sample(split, n=n, seed=seed + 1)
+    if other is not None and first.texts.tobytes() == other.texts.tobytes():
         problems.append("two seeds gave the same sample (the sampler ignores its rng)")
     return problems
 

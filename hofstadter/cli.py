@@ -91,8 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = getattr(args, "results", None)
         where = f" {error.filename}" if error.filename else f" into {results}" if results else ""
         if error.errno in _DISK_ERRORS:
-            errors.print(f"error: cannot write{where}: {error.strerror} (finished work is kept)", markup=False,
-                         highlight=False)  # fmt: skip
+            errors.print(f"error: cannot write{where}: {error.strerror} (finished work is kept)",
+                         markup=False, highlight=False)  # fmt: skip
         else:
             errors.print(f"error: cannot read or write{where}: {error.strerror or error}", markup=False,
                          highlight=False)  # fmt: skip

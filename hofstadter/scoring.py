@@ -269,8 +269,10 @@ def automaton_from_json(data: Any, alphabet: str) -> DFA:
     names = _state_names(data["states"])
     index = {name: i for i, name in enumerate(names)}
     symbols = data["alphabet"]
-    if not (isinstance(symbols, str) or isinstance(symbols, list) and all(isinstance(a, str) for a in symbols)):
-        raise InvalidInput(f"automaton: 'alphabet' must be a string or a list of symbols, got {_brief(symbols)}")
+    listed = isinstance(symbols, list) and all(isinstance(a, str) for a in symbols)
+    if not (isinstance(symbols, str) or listed):
+        raise InvalidInput(f"automaton: 'alphabet' must be a string or a list of symbols, got "
+                           f"{_brief(symbols)}")  # fmt: skip
     if sorted(symbols) != sorted(alphabet) or len(index) != len(names):
         got = "".join(symbols)
         raise InvalidInput(f"automaton: alphabet must be the challenge's, {alphabet!r}, and states "

@@ -287,7 +287,7 @@ class ResultStore:
         return index.keys
 
 
-INDEX_NAME = ".done-index.json"  # beside a store: its done keys up to an offset, a digest of those bytes, a seal
+INDEX_NAME = ".done-index.json"  # beside a store: done keys to an offset, a digest of those bytes, a seal
 
 
 class _DoneIndex:
@@ -326,7 +326,8 @@ class _DoneIndex:
         if not self.offset:
             return
         keys, digest = sorted(self.keys), self.digest.hexdigest()
-        data = {"offset": self.offset, "sha256": digest, "keys": keys, "seal": _seal(self.offset, digest, keys)}
+        seal = _seal(self.offset, digest, keys)
+        data = {"offset": self.offset, "sha256": digest, "keys": keys, "seal": seal}
         try:
             with tempfile.NamedTemporaryFile("w", dir=saved.parent, suffix=".tmp", delete=False) as out:
                 json.dump(data, out)

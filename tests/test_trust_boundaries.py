@@ -99,8 +99,13 @@ def one_line_error(code: int, err: str, says: str) -> None:
 
 def _dfa(**changes) -> dict:
     modulus = 3
-    base = {"states": modulus, "alphabet": "0123456789", "start": 0, "accepting": [0],
-            "transitions": {str(r): {str(d): (10 * r + d) % modulus for d in range(10)} for r in range(modulus)}}
+    base = {
+        "states": modulus,
+        "alphabet": "0123456789",
+        "start": 0,
+        "accepting": [0],
+        "transitions": {str(r): {str(d): (10 * r + d) % modulus for d in range(10)} for r in range(modulus)},
+    }
     return {**base, **changes}
 
 
@@ -193,8 +198,10 @@ def test_a_done_index_that_never_ends_is_not_read(tmp_path):
     store = _done_store(tmp_path)
     (tmp_path / INDEX_NAME).unlink()
     (tmp_path / INDEX_NAME).symlink_to("/dev/zero")
-    child = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
-             "from hofstadter.store import ResultStore; print(sorted(ResultStore(sys.argv[1]).done_keys()))")
+    child = (
+        "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+        "from hofstadter.store import ResultStore; print(sorted(ResultStore(sys.argv[1]).done_keys()))"
+    )
     done = subprocess.run([sys.executable, "-c", child, str(store.path)], capture_output=True, text=True,
                           timeout=120)  # fmt: skip
     assert done.returncode == 0 and done.stdout.strip() == "['k1', 'k2']", done.stderr[-2000:]
@@ -219,7 +226,8 @@ class Late(Divisible):  # labels wrong at 1000 digits only
         return super().draw(length, n, member != (length >= 1000), rng)
 
 def register():
-    register_challenge(dataclasses.replace(divisibility(7, 10, challenge_id="div7-late"), language=Late(7, 10)))
+    late = divisibility(7, 10, challenge_id="div7-late")
+    register_challenge(dataclasses.replace(late, language=Late(7, 10)))
 """
 
 
@@ -259,7 +267,9 @@ class _RandomAt1000(Divisible):
 
 
 def test_a_sampler_nondeterministic_at_1000_digits_fails_conformance():
-    challenge = dataclasses.replace(divisibility(7, 10, challenge_id="div7-random"), language=_RandomAt1000(7, 10))
+    challenge = dataclasses.replace(
+        divisibility(7, 10, challenge_id="div7-random"), language=_RandomAt1000(7, 10)
+    )
     problems = conformance.check_challenge(challenge)
     assert any("different samples at length 1000" in p for p in problems), problems
 
@@ -279,7 +289,8 @@ def test_a_regular_language_declared_not_regular_gets_no_proof_of_inexactness():
     assert verdict.note.startswith("not provable: no reference automaton") and "not regular" in verdict.note
     wrong = prove(residue_automaton(9, 10), declared)  # inexact: said so, with a string the oracle checks
     assert wrong.equivalent is False and declared.is_member(wrong.counterexample) != (
-        int(wrong.counterexample) % 9 == 0)
+        int(wrong.counterexample) % 9 == 0
+    )
 
 
 @pytest.mark.parametrize("challenge_id", ["prime-base2", "add-base10"])
@@ -287,7 +298,9 @@ def test_a_dfa_on_a_non_regular_challenge_is_disproven_by_a_checked_counterexamp
     challenge = get_challenge(challenge_id)
     verdict = prove(residue_automaton(3, 2) if challenge.base == 2 else _accept_all(challenge), challenge)
     assert verdict.equivalent is False and verdict.counterexample is not None
-    said = (residue_automaton(3, 2) if challenge.base == 2 else _accept_all(challenge)).accepts(verdict.counterexample)
+    said = (residue_automaton(3, 2) if challenge.base == 2 else _accept_all(challenge)).accepts(
+        verdict.counterexample
+    )
     assert challenge.is_member(verdict.counterexample) != said
 
 
@@ -338,7 +351,9 @@ def test_a_checkpoint_onto_a_full_disk_is_one_line_and_leaves_nothing(capsys, tm
                        "--checkpoint", path, "--clusters", "3", "--max-length", "2", "--lengths", "3",
                        "--results", tmp_path)  # fmt: skip
     assert code == 2 and "Traceback" not in err, err  # the notice of what it does, then one line
-    assert err.strip().splitlines()[-1].startswith(f"error: cannot write the checkpoint {path}: [enforce fail")
+    assert (
+        err.strip().splitlines()[-1].startswith(f"error: cannot write the checkpoint {path}: [enforce fail")
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["explain"]  # no half-written file
 
 
@@ -372,15 +387,23 @@ def test_the_site_never_overwrites_the_users_files_nor_writes_through_a_link(cap
 
 def test_export_twice_leaves_no_stale_file_and_writes_through_no_link(capsys, tmp_path):
     out, target = tmp_path / "out", tmp_path / "target"
-    assert cli(capsys, "export", "div3-base10", "--lengths", "2-3", "-n", 8, "--split", "train", "--out", out)[0] == 0
+    assert (
+        cli(capsys, "export", "div3-base10", "--lengths", "2-3", "-n", 8, "--split", "train", "--out", out)[0]
+        == 0
+    )
     target.write_text("elsewhere")
     (out / "train-L2.jsonl").unlink()
     (out / "train-L2.jsonl").symlink_to(target)
-    assert cli(capsys, "export", "div3-base10", "--lengths", "2", "-n", 8, "--split", "train", "--out", out)[0] == 0
+    assert (
+        cli(capsys, "export", "div3-base10", "--lengths", "2", "-n", 8, "--split", "train", "--out", out)[0]
+        == 0
+    )
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "train-L2.jsonl"]  # L3 is gone
     assert target.read_text() == "elsewhere" and not (out / "train-L2.jsonl").is_symlink()
     (out / "notes.txt").write_text("mine")
-    code, _, err = cli(capsys, "export", "div3-base10", "--lengths", "2", "-n", 8, "--split", "train", "--out", out)
+    code, _, err = cli(
+        capsys, "export", "div3-base10", "--lengths", "2", "-n", 8, "--split", "train", "--out", out
+    )
     one_line_error(code, err, "did not write (notes.txt)")
 
 
@@ -403,8 +426,8 @@ def test_one_report_seed_cell_leaves_a_development_board_whole_and_says_why(caps
     code, _, err = cli(capsys, "run", "div3-base10", "even-base3", "--model", "majority", "--model", "fsa",
                        "--profile", "smoke", "--seed", 0, "--results", results)  # fmt: skip
     assert code == 0, err
-    code, _, err = cli(capsys, "run", "div3-base10", "--model", "majority", "--profile", "smoke", "--seed", 100,
-                       "--results", results)  # fmt: skip
+    code, _, err = cli(capsys, "run", "div3-base10", "--model", "majority", "--profile", "smoke",
+                       "--seed", 100, "--results", results)  # fmt: skip
     assert code == 0, err
     code, out, err = cli(capsys, "leaderboard", "--results", results, "--profile", "smoke")
     assert code == 0, err

@@ -120,7 +120,8 @@ def _pairs_by_kind(records: list[dict], profile: Profile) -> tuple[set[tuple], s
              if not r.get("overrides") and r.get("train_size") in (None, profile.train_size)]  # fmt: skip
     on = {"report": set(), "development": set()}
     for record in plain:
-        kind = "report" if record.get("seed") in report else "development" if record.get("seed") in development else None
+        seed = record.get("seed")
+        kind = "report" if seed in report else "development" if seed in development else None
         if kind:
             on[kind].add((str(record.get("challenge")), str(record.get("model"))))
     return on["report"], on["development"]
@@ -130,10 +131,12 @@ def seed_note(records: list[dict], profile: Profile, kind: str) -> str | None:
     """Why default cells on the other kind of seed are listed apart (None: there are none).
 
     >>> from hofstadter.profiles import PROFILES
-    >>> print(seed_note([{"challenge": "a", "model": "x", "seed": 0},
-    ...                  {"challenge": "a", "model": "y", "seed": 0},
-    ...                  {"challenge": "a", "model": "x", "seed": 100}], PROFILES["smoke"], "development"))
-    the board shows the development seeds, which hold default cells of 2 (challenge, model) pairs; the report seeds hold 1, listed under "Also in this store" until they hold as many
+    >>> note = seed_note([{"challenge": "a", "model": "x", "seed": 0},
+    ...                   {"challenge": "a", "model": "y", "seed": 0},
+    ...                   {"challenge": "a", "model": "x", "seed": 100}], PROFILES["smoke"], "development")
+    >>> print(*note.split("; "), sep="\n")
+    the board shows the development seeds, which hold default cells of 2 (challenge, model) pairs
+    the report seeds hold 1, listed under "Also in this store" until they hold as many
     """
     report, development = _pairs_by_kind(records, profile)
     shown, other = (report, development) if kind == "report" else (development, report)

@@ -78,12 +78,11 @@ def site_kinds(records: Iterable[dict[str, Any]], frame: pd.DataFrame) -> dict[s
 
 def build_site(records: list[dict[str, Any]], out_dir: Path, profile: str = "quick") -> dict[str, Path]:
     """Write the site of ``records`` (a store's, all profiles) to ``out_dir``; returns its pages."""
+    from hofstadter.outputs import publish
     from hofstadter.profiles import get_profile
     from hofstadter.reports.default_cells import select
     from hofstadter.reports.leaderboard import latest_records
     from hofstadter.reports.tables import statuses, tidy
-
-    from hofstadter.outputs import publish
 
     chosen = latest_records(records, profile)
     selection = select(chosen, get_profile(profile))
@@ -99,14 +98,16 @@ def build_site(records: list[dict[str, Any]], out_dir: Path, profile: str = "qui
         pages["index"] = out_dir / "index.html"
         for challenge_id in dict.fromkeys(frame["challenge"]):
             name = f"challenges/{slug(challenge_id)}.html"
-            (staging / name).write_text(board.challenge_page(challenge_id, staging / "plots"), encoding="utf-8")
+            page = board.challenge_page(challenge_id, staging / "plots")
+            (staging / name).write_text(page, encoding="utf-8")
             pages[f"challenge {challenge_id}"] = out_dir / name
         for model in kinds:
             name = f"models/{slug(model)}.html"
             (staging / name).write_text(board.model_page(model), encoding="utf-8")
             pages[f"model {model}"] = out_dir / name
         files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
-        (staging / SITE_LIST).write_text(json.dumps({"files": [*files, SITE_LIST]}, indent=1), encoding="utf-8")
+        listed = json.dumps({"files": [*files, SITE_LIST]}, indent=1)
+        (staging / SITE_LIST).write_text(listed, encoding="utf-8")
 
     publish(out_dir, write, _site_files, "--html")
     return pages
