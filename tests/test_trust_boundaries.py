@@ -360,28 +360,26 @@ def test_a_checkpoint_onto_a_full_disk_is_one_line_and_leaves_nothing(capsys, tm
 # --- 7. no silent overwrite: leaderboard --html and export ------------------------------------
 
 
-def _smoke_store(capsys, tmp_path, seed=0):
+def test_the_site_never_overwrites_the_users_files_nor_writes_through_a_link(capsys, tmp_path):
+    from hofstadter.reports.site import build_site
+
     results = tmp_path / "store"
     code, _, err = cli(capsys, "run", "div3-base10", "--model", "majority", "--model", "fsa", "--profile",
-                       "smoke", "--seed", seed, "--results", results)  # fmt: skip
+                       "smoke", "--seed", 0, "--results", results)  # fmt: skip
     assert code == 0, err
-    return results
-
-
-def test_the_site_never_overwrites_the_users_files_nor_writes_through_a_link(capsys, tmp_path):
-    results = _smoke_store(capsys, tmp_path)
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "index.html").write_text("my own page")
     code, _, err = cli(capsys, "leaderboard", "--results", results, "--profile", "smoke", "--html", mine)
     one_line_error(code, err, "holds files this command did not write (index.html)")
     assert (mine / "index.html").read_text() == "my own page"
+    records = ResultStore(results / "runs.jsonl").records()
     site, target = tmp_path / "site", tmp_path / "target.html"
-    assert cli(capsys, "leaderboard", "--results", results, "--profile", "smoke", "--html", site)[0] == 0
+    build_site(records, site, "smoke")
     target.write_text("elsewhere")
     (site / "models" / "fsa.html").unlink()
     (site / "models" / "fsa.html").symlink_to(target)  # a page replaced by a link
-    assert cli(capsys, "leaderboard", "--results", results, "--profile", "smoke", "--html", site)[0] == 0
+    build_site(records, site, "smoke")
     assert target.read_text() == "elsewhere" and not (site / "models" / "fsa.html").is_symlink()
 
 
