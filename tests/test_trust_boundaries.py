@@ -433,3 +433,28 @@ def test_one_report_seed_cell_leaves_a_development_board_whole_and_says_why(caps
     board = (results / "LEADERBOARD.md").read_text()
     headline = board.split("## Headline")[1].split("##")[0]
     assert all(name in headline for name in ("div3-base10", "even-base3", "majority", "fsa"))
+
+
+class _ChangesGlobals(Majority):
+    """Leaves torch in float64 without gradients, and the global generators seeded."""
+
+    id = "m-globals"
+    description = "changes torch's and NumPy's global settings"
+
+    def fit(self, task, train, val, seed):
+        torch.set_default_dtype(torch.float64)
+        torch.set_grad_enabled(False)
+        torch.manual_seed(1)
+        np.random.seed(1)
+        return super().fit(task, train, val, seed)
+
+
+def test_what_a_model_changes_in_global_settings_ends_with_its_cell(clean_registries):
+    from hofstadter.run import Cell, run_cell
+
+    register_model(_ChangesGlobals)
+    numpy_before, torch_before = np.random.get_state()[1].copy(), torch.get_rng_state().clone()
+    assert run_cell(Cell("div3-base10", "m-globals", 0, profile="smoke"))["status"] == "ok"
+    assert torch.get_default_dtype() == torch.float32 and torch.is_grad_enabled()
+    assert (np.random.get_state()[1] == numpy_before).all()
+    assert torch.equal(torch.get_rng_state(), torch_before)
