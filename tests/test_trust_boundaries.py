@@ -458,3 +458,19 @@ def test_what_a_model_changes_in_global_settings_ends_with_its_cell(clean_regist
     assert torch.get_default_dtype() == torch.float32 and torch.is_grad_enabled()
     assert (np.random.get_state()[1] == numpy_before).all()
     assert torch.equal(torch.get_rng_state(), torch_before)
+
+
+@pytest.mark.parametrize("counterexample, says", [(None, "without a counterexample"), ("3", "is none")])
+def test_a_proof_of_inexactness_needs_a_counterexample_the_oracle_confirms(counterexample, says):
+    from baselines.exactness import Exactness, ProofError
+    from hofstadter.experiment import exactness_fields
+
+    class Claims(Majority):  # a plugin's own prove_exact, answering 3 as a member (it is one)
+        def predict(self, texts):
+            return np.array([int(t) % 3 == 0 for t in texts.tolist()])
+
+        def prove_exact(self, challenge):
+            return Exactness(False, counterexample, 3)
+
+    with pytest.raises(ProofError, match=says):
+        exactness_fields(Claims(), DIV3)
