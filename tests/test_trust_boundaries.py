@@ -474,3 +474,12 @@ def test_a_proof_of_inexactness_needs_a_counterexample_the_oracle_confirms(count
 
     with pytest.raises(ProofError, match=says):
         exactness_fields(Claims(), DIV3)
+
+
+def test_conform_catches_a_sampler_nondeterministic_at_1000_digits():
+    from hofstadter.reports.conformance_report import Nonconforming, same_arguments_same_bytes
+
+    random = divisibility(7, 10, challenge_id="div7-random")
+    challenge = dataclasses.replace(random, language=_RandomAt1000(7, 10))
+    with pytest.raises(Nonconforming, match="different samples at length 1000"):
+        same_arguments_same_bytes(challenge)
