@@ -47,7 +47,7 @@ def test_the_site_has_a_page_per_challenge_and_model(site):
     for challenge in CHALLENGES:
         assert f'href="challenges/{challenge}.html"' in index
         assert (site / "challenges" / f"{challenge}.html").exists()
-    for model in (*MODELS, "external_mod3"):
+    for model in (*MODELS, "external_3amod3"):  # site.slug("external:mod3")
         assert (site / "models" / f"{model}.html").exists()
     # groups: learners, the external model, references -- each its own tbody, references last
     kinds = re.findall(r'<tbody data-kind="(\w+)"', index)
