@@ -47,15 +47,7 @@ def publish(
         if out.exists() and not out.is_dir():
             raise InvalidArgument(f"{what} {out} is a file, not a folder")
         out.mkdir(parents=True, exist_ok=True)
-        present = _files(out)
-        before = _readable_list(owned, out)
-        foreign = sorted(present - before)
-        if foreign:
-            more = ", ..." if len(foreign) > _SHOWN else ""
-            raise InvalidArgument(
-                f"{what} {out} holds files this command did not write ({', '.join(foreign[:_SHOWN])}{more}); "
-                "choose an empty or new folder, or move them away"
-            )
+        present, before = refuse_foreign(out, owned, what)
         staging = Path(tempfile.mkdtemp(dir=out, prefix=STAGING_PREFIX))
         try:
             build(staging)
@@ -72,6 +64,23 @@ def publish(
         where = f" ({error.filename})" if error.filename else ""
         raise InvalidArgument(f"cannot write {what} {out}: {error.strerror or error}{where}") from None
     return written
+
+
+def refuse_foreign(
+    out: Path, owned: Callable[[Path], set[str] | None], what: str
+) -> tuple[set[str], set[str]]:
+    """(the files in ``out``, those the previous output wrote); :class:`InvalidArgument` if any
+    other file is there. Commands call it before their work, so that nothing is done in vain."""
+    present = _files(out) if out.is_dir() else set()
+    before = _readable_list(owned, out)
+    foreign = sorted(present - before)
+    if foreign:
+        more = ", ..." if len(foreign) > _SHOWN else ""
+        raise InvalidArgument(
+            f"{what} {out} holds files this command did not write ({', '.join(foreign[:_SHOWN])}{more}); "
+            "choose an empty or new folder, or move them away"
+        )
+    return present, before
 
 
 def _files(folder: Path) -> set[str]:

@@ -373,6 +373,7 @@ def test_the_site_never_overwrites_the_users_files_nor_writes_through_a_link(cap
     code, _, err = cli(capsys, "leaderboard", "--results", results, "--profile", "smoke", "--html", mine)
     one_line_error(code, err, "holds files this command did not write (index.html)")
     assert (mine / "index.html").read_text() == "my own page"
+    assert not (results / "LEADERBOARD.md").exists()  # refused before any work
     records = ResultStore(results / "runs.jsonl").records()
     site, target = tmp_path / "site", tmp_path / "target.html"
     build_site(records, site, "smoke")

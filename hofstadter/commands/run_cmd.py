@@ -415,7 +415,11 @@ def leaderboard_command(args: argparse.Namespace) -> int:
         )
     _args.require_writable_dir(args.results, "--results")
     if getattr(args, "html", None) is not None:
+        from hofstadter.outputs import refuse_foreign
+        from hofstadter.reports.site import site_files
+
         _args.require_writable_dir(args.html, "--html")
+        refuse_foreign(args.html, site_files, "--html")  # before the board is rewritten
     records = store.records()
     console = make_console()
     warnings = make_console(stderr=True)

@@ -109,11 +109,11 @@ def build_site(records: list[dict[str, Any]], out_dir: Path, profile: str = "qui
         listed = json.dumps({"files": [*files, SITE_LIST]}, indent=1)
         (staging / SITE_LIST).write_text(listed, encoding="utf-8")
 
-    publish(out_dir, write, _site_files, "--html")
+    publish(out_dir, write, site_files, "--html")
     return pages
 
 
-def _site_files(out_dir: Path) -> set[str] | None:
+def site_files(out_dir: Path) -> set[str] | None:
     """The files the site in ``out_dir`` wrote, as its ``SITE_LIST`` names them (None: no site)."""
     from hofstadter.limits import MAX_INDEX_BYTES, loads_json, read_bytes
 
