@@ -134,7 +134,7 @@ def seed_note(records: list[dict], profile: Profile, kind: str) -> str | None:
     >>> note = seed_note([{"challenge": "a", "model": "x", "seed": 0},
     ...                   {"challenge": "a", "model": "y", "seed": 0},
     ...                   {"challenge": "a", "model": "x", "seed": 100}], PROFILES["smoke"], "development")
-    >>> print(*note.split("; "), sep="\n")
+    >>> print(*note.split("; "), sep="\\n")
     the board shows the development seeds, which hold default cells of 2 (challenge, model) pairs
     the report seeds hold 1, listed under "Also in this store" until they hold as many
     """
