@@ -43,8 +43,9 @@ class Exactness:
     """The verdict of comparing a model's DFA with the challenge's minimal DFA.
 
     ``equivalent`` is True (proven exact), False (proven not: ``counterexample`` is the shortest
-    well-formed string they disagree on, or the language is not regular at all), or None when
-    the challenge has no reference automaton to compare with (``note`` says why).
+    well-formed string they disagree on, or, without a reference automaton, a sampled string the
+    oracle answers otherwise), or None: not provable, no reference automaton to compare with and
+    no counterexample found (``note`` says why). False always comes with its counterexample.
     """
 
     equivalent: bool | None
@@ -71,19 +72,53 @@ def well_formed_numbers(alphabet: str) -> DFA:
     return DFA(table, start, frozenset({zero, number}), alphabet)
 
 
+SEARCHED_PER_LENGTH = 256  # strings per training length searched for a counterexample (no reference)
+
+
 def prove(dfa: DFA, challenge: Challenge) -> Exactness:
-    """Compare ``dfa`` with ``challenge``'s minimal DFA on every well-formed input."""
+    """Compare ``dfa`` with ``challenge``'s minimal DFA on every well-formed input.
+
+    Without a reference automaton -- a challenge that is not regular, or says it is not, or has no
+    construction -- nothing is proven from the challenge's declared facts: ``dfa`` is run on
+    sampled strings of every training length (:data:`SEARCHED_PER_LENGTH` each, shortest first),
+    and the first string on which the oracle says otherwise is a counterexample (a proof of
+    inexactness); where there is none, the verdict is None, "not provable", and the note says why.
+
+    >>> from challenges import get_challenge
+    >>> from baselines.references import residue_automaton
+    >>> verdict = prove(residue_automaton(3, 2), get_challenge("prime-base2"))
+    >>> verdict.equivalent, verdict.counterexample
+    (False, '110')
+    """
     states = dfa.minimize().num_states
-    if not challenge.regular:
-        return Exactness(False, None, states, f"{challenge.id} is not regular: no finite automaton is exact")
     reason = why_no_exact_automaton(challenge, "exactness proof")
     if reason is not None:
-        return Exactness(None, None, states, reason)
+        return _without_reference(dfa, challenge, states, reason)
     reference = exact_automaton(challenge)
     counterexample = dfa.equivalent(reference, within=well_formed_numbers(challenge.alphabet))
     if counterexample is not None:
         check_counterexample(dfa, challenge, counterexample)
     return Exactness(counterexample is None, counterexample, states)
+
+
+def _without_reference(dfa: DFA, challenge: Challenge, states: int, reason: str) -> Exactness:
+    """The verdict where no reference automaton exists: a sampled counterexample, or none."""
+    from challenges.cache import cached_sample
+    from challenges.core import SPLITS
+    from challenges.evaluate import EVAL_SEED
+    from challenges.splits import classes_available
+
+    low, high = 1, challenge.max_train_length
+    for length in range(low, high + 1):
+        for split in (s for s in SPLITS if all(classes_available(challenge, s, length))):
+            texts = cached_sample(challenge, split, SEARCHED_PER_LENGTH, EVAL_SEED, length=length).texts
+            for text, answer in zip(texts.tolist(), dfa.run_many(texts).tolist()):
+                if bool(challenge.is_member(text)) != bool(answer):  # the oracle decides, not the sample
+                    why = f"no reference automaton ({reason}); the counterexample is the first sampled "
+                    return Exactness(False, text, states, why + "string the oracle answers otherwise")
+    searched = f"{SEARCHED_PER_LENGTH} sampled strings of each split at each length {low}-{high}"
+    return Exactness(None, None, states, f"not provable: no reference automaton ({reason}), and the "
+                     f"oracle agrees with the automaton on {searched}")
 
 
 def check_counterexample(dfa: DFA, challenge: Challenge, counterexample: str) -> None:

@@ -172,11 +172,15 @@ class Clustering:
         return _nearest(points, self.centroids)[0]
 
 
-def _nearest(points: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _nearest(
+    points: np.ndarray, centroids: np.ndarray, squared: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(nearest centroid, squared distance to it) of every point; ``squared``: the points' squared
+    norms, when the caller has them (Lloyd's iterations reuse them)."""
     # ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2, as one matrix product rather than a (n, k, d) cube
-    distances = (
-        (points**2).sum(1)[:, None] - 2 * points @ centroids.T + (centroids**2).sum(1)[None, :]
-    )
+    if squared is None:
+        squared = (points**2).sum(1)
+    distances = squared[:, None] - 2 * points @ centroids.T + (centroids**2).sum(1)[None, :]
     nearest = distances.argmin(1)
     return nearest, np.maximum(distances[np.arange(len(points)), nearest], 0.0)
 
@@ -201,14 +205,18 @@ def kmeans(
     True
     """
     points = np.asarray(points, dtype=np.float64)
+    squared = (points**2).sum(1)
     best: Clustering | None = None
     for _ in range(restarts):
         centroids = _plus_plus(points, k, rng)
         for _ in range(iterations):
-            labels, distances = _nearest(points, centroids)
+            labels, distances = _nearest(points, centroids, squared)
             counts = np.bincount(labels, minlength=k)
+            # Each cluster's sum, one bincount per dimension: the same sums as np.add.at, in the same
+            # order, three to four times faster (np.add.at was half of explain's time).
             sums = np.zeros_like(centroids)
-            np.add.at(sums, labels, points)
+            for dimension in range(points.shape[1]):
+                sums[:, dimension] = np.bincount(labels, weights=points[:, dimension], minlength=k)
             moved = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centroids)
             for empty in np.flatnonzero(counts == 0):
                 far = int(distances.argmax())
@@ -216,7 +224,7 @@ def kmeans(
             if np.allclose(moved, centroids, rtol=0, atol=1e-10):
                 break
             centroids = moved
-        fit = Clustering(centroids, float(_nearest(points, centroids)[1].sum()))
+        fit = Clustering(centroids, float(_nearest(points, centroids, squared)[1].sum()))
         if best is None or fit.inertia < best.inertia:
             best = fit
     assert best is not None

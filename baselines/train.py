@@ -19,6 +19,8 @@ challenges.errors.InvalidArgument: unknown device 'tpu': choose 'cpu' or 'cuda' 
 from __future__ import annotations
 
 import copy
+import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -262,17 +264,25 @@ def save_checkpoint(model: Model, path: str | Path, trained_on: dict[str, Any] |
     if network is None:
         raise InvalidArgument(f"model '{model.id}' has no fitted network to save; fit it first")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(
-        {
-            "model": model.id,
-            "config": asdict(model.config),
-            "alphabet": model.alphabet,
-            "state_dict": {k: v.detach().cpu() for k, v in network.state_dict().items()},
-            **({"trained_on": dict(trained_on)} if trained_on else {}),
-        },
-        path,
-    )
+    saved = {
+        "model": model.id,
+        "config": asdict(model.config),
+        "alphabet": model.alphabet,
+        "state_dict": {k: v.detach().cpu() for k, v in network.state_dict().items()},
+        **({"trained_on": dict(trained_on)} if trained_on else {}),
+    }
+    temporary = None
+    try:  # written beside it, then renamed: a full disk leaves no half checkpoint behind
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+            temporary = Path(handle.name)
+            torch.save(saved, handle)
+        os.replace(temporary, path)
+    except (OSError, RuntimeError) as error:  # torch reports a failed write as a RuntimeError
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
+        raise InvalidArgument(f"cannot write the checkpoint {path}: {reason}") from None
     return path
 
 

@@ -100,16 +100,27 @@ def cached_sample(
     length: int | None = None,
     length_range: tuple[int, int] | None = None,
 ) -> Examples:
-    """``challenge.sample(...)``, from memory or disk when it was drawn before (and still checks out)."""
+    """``challenge.sample(...)``, from memory or disk when it was drawn before (and still checks out).
+
+    Every call returns arrays of its own, never the ones kept in memory: a model that shuffles its
+    data in place (through ``torch.from_numpy``, which ignores NumPy's read-only flag, or after
+    setting the flag back) changes only its own copy, never what the next model of the cell sees.
+
+    >>> from challenges import get_challenge
+    >>> first = cached_sample(get_challenge("div3-base10"), "val", 8, 0)
+    >>> first.labels[:] = False  # a careless model
+    >>> int(cached_sample(get_challenge("div3-base10"), "val", 8, 0).labels.sum())
+    4
+    """
     key = (challenge.id, challenge.version, SAMPLER_VERSION, split, length, length_range, n, seed)
     if key in _MEMORY:
         _MEMORY.move_to_end(key)
-        return _MEMORY[key]
+        return _own_copy(_MEMORY[key])
     path = cache_path(challenge, split, n, seed, length, length_range)
     if path is not None and path.exists():
         try:
             examples = _load(path, challenge, split, n, length, length_range, key)
-            return _remember(key, examples)
+            return _own_copy(_remember(key, examples))
         except _Unusable as why:
             warnings.warn(f"discarded cached sample {path}: {why}; drawing it again", CacheWarning,
                           stacklevel=2)  # fmt: skip
@@ -119,7 +130,12 @@ def cached_sample(
     examples = _remember(key, drawn)
     if path is not None and time.perf_counter() - started > _SLOW_SECONDS:
         _write_atomically(path, examples, key)
-    return examples
+    return _own_copy(examples)
+
+
+def _own_copy(examples: Examples) -> Examples:
+    """Fresh arrays for one caller: what it does to them reaches no one else."""
+    return Examples(examples.texts.copy(), examples.labels.copy(), examples.lengths.copy(), examples.split)
 
 
 def checksum(texts: np.ndarray, labels: np.ndarray, lengths: np.ndarray, key: tuple) -> str:
@@ -241,7 +257,8 @@ def _verify_rows(
 
 
 def _remember(key: tuple, examples: Examples) -> Examples:
-    """Keep ``examples`` in memory, read-only (every caller shares them), within the size bound."""
+    """Keep ``examples`` in memory, read-only (callers get copies: :func:`_own_copy`), within the
+    size bound."""
     for array in (examples.texts, examples.labels, examples.lengths):
         array.flags.writeable = False
     _MEMORY[key] = examples

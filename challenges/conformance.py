@@ -23,6 +23,7 @@ command.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import pickle
 import sys
 import time
@@ -33,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import cache_dir
+from .cache import cache_dir, secret
 from .core import SPLITS, Challenge, Split
 from .deadline import deadline, hard_stop
 from .errors import ChallengeError, NonConformant
@@ -103,15 +104,19 @@ def check_balance(challenge: Challenge, lengths: tuple[int, ...] | None = None, 
     return problems
 
 
-def check_determinism(challenge: Challenge, n: int = 64, seed: int = 11) -> list[str]:
-    """The same arguments give the same bytes; another seed gives other strings."""
-    first = challenge.sample("val", n=n, seed=seed)
-    again = challenge.sample("val", n=n, seed=seed)
-    other = challenge.sample("val", n=n, seed=seed + 1)
+def check_determinism(challenge: Challenge, n: int = 64, seed: int = 11, split: Split = "val",
+                      length: int | None = None) -> list[str]:  # fmt: skip
+    """The same arguments give the same bytes; another seed gives other strings (over the split's
+    length range; at one ``length``, only the first, since two seeds may meet on a short length)."""
+    first = challenge.sample(split, n=n, seed=seed, length=length)
+    again = challenge.sample(split, n=n, seed=seed, length=length)
+    where = "" if length is None else f" at length {length}"
     problems = []
     if first.texts.tobytes() != again.texts.tobytes() or first.labels.tobytes() != again.labels.tobytes():
-        problems.append("the same arguments gave different samples (the sampler is not seeded by its rng)")
-    if first.texts.tobytes() == other.texts.tobytes():
+        problems.append(f"the same arguments gave different samples{where} (the sampler is not seeded by "
+                        "its rng)")  # fmt: skip
+    other = None if length is not None else challenge.sample(split, n=n, seed=seed + 1)
+    if other is not None and first.texts.tobytes() == other.texts.tobytes():
         problems.append("two seeds gave the same sample (the sampler ignores its rng)")
     return problems
 
@@ -159,9 +164,10 @@ def check_challenge(challenge: Challenge, n: int = 32, seed: int = 0,
         ("splits", lambda: check_splits(challenge, n, seed)),
         ("balance", lambda: check_balance(challenge, picked, n + 1, seed)),
         ("determinism", lambda: check_determinism(challenge, n, seed + 11)),
-        # Every declared length, cheaply: one member and one non-member each (long ones are costly).
-        *((f"labels (length {L})", lambda L=L: check_labels(challenge, "test", 2, seed, L))
-          for L in challenge.extrapolation_lengths),
+        # Every declared length, cheaply: one member and one non-member each (long ones are costly),
+        # drawn twice, so a sampler that turns nondeterministic at 1000 digits is caught too.
+        *((f"labels (length {L})", lambda L=L: check_labels(challenge, "test", 2, seed, L)
+           + check_determinism(challenge, 2, seed, "test", L)) for L in challenge.extrapolation_lengths),
     ]  # fmt: skip
     for name, check in checks:
         found, stopped = _timed(challenge, name, time_limit, check)
@@ -198,7 +204,7 @@ def require_conformance(challenge: Challenge, time_limit: float | None = None) -
     """
     time_limit = TIME_LIMIT_SECONDS if time_limit is None else time_limit
     passed = _verdict_path(challenge)
-    if passed is not None and _exists(passed):
+    if passed is not None and _sealed(passed):
         return
     started = time.perf_counter()
     try:
@@ -213,7 +219,7 @@ def require_conformance(challenge: Challenge, time_limit: float | None = None) -
     if passed is not None:
         try:
             passed.parent.mkdir(parents=True, exist_ok=True)
-            passed.touch()
+            passed.write_text(_seal(passed.stem), encoding="ascii")
         except OSError:  # a read-only cache costs time on the next command, nothing else
             pass
 
@@ -299,11 +305,20 @@ def _source_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def _exists(path: Path) -> bool:
+def _seal(key: str) -> str:
+    """What a pass marker holds: an HMAC of its fingerprint, keyed with the cache's secret
+    (:func:`challenges.cache.secret`), so that touching a file in the cache forges no pass."""
+    return hmac.new(secret(), f"conformance passed {key}".encode(), hashlib.sha256).hexdigest()
+
+
+def _sealed(path: Path) -> bool:
+    """Whether ``path`` is a pass marker this machine's secret sealed (anything else: check again)."""
     try:
-        return path.exists()
-    except OSError:  # an unreadable cache folder: check again
+        with open(path, "rb") as handle:
+            held = handle.read(65).decode("ascii")  # a seal is 64 hex digits; read no more
+    except (OSError, UnicodeDecodeError):  # none, or an unreadable cache folder: check again
         return False
+    return hmac.compare_digest(held, _seal(path.stem))
 
 
 def _verdict_path(challenge: Challenge) -> Path | None:

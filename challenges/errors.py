@@ -34,6 +34,10 @@ class InvalidInput(ChallengeError, ValueError):
     """A string that is not well formed for a challenge (wrong symbol, leading zero, ...)."""
 
 
+class LimitExceeded(InvalidInput):
+    """A file or value past one of the limits of :mod:`hofstadter.limits`; the message names it."""
+
+
 class InvalidArgument(ChallengeError, ValueError):
     """A length, count, seed, range or option that is out of bounds."""
 

@@ -85,14 +85,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except OSError as error:
-        if error.errno not in _DISK_ERRORS:
-            raise
         # A full disk or quota: one line naming the file (or the folder being written); what
-        # finished is already stored.
+        # finished is already stored. Any other failure to read or write a file (a folder where
+        # a file was expected, an immutable file) is one line too, never a traceback.
         results = getattr(args, "results", None)
         where = f" {error.filename}" if error.filename else f" into {results}" if results else ""
-        errors.print(f"error: cannot write{where}: {error.strerror} (finished work is kept)", markup=False,
-                     highlight=False)  # fmt: skip
+        if error.errno in _DISK_ERRORS:
+            errors.print(f"error: cannot write{where}: {error.strerror} (finished work is kept)",
+                         markup=False, highlight=False)  # fmt: skip
+        else:
+            errors.print(f"error: cannot read or write{where}: {error.strerror or error}", markup=False,
+                         highlight=False)  # fmt: skip
         return 2
 
 

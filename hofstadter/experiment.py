@@ -122,22 +122,55 @@ def run_experiment(
         "parameters": model.parameter_count(),
         "best_val_accuracy": report.best_val_accuracy,
         "fit": report.extra,
-        **exactness_fields(model, challenge),
+        **exactness_fields(model, challenge, metrics),
         "device": device,
         "status": "ok",
     }
 
 
-def exactness_fields(model: Any, challenge: Challenge) -> dict[str, Any]:
+def exactness_fields(model: Any, challenge: Challenge, metrics: list | None = None) -> dict[str, Any]:
     """``equivalent``, ``counterexample`` and ``dfa_states`` for a model whose final form is a DFA.
 
-    None of them for the others: their exactness is sampled, not proven.
+    None of them for the others: their exactness is sampled, not proven. A DFA proven equivalent
+    to the reference that errs on a test string (``metrics``) means the test labels and the rule
+    disagree -- a plugin's sampler wrong at 1000 digits, a forged conformance pass --: the cell
+    fails with that reason (:class:`baselines.exactness.ProofError`) instead of recording both.
+    So does a verdict of inexactness (a plugin's own ``prove_exact``) without a counterexample,
+    or with one on which the oracle agrees with the model.
     """
+    from baselines.exactness import ProofError
+
     verdict = model.prove_exact(challenge)
     if verdict is None:
         return {}
+    if verdict.equivalent is False:
+        _check_disproof(model, challenge, verdict.counterexample)
+    wrong = [m for m in metrics or () if m.accuracy < 1]
+    if verdict.equivalent and wrong:
+        raise ProofError(
+            f"{challenge.id}: the automaton is proven equivalent to the reference, yet scores "
+            f"{wrong[0].accuracy:.1%} at length {wrong[0].length}: the test labels contradict the "
+            "rule (a sampler or oracle that is wrong there?)"
+        )
     fields = {"equivalent": verdict.equivalent, "counterexample": verdict.counterexample,
               "dfa_states": verdict.states}  # fmt: skip
     if verdict.note:
         fields["equivalence_note"] = verdict.note
     return fields
+
+
+def _check_disproof(model: Any, challenge: Challenge, counterexample: str | None) -> None:
+    """A proof of inexactness carries a string on which the oracle and the model disagree."""
+    import numpy as np
+
+    from baselines.exactness import ProofError
+
+    if counterexample is None:
+        raise ProofError(f"{challenge.id}: the model is declared not exact without a counterexample")
+    try:
+        said = bool(np.asarray(model.predict(np.array([counterexample])))[0])
+    except Exception:  # noqa: BLE001 - a model that cannot answer it (a file of answers): its DFA was checked
+        return
+    if said == bool(challenge.is_member(counterexample)):
+        raise ProofError(f"{challenge.id}: the counterexample {counterexample!r} is none: the oracle and "
+                         "the model agree on it")  # fmt: skip

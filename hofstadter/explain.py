@@ -44,16 +44,22 @@ if TYPE_CHECKING:  # challenges never import baselines at load time (see command
 
 # Prefixes recorded by default: about this many (all 4-digit numbers in base 10, 10 in base 3).
 PREFIX_BUDGET = 60_000
+# The smoke profile's: a tenth. Its networks train for seconds and rarely reach the sweep's
+# threshold, so the sweep runs k-means at every k up to 64; over 10,000 base-10 prefixes that took
+# minutes, over 1,001 it takes seconds (docs/results.md, Trust boundaries).
+SMOKE_PREFIX_BUDGET = 6_000
 MAX_PREFIXES = 2_000_000
 
 
-def default_max_length(base: int) -> int:
-    """The longest prefix length whose strings number about :data:`PREFIX_BUDGET`.
+def default_max_length(base: int, profile: str = "quick") -> int:
+    """The longest prefix length whose strings number about :data:`PREFIX_BUDGET` (the smoke
+    profile's: :data:`SMOKE_PREFIX_BUDGET`).
 
-    >>> [default_max_length(b) for b in (2, 3, 10)]
-    [15, 10, 4]
+    >>> [default_max_length(b) for b in (2, 3, 10)], default_max_length(10, "smoke")
+    ([15, 10, 4], 3)
     """
-    return max(1, int(math.log(PREFIX_BUDGET) / math.log(base)))
+    budget = SMOKE_PREFIX_BUDGET if profile == "smoke" else PREFIX_BUDGET
+    return max(1, int(math.log(budget) / math.log(base)))
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class ExplainOptions:
 
     profile: str = "quick"
     train_lengths: tuple[int, int] | None = None
-    max_length: int | None = None  # default: default_max_length(base)
+    max_length: int | None = None  # default: default_max_length(base, profile)
     clusters: int | None = None  # a fixed k instead of the sweep
     max_clusters: int = 64
     threshold: float = 0.995
@@ -167,7 +173,7 @@ def explain(
     options = ExplainOptions(**{**(options or ExplainOptions()).__dict__, **overrides})
     say = progress or (lambda message: None)
     reference, model = check_explainable(challenge, model_id, options)
-    max_length = options.max_length or default_max_length(challenge.base)
+    max_length = options.max_length or default_max_length(challenge.base, options.profile)
     profile = get_profile(options.profile)
     if options.checkpoint is not None and options.checkpoint.exists():
         say(f"loading {model_id} from {options.checkpoint}")
@@ -228,7 +234,7 @@ def check_explainable(challenge: Challenge, model_id: str, options: ExplainOptio
     reason = why_no_exact_automaton(challenge, "explain")
     if reason:
         raise NotApplicable(reason + ": there is no reference automaton to compare with")
-    max_length = options.max_length or default_max_length(challenge.base)
+    max_length = options.max_length or default_max_length(challenge.base, options.profile)
     if challenge.base**max_length > MAX_PREFIXES:
         raise InvalidArgument(
             f"max length {max_length} in base {challenge.base} means ~{challenge.base**max_length:,} "

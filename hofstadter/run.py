@@ -220,6 +220,7 @@ def environment() -> dict[str, Any]:
 def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dict[str, Any]:
     """Run one cell; always returns a record (status ok, not-applicable or failed)."""
     from hofstadter.experiment import run_experiment
+    from hofstadter.isolation import kept_global_state
     from hofstadter.plugins import load_plugins
 
     started = time.perf_counter()
@@ -230,7 +231,8 @@ def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dic
         challenge = get_challenge(cell.challenge)
         profile = get_profile(cell.profile)
         options = {**model_options_for(cell.model, profile, cell.device), **dict(cell.model_options)}
-        record = run_experiment(
+        # What the model changes in torch's, NumPy's or Python's global settings ends with its cell.
+        record = kept_global_state()(run_experiment)(
             challenge,
             cell.model,
             cell.seed,

@@ -52,7 +52,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from challenges.core import Challenge
-from challenges.errors import InvalidArgument, InvalidInput
+from challenges.errors import InvalidArgument, InvalidInput, LimitExceeded
+from hofstadter.limits import MAX_AUTOMATON_STATES, MAX_FILE_BYTES, MAX_LINE_BYTES, loads_json, read_bytes
 from hofstadter.profiles import PLAN_FIELDS, Profile
 
 if TYPE_CHECKING:
@@ -95,17 +96,19 @@ def read_predictions(path: Path) -> Predictions:
         files = sorted(path.glob("test-L*.jsonl")) or sorted(path.glob("test-L*.csv"))
         if not files:
             raise InvalidInput(f"{path} holds no test-L<length>.jsonl or .csv file (as 'export' names them)")
-        sums = "".join(f"{f.name} {hashlib.sha256(f.read_bytes()).hexdigest()}\n" for f in files)
+        contents = [_file_bytes(f) for f in files]
+        sums = "".join(f"{f.name} {hashlib.sha256(data).hexdigest()}\n" for f, data in zip(files, contents))
         sha256 = hashlib.sha256(sums.encode()).hexdigest()
     elif path.is_file():
-        files, sha256 = [path], hashlib.sha256(path.read_bytes()).hexdigest()
+        files, contents = [path], [_file_bytes(path)]
+        sha256 = hashlib.sha256(contents[0]).hexdigest()
     else:
         raise InvalidInput(f"no predictions file or directory at {path}")
     answers: dict[str, bool] = {}
     counts: Counter[str] = Counter()
     automaton = None
-    for file in files:
-        for where, row in _rows(file):
+    for file, data in zip(files, contents):
+        for where, row in _rows(file, data):
             if "automaton" in row and "text" not in row:
                 if automaton is not None:
                     raise InvalidInput(f"{where}: a second automaton (a file carries at most one)")
@@ -118,29 +121,56 @@ def read_predictions(path: Path) -> Predictions:
     return Predictions(answers, counts, sha256, str(path), automaton)
 
 
-def _rows(file: Path):
-    """(where, row) for each row of a JSONL or CSV file; a line that is no JSON object is refused."""
+def _file_bytes(file: Path) -> bytes:
+    """A predictions file's bytes, within :data:`~hofstadter.limits.MAX_FILE_BYTES`."""
     try:
-        text = file.read_text(encoding="utf-8")
+        return read_bytes(file, MAX_FILE_BYTES, "MAX_FILE_BYTES", "predictions file")
+    except OSError as error:
+        raise InvalidInput(f"cannot read predictions file {file}: {error.strerror or error}") from None
+
+
+def _rows(file: Path, data: bytes):
+    """(where, row) for each row of a JSONL or CSV file; a line that is no JSON object is refused.
+
+    A byte-order mark, as spreadsheet programs write one, is dropped; a line or a CSV field past
+    :data:`~hofstadter.limits.MAX_LINE_BYTES`, or JSON nested past ``MAX_JSON_DEPTH``, is refused.
+    """
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput(f"{file} is not UTF-8 text") from None
     if file.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        if not {"text", "prediction"} <= set(reader.fieldnames or ()):
-            raise InvalidInput(f"{file}: the header must name the columns text and prediction")
-        for number, row in enumerate(reader, start=2):
-            yield f"{file}:{number}", row
+        yield from _csv_rows(file, text)
         return
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = loads_json(line, f"{file}:{number}")
         except json.JSONDecodeError as error:
             raise InvalidInput(f"{file}:{number}: not JSON ({error.msg})") from None
         if not isinstance(row, dict):
             raise InvalidInput(f"{file}:{number}: expected an object with text and prediction")
         yield f"{file}:{number}", row
+
+
+def _csv_rows(file: Path, text: str):
+    """(where, row) of a CSV file with text and prediction columns; fields within MAX_LINE_BYTES."""
+    previous = csv.field_size_limit(MAX_LINE_BYTES)  # the csv module's own default is 128 KiB
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        if not {"text", "prediction"} <= set(reader.fieldnames or ()):
+            raise InvalidInput(f"{file}: the header must name the columns text and prediction")
+        for number, row in enumerate(reader, start=2):
+            yield f"{file}:{number}", row
+    except csv.Error as error:
+        where = f"{file}:{reader.line_num}"
+        if "field larger than field limit" in str(error):
+            raise LimitExceeded(f"{where}: a field longer than MAX_LINE_BYTES = {MAX_LINE_BYTES:,} "
+                                "characters") from None  # fmt: skip
+        raise InvalidInput(f"{where}: not CSV ({error})") from None
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _text(row: dict, where: str) -> str:
@@ -216,7 +246,18 @@ def _show(text: str | None) -> str:
 
 
 def automaton_from_json(data: Any, alphabet: str) -> DFA:
-    """The DFA of the documented JSON form (module docstring), its columns in ``alphabet``'s order."""
+    """The DFA of the documented JSON form (module docstring), its columns in ``alphabet``'s order.
+
+    Every field is checked for its type before it is used, and the states for their number
+    (:data:`~hofstadter.limits.MAX_AUTOMATON_STATES`): a malformed automaton is one line, never a
+    ``TypeError`` nor gigabytes of table.
+
+    >>> automaton_from_json({"states": None, "alphabet": "01", "start": 0, "accepting": [],
+    ...                      "transitions": {}}, "01")
+    Traceback (most recent call last):
+    ...
+    challenges.errors.InvalidInput: automaton: 'states' must be a count or a list of names, got null
+    """
     from baselines.automata import DFA
 
     if not isinstance(data, dict):
@@ -225,31 +266,70 @@ def automaton_from_json(data: Any, alphabet: str) -> DFA:
     missing = [k for k in ("states", "alphabet", "start", "accepting", "transitions") if k not in data]
     if missing:
         raise InvalidInput(f"automaton: missing {', '.join(missing)}")
-    states = data["states"]
-    names = [str(i) for i in range(states)] if isinstance(states, int) else [str(s) for s in states]
+    names = _state_names(data["states"])
     index = {name: i for i, name in enumerate(names)}
-    symbols = list(data["alphabet"])
-    if sorted(symbols) != sorted(alphabet) or not names or len(index) != len(names):
-        got = "".join(map(str, symbols))
+    symbols = data["alphabet"]
+    listed = isinstance(symbols, list) and all(isinstance(a, str) for a in symbols)
+    if not (isinstance(symbols, str) or listed):
+        raise InvalidInput(f"automaton: 'alphabet' must be a string or a list of symbols, got "
+                           f"{_brief(symbols)}")  # fmt: skip
+    if sorted(symbols) != sorted(alphabet) or len(index) != len(names):
+        got = "".join(symbols)
         raise InvalidInput(f"automaton: alphabet must be the challenge's, {alphabet!r}, and states "
-                           f"distinct and not empty; got alphabet {got!r}")  # fmt: skip
+                           f"distinct and not empty; got alphabet {_show(got)}")  # fmt: skip
 
     def state(name: Any, what: str) -> int:
-        if str(name) not in index:
-            raise InvalidInput(f"automaton: {what} {name!r} is not one of the states")
+        if not _is_name(name) or str(name) not in index:
+            shown = repr(name) if _is_name(name) and len(str(name)) <= 40 else _brief(name)
+            raise InvalidInput(f"automaton: {what} {shown} is not one of the states")
         return index[str(name)]
 
-    moves = data["transitions"]
+    moves, accepting = data["transitions"], data["accepting"]
+    if not isinstance(moves, dict):
+        raise InvalidInput(f"automaton: 'transitions' must be an object, got {_brief(moves)}")
+    if not isinstance(accepting, list):
+        raise InvalidInput(f"automaton: 'accepting' must be a list of states, got {_brief(accepting)}")
     table = np.zeros((len(names), len(alphabet)), dtype=np.intp)
     for name in names:
-        row = moves.get(name) if isinstance(moves, dict) else None
+        row = moves.get(name)
         for column, symbol in enumerate(alphabet):
             if not isinstance(row, dict) or symbol not in row:
-                raise InvalidInput(f"automaton: state {name!r} has no transition on {symbol!r} "
+                raise InvalidInput(f"automaton: state {_show(name)} has no transition on {symbol!r} "
                                    "(the automaton must be complete)")  # fmt: skip
-            table[index[name], column] = state(row[symbol], f"transition target from {name!r}")
-    accepting = frozenset(state(name, "accepting state") for name in data["accepting"])
-    return DFA(table, state(data["start"], "start state"), accepting, alphabet)
+            table[index[name], column] = state(row[symbol], f"transition target from {_show(name)}")
+    chosen = frozenset(state(name, "accepting state") for name in accepting)
+    return DFA(table, state(data["start"], "start state"), chosen, alphabet)
+
+
+def _is_name(value: Any) -> bool:
+    """A state's name: a string or a whole number (never a bool, a list or an object)."""
+    return isinstance(value, str) or isinstance(value, int) and not isinstance(value, bool)
+
+
+def _state_names(states: Any) -> list[str]:
+    """The names of ``states`` (a count, or a list of names), at most MAX_AUTOMATON_STATES of them."""
+    if isinstance(states, int) and not isinstance(states, bool):
+        count = states
+    elif isinstance(states, list) and all(_is_name(s) for s in states):
+        count = len(states)
+    else:
+        raise InvalidInput(f"automaton: 'states' must be a count or a list of names, got {_brief(states)}")
+    if count > MAX_AUTOMATON_STATES:
+        raise LimitExceeded(f"automaton: {count:,} states; the limit is MAX_AUTOMATON_STATES = "
+                            f"{MAX_AUTOMATON_STATES:,}")  # fmt: skip
+    if count < 1:
+        raise InvalidInput(f"automaton: 'states' must hold at least one state, got {_brief(states)}")
+    return [str(i) for i in range(count)] if isinstance(states, int) else [str(s) for s in states]
+
+
+def _brief(value: Any) -> str:
+    """A JSON value for an error line, at most about 40 characters.
+
+    >>> _brief(None), _brief("s"), _brief(list(range(30)))
+    ('null', '"s"', '[0, 1, 2, 3, 4, 5, 6... 25, 26, 27, 28, 29] (110 characters)')
+    """
+    shown = json.dumps(value)
+    return shown if len(shown) <= 40 else f"{shown[:20]}...{shown[-20:]} ({len(shown)} characters)"
 
 
 class _Answers:
@@ -284,6 +364,8 @@ def score_predictions(
     description: str | None = None,
 ) -> dict[str, Any]:
     """The run record of an external model's predictions (refused, in one line, if incomplete)."""
+    from baselines.exactness import ProofError
+    from challenges.errors import NonConformant
     from challenges.evaluate import score
     from hofstadter.experiment import exactness_fields
     from hofstadter.run import RECORD_SCHEMA, _json_safe, environment
@@ -301,6 +383,10 @@ def score_predictions(
                                f"predictions (first: {_show(str(texts[differ[0]]))})")  # fmt: skip
     answers = _Answers(predictions.answers, dfa)
     metrics = score(answers.predict, challenge, n=profile.test_size_for(challenge))
+    try:
+        exactness = exactness_fields(answers, challenge, metrics)
+    except ProofError as error:  # the rule and the test labels disagree: no record, one line
+        raise NonConformant(str(error)) from None
     record = {
         "schema": RECORD_SCHEMA,
         "key": external_key(challenge, model, seed, profile),
@@ -317,7 +403,7 @@ def score_predictions(
         "profile": profile.name,
         "train_lengths": list(challenge.train_lengths),
         "metrics": [metric.to_dict() for metric in metrics],
-        **exactness_fields(answers, challenge),
+        **exactness,
         "status": "ok",
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         **environment(),

@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import hmac
 import json
 import math
 import os
@@ -50,9 +51,9 @@ except ImportError:  # pragma: no cover
 
 from challenges.errors import ChallengeError
 from challenges.splits import MAX_LENGTH, MAX_SAMPLES
+from hofstadter.limits import MAX_INDEX_BYTES, MAX_LINE_BYTES, read_bytes
 
 DONE_STATUSES = frozenset({"ok", "not-applicable", "over-budget"})  # failed runs are retried on resume
-_MAX_LINE = 1 << 20  # bytes: a real record is a few kB; a longer line is not read, only counted
 _MAX_SEED = 2**63  # seeds are 0 .. 2**63 - 1, as the command line takes them
 
 
@@ -152,8 +153,8 @@ def parse_line(line: str) -> tuple[Any, str | None]:
     >>> parse_line('{"seed": ' + "9" * 5000 + "}")[1] in ("an integer too long to read", None)
     True
     """
-    if len(line) > _MAX_LINE:
-        return None, f"longer than {_MAX_LINE:,} characters"
+    if len(line) > MAX_LINE_BYTES:  # a real record is a few kB; a longer line is only counted
+        return None, f"longer than MAX_LINE_BYTES = {MAX_LINE_BYTES:,} characters"
     try:
         return json.loads(line), None
     except json.JSONDecodeError:
@@ -306,7 +307,7 @@ class ResultStore:
         return index.keys
 
 
-INDEX_NAME = ".done-index.json"  # beside a store: its done keys up to an offset, and a digest of those bytes
+INDEX_NAME = ".done-index.json"  # beside a store: done keys to an offset, a digest of those bytes, a seal
 
 
 class _DoneIndex:
@@ -320,17 +321,22 @@ class _DoneIndex:
         self.file, self.offset, self.keys, self.digest = file, 0, set(), hashlib.sha256()
 
     def load(self, saved: Path, store: Path, size: int) -> None:
-        """Take the saved index if the store still begins with the bytes it was read from."""
+        """Take the saved index if its seal holds and the store still begins with the bytes it was
+        read from. An index past ``MAX_INDEX_BYTES``, not a regular file, or whose keys, offset or
+        digest were edited (the seal is keyed with a secret kept outside the results folder) is
+        ignored: the store is read whole, which is slower and never wrong."""
         try:
-            data = json.loads(saved.read_text(encoding="utf-8"))
+            data = json.loads(read_bytes(saved, MAX_INDEX_BYTES, "MAX_INDEX_BYTES", "done-index"))
             offset, digest, keys = int(data["offset"]), str(data["sha256"]), data["keys"]
             if not (0 < offset <= size and isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
+                return
+            if not hmac.compare_digest(str(data["seal"]), _seal(offset, digest, keys)):
                 return
             prefix = hashlib.sha256()
             with store.open("rb") as handle:
                 while chunk := handle.read(min(1 << 22, offset - handle.tell())):
                     prefix.update(chunk)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError, ChallengeError):
             return  # no index, or one that cannot be read: the store is read whole
         if prefix.hexdigest() == digest:
             self.offset, self.keys, self.digest = offset, set(keys), prefix
@@ -339,7 +345,9 @@ class _DoneIndex:
         """Write the index atomically, best effort: without it a run is only slower."""
         if not self.offset:
             return
-        data = {"offset": self.offset, "sha256": self.digest.hexdigest(), "keys": sorted(self.keys)}
+        keys, digest = sorted(self.keys), self.digest.hexdigest()
+        seal = _seal(self.offset, digest, keys)
+        data = {"offset": self.offset, "sha256": digest, "keys": keys, "seal": seal}
         try:
             with tempfile.NamedTemporaryFile("w", dir=saved.parent, suffix=".tmp", delete=False) as out:
                 json.dump(data, out)
@@ -347,6 +355,16 @@ class _DoneIndex:
         except OSError:
             with contextlib.suppress(OSError, NameError):
                 os.unlink(out.name)
+
+
+def _seal(offset: int, digest: str, keys: list[str]) -> str:
+    """HMAC-SHA256 of an index's offset, store digest and sorted keys, keyed with the sample cache's
+    secret (:func:`challenges.cache.secret`): a key added to the index, or all of them removed,
+    breaks it, and no one without the secret can seal an index anew."""
+    from challenges.cache import secret
+
+    body = json.dumps([offset, digest, sorted(keys)], separators=(",", ":")).encode()
+    return hmac.new(secret(), body, hashlib.sha256).hexdigest()
 
 
 def _truncate_quietly(descriptor: int, size: int) -> None:

@@ -205,7 +205,7 @@ def test_explain_says_what_it_will_do_before_training(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 0
     assert err.startswith("explain: builds rnn-compiled for div3-base10 (no training), then records the "
-                          "hidden state after each of ~10,000 prefixes (up to 4 symbols)")  # fmt: skip
+                          "hidden state after each of ~1,000 prefixes (up to 3 symbols)")  # fmt: skip
 
 
 def test_a_checkpoint_explain_saved_is_refused_for_another_challenge(tmp_path, capsys):

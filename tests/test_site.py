@@ -48,12 +48,12 @@ def test_the_site_has_a_page_per_challenge_and_model(site):
     for challenge in CHALLENGES:
         assert f'href="challenges/{challenge}.html"' in index
         assert (site / "challenges" / f"{challenge}.html").exists()
-    for model in (*MODELS, "external_mod3"):
+    for model in (*MODELS, "external_3amod3"):  # site.slug("external:mod3")
         assert (site / "models" / f"{model}.html").exists()
     # groups: learners, the external model, references -- each its own tbody, references last
     kinds = re.findall(r'<tbody data-kind="(\w+)"', index)
     assert kinds == ["learner", "external", "reference"]
-    assert "int(text) % 3 == 0" in (site / "models" / "external_mod3.html").read_text()
+    assert "int(text) % 3 == 0" in (site / "models" / "external_3amod3.html").read_text()
     assert "A LearnerView" in (site / "models" / "majority.html").read_text()
     fsa = (site / "models" / "fsa.html").read_text()
     assert "The challenge itself" in fsa and "not-applicable: fsa on add-base10" in fsa

@@ -113,6 +113,7 @@ def test_exactness_ignores_strings_that_are_never_asked():
 def test_non_regular_challenges_are_never_exact_for_a_dfa():
     verdict = prove(residue_automaton(3, 2), get_challenge("prime-base2"))
     assert verdict.equivalent is False and "not regular" in verdict.note
+    assert verdict.counterexample is not None  # a proof of inexactness carries its counterexample
 
 
 @pytest.mark.parametrize("learner", [RPNI, EDSM])

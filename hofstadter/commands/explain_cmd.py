@@ -41,7 +41,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    help="train on lengths A..B only (default: the challenge's training range)")  # fmt: skip
     p.add_argument("--max-length", type=_args.length, metavar="L",
                    help="record every prefix up to L symbols (default: ~60,000 prefixes: 4 digits "
-                   "in base 10, 10 in base 3)")  # fmt: skip
+                   "in base 10, 10 in base 3; a tenth of that with --profile smoke)")  # fmt: skip
     p.add_argument("--clusters", type=_args.count, metavar="K",
                    help="cluster into exactly K states (default: the smallest K that agrees with "
                    "the network on --threshold of held-out strings)")  # fmt: skip
@@ -109,7 +109,7 @@ def notice(challenge, spec, args: argparse.Namespace) -> str:  # noqa: ANN001
     from hofstadter.run import Cell
     from hofstadter.store import ResultStore
 
-    max_length = args.max_length or default_max_length(challenge.base)
+    max_length = args.max_length or default_max_length(challenge.base, args.profile)
     then = (f"then records the hidden state after each of ~{challenge.base ** max_length:,} prefixes "
             f"(up to {max_length} symbols) and clusters them")  # fmt: skip
     if args.checkpoint is not None and args.checkpoint.exists():

@@ -54,9 +54,11 @@ from challenges import __version__, get_challenge
 from challenges.core import SPLITS, Challenge, Examples
 from challenges.errors import EmptyClass, InvalidArgument
 from hofstadter.commands import _args
+from hofstadter.outputs import publish, refuse_foreign
 from hofstadter.profiles import PROFILES, seed_kind
 
 FORMATS = ("jsonl", "csv", "parquet", "text")
+MANIFEST = "manifest.json"
 # What each column holds, for readers that guess types (pandas turns digit strings into numbers).
 DTYPES = {"text": "string", "label": "bool", "length": "int64", "split": "string"}
 
@@ -139,10 +141,7 @@ def export_command(args: argparse.Namespace) -> int:
     args.seed = profile.seeds[0] if args.seed is None else args.seed
     check_train_lengths(challenge, args.train_lengths)
     plan = _plan(challenge, args)  # every problem is reported before any file is written
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InvalidArgument(f"cannot create --out {args.out}: {error.strerror}") from None
+    refuse_foreign(args.out, exported_files, "--out")  # before drawing anything
     drawn: dict[str, Examples] = {}
     if {"train", "val"} & set(args.split):
         run = training_sets(challenge, seed=args.seed, profile=args.profile,
@@ -159,20 +158,26 @@ def export_command(args: argparse.Namespace) -> int:
 
             tests = {length: evaluation_set(challenge, length, args.n) for length in tested}
     files = []
-    for split, length in plan:
-        examples = tests[length] if split == "test" else drawn[split].at_length(length)
-        for fmt in args.format:
-            for name, data in WRITERS[fmt](examples, f"{split}-L{length}"):
-                (args.out / name).parent.mkdir(exist_ok=True)
-                (args.out / name).write_bytes(data)
-                files.append({"path": name, "split": split, "length": length, "format": fmt,
-                              "examples": len(examples), "members": int(examples.labels.sum()),
-                              "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
     sets = {"evaluation_seed": EVAL_SEED} if tests else {}
     if drawn:
         sets.update(train_lengths=list(args.train_lengths), **{f"{k}_size": v for k, v in sizes.items()})
-    manifest = build_manifest(challenge, args, files, sets)
-    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+    def write(staging: Path) -> None:
+        for split, length in plan:
+            examples = tests[length] if split == "test" else drawn[split].at_length(length)
+            for fmt in args.format:
+                for name, data in WRITERS[fmt](examples, f"{split}-L{length}"):
+                    (staging / name).parent.mkdir(exist_ok=True)
+                    (staging / name).write_bytes(data)
+                    files.append({"path": name, "split": split, "length": length, "format": fmt,
+                                  "examples": len(examples), "members": int(examples.labels.sum()),
+                                  "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
+        manifest = build_manifest(challenge, args, files, sets)
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+    # Staged and moved into place: a folder holding files an export did not write is refused, a
+    # link is replaced rather than written through, and an earlier export's files are removed.
+    publish(args.out, write, exported_files, "--out")
     if drawn:
         print(f"train and val: the strings of 'run {challenge.id} --seed {args.seed} --profile "
               f"{args.profile}' ({', '.join(f'{v:,} {k}' for k, v in sizes.items())}; seed {args.seed} "
@@ -180,8 +185,20 @@ def export_command(args: argparse.Namespace) -> int:
     if tests:
         print(f"test: the strings every run of the {args.profile} profile is scored on"
               + ("" if args.n is None else f", {args.n} per length"))  # fmt: skip
-    print(f"wrote {len(files)} file(s) and manifest.json to {args.out}")
+    print(f"wrote {len(files)} file(s) and {MANIFEST} to {args.out}")
     return 0
+
+
+def exported_files(out: Path) -> set[str] | None:
+    """The files an earlier export wrote to ``out``, as its manifest lists them (None: none)."""
+    from hofstadter.limits import MAX_INDEX_BYTES, loads_json, read_bytes
+
+    try:
+        text = read_bytes(out / MANIFEST, MAX_INDEX_BYTES, "MAX_INDEX_BYTES", "manifest").decode("utf-8")
+        listed = [entry["path"] for entry in loads_json(text, str(out / MANIFEST))["files"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return {*listed, MANIFEST}
 
 
 def _plan(challenge: Challenge, args: argparse.Namespace) -> list[tuple[str, int]]:

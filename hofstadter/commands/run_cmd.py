@@ -392,10 +392,21 @@ def write_board(
                       "placed", style="yellow", markup=False)  # fmt: skip
         return None
     paths = write_leaderboard(placed, results, profile=profile, all_variants=all_variants)
+    if (why := board_seed_note(placed, profile)) is not None:  # one cell on other seeds: say so here too
+        console.print(f"{why}.", style="yellow", markup=False)
     if notes:
         with paths["markdown"].open("a", encoding="utf-8") as board:
             board.write("\n## Not placed\n\n" + "".join(f"* {note}\n" for note in notes))
     return paths
+
+
+def board_seed_note(records: list[dict], profile: str) -> str | None:
+    """:func:`hofstadter.reports.default_cells.seed_note` of the board ``records`` make."""
+    from hofstadter.profiles import get_profile
+    from hofstadter.reports.default_cells import select
+    from hofstadter.reports.leaderboard import latest_records
+
+    return select(latest_records(records, profile), get_profile(profile)).seed_note
 
 
 def leaderboard_command(args: argparse.Namespace) -> int:
@@ -409,7 +420,11 @@ def leaderboard_command(args: argparse.Namespace) -> int:
         )
     _args.require_writable_dir(args.results, "--results")
     if getattr(args, "html", None) is not None:
+        from hofstadter.outputs import refuse_foreign
+        from hofstadter.reports.site import site_files
+
         _args.require_writable_dir(args.html, "--html")
+        refuse_foreign(args.html, site_files, "--html")  # before the board is rewritten
     records = store.records()
     console = make_console()
     warnings = make_console(stderr=True)

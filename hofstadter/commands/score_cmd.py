@@ -59,6 +59,7 @@ def score_command(args: argparse.Namespace) -> int:
     from challenges.errors import InvalidInput
     from hofstadter.commands.board import use_board
     from hofstadter.commands.run_cmd import summary_text
+    from hofstadter.limits import MAX_FILE_BYTES, loads_json, read_bytes
     from hofstadter.profiles import get_profile
     from hofstadter.scoring import external_model_id, read_predictions, score_predictions
     from hofstadter.store import ResultStore
@@ -77,7 +78,8 @@ def score_command(args: argparse.Namespace) -> int:
         if predictions.automaton is not None:
             raise InvalidInput(f"{args.predictions} carries an automaton already; drop --automaton")
         try:
-            automaton = json.loads(args.automaton.read_text(encoding="utf-8"))
+            data = read_bytes(args.automaton, MAX_FILE_BYTES, "MAX_FILE_BYTES", "--automaton")
+            automaton = loads_json(data.decode("utf-8-sig"), f"--automaton {args.automaton}")
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise InvalidInput(f"--automaton {args.automaton}: cannot read it as JSON ({error})") from None
         predictions = replace(predictions, automaton=automaton)

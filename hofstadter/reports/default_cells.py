@@ -12,8 +12,11 @@ profile's seeds -- so that nothing else a store holds can change a headline figu
 * everything else (variants, one-off sizes, other seeds) is listed apart, or, with
   ``all_variants``, shown in the tables as its own column (``majority[train_size=1000]``).
 
-Seeds: the profile's report seeds; a store with no default cell on them (a development run, an
-older store) shows its development seeds instead, and says so (:attr:`Selection.seed_kind`).
+Seeds: the profile's report seeds, unless its development seeds hold default cells of more
+(challenge, model) pairs -- a development run, an older store, a development board beside which
+one report-seed cell was run or scored --; then the development seeds, and it says so
+(:attr:`Selection.seed_kind`, :attr:`Selection.seed_note`). One cell on the other kind never
+empties a board.
 
 >>> from hofstadter.profiles import Profile
 >>> profile = Profile("p", (100,), 512, 1, 1, 1, 1, 1.0)
@@ -54,6 +57,7 @@ class Selection:
     old_version_records: int = 0
     seed_kind: str = "report"  # which of the profile's seeds the default cells are on
     seeds: tuple[int, ...] = ()
+    seed_note: str | None = None  # why the other kind's default cells are listed apart, if any are
 
 
 def version_of(record: dict[str, Any]) -> int:
@@ -93,17 +97,55 @@ def variant_label(record: dict[str, Any], profile: Profile, seeds: Iterable[int]
 
 
 def board_seeds(records: list[dict], profile: Profile) -> tuple[tuple[int, ...], str]:
-    """The seeds the default cells are on: the profile's report seeds where the store has any
-    default-config record on them, else its development seeds."""
-    report = tuple(profile.seeds)
-    development = tuple(getattr(profile, "development_seeds", ()))
+    """The seeds the default cells are on: the profile's report seeds, unless its development
+    seeds hold default-config records of more (challenge, model) pairs.
+
+    >>> from hofstadter.profiles import PROFILES
+    >>> smoke = PROFILES["smoke"]
+    >>> board = [{"challenge": c, "model": m, "seed": 0} for c in ("a", "b") for m in ("x", "y", "z")]
+    >>> board_seeds([*board, {"challenge": "a", "model": "x", "seed": 100}], smoke)[1]
+    'development'
+    """
+    report, development = _pairs_by_kind(records, profile)
+    if len(development) > len(report):
+        return tuple(getattr(profile, "development_seeds", ())), "development"
+    return tuple(profile.seeds), "report"
+
+
+def _pairs_by_kind(records: list[dict], profile: Profile) -> tuple[set[tuple], set[tuple]]:
+    """(challenge, model) pairs with a default-config record on the report seeds, and on the
+    development seeds."""
+    report, development = set(profile.seeds), set(getattr(profile, "development_seeds", ()))
     plain = [r for r in records
-             if not r.get("overrides") and r.get("train_size") in (None, profile.train_size)]
-    if any(r.get("seed") in report for r in plain) or not development:
-        return report, "report"
-    if any(r.get("seed") in development for r in plain):
-        return development, "development"
-    return report, "report"
+             if not r.get("overrides") and r.get("train_size") in (None, profile.train_size)]  # fmt: skip
+    on = {"report": set(), "development": set()}
+    for record in plain:
+        seed = record.get("seed")
+        kind = "report" if seed in report else "development" if seed in development else None
+        if kind:
+            on[kind].add((str(record.get("challenge")), str(record.get("model"))))
+    return on["report"], on["development"]
+
+
+def seed_note(records: list[dict], profile: Profile, kind: str) -> str | None:
+    """Why default cells on the other kind of seed are listed apart (None: there are none).
+
+    >>> from hofstadter.profiles import PROFILES
+    >>> note = seed_note([{"challenge": "a", "model": "x", "seed": 0},
+    ...                   {"challenge": "a", "model": "y", "seed": 0},
+    ...                   {"challenge": "a", "model": "x", "seed": 100}], PROFILES["smoke"], "development")
+    >>> print(*note.split("; "), sep="\\n")
+    the board shows the development seeds, which hold default cells of 2 (challenge, model) pairs
+    the report seeds hold 1, listed under "Also in this store" until they hold as many
+    """
+    report, development = _pairs_by_kind(records, profile)
+    shown, other = (report, development) if kind == "report" else (development, report)
+    if not other:
+        return None
+    other_kind = "development" if kind == "report" else "report"
+    return (f"the board shows the {kind} seeds, which hold default cells of {len(shown)} (challenge, model) "
+            f"pair{'s' * (len(shown) != 1)}; the {other_kind} seeds hold {len(other)}, listed under "
+            f'"Also in this store"' + (" until they hold as many" if kind == "development" else ""))
 
 
 def select(records: Iterable[dict[str, Any]], profile: Profile, all_variants: bool = False) -> Selection:
@@ -121,7 +163,8 @@ def select(records: Iterable[dict[str, Any]], profile: Profile, all_variants: bo
             old.setdefault(str(record.get("challenge")), set()).add(version_of(record))
     seeds, kind = board_seeds(current, profile)
     chosen = Selection(old_versions={c: sorted(v) for c, v in old.items()},
-                       old_version_records=len(records) - len(current), seed_kind=kind, seeds=seeds)
+                       old_version_records=len(records) - len(current), seed_kind=kind, seeds=seeds,
+                       seed_note=seed_note(current, profile, kind))  # fmt: skip
     labels = [variant_label(r, profile, seeds) for r in current]
     curve_keys = _curve_pairs(current, profile, seeds)
     for record, label in zip(current, labels):

@@ -113,9 +113,11 @@ def render_markdown(
         "rule. Both are shown apart and never ranked with the learners.\n",
     ]
     if selection.seed_kind == "development":
-        parts.append("**Development seeds**: the store holds no default cell on the profile's report "
+        parts.append("**Development seeds**: the store holds fewer default cells on the profile's report "
                      "seeds; defaults may have been tuned on these seeds, so these figures are not "
                      "estimates.\n")  # fmt: skip
+    if selection.seed_note:
+        parts.append(f"Seeds: {selection.seed_note}.\n")
     if selection.old_versions:
         named = "; ".join(f"{c} version {', '.join(map(str, v))}" for c, v in selection.old_versions.items())
         parts.append(f"Left out, never averaged in: {selection.old_version_records} record(s) of older "

@@ -19,8 +19,12 @@ The figures are the Markdown board's: the same records are chosen
 (:mod:`hofstadter.reports.tables`). The pages carry their own CSS and about forty lines of JavaScript;
 nothing is fetched, so the site opens from a file:// URL.
 
->>> slug("gru[hidden_size=16,lr=0.003]"), slug("external:my-lstm")
-('gru_hidden_size_16_lr_0.003_', 'external_my-lstm')
+Writing never overwrites what this package did not write: the site is staged and moved into
+place (:func:`hofstadter.outputs.publish`), a folder holding other files is refused, and the pages
+of an earlier site that the new one no longer has are removed (``SITE_LIST`` names them).
+
+>>> slug("gru[hidden_size=16,lr=0.003]"), slug("external:my-lstm"), slug("external_my-lstm")
+('gru_5bhidden_5fsize_3d16_2clr_3d0.003_5d', 'external_3amy-lstm', 'external_5fmy-lstm')
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import html
 import inspect
 import json
 import re
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -44,9 +49,17 @@ KINDS = {  # the groups of the headline, in order: (heading, what a reader needs
 }
 
 
+SITE_LIST = ".hofstadter-site.json"  # the files a site wrote: the next one may replace them
+
+
 def slug(name: str) -> str:
-    """A file name for a model or challenge page: letters, digits, '.', '-' kept, the rest '_'."""
-    return re.sub(r"[^A-Za-z0-9.-]", "_", name)
+    """A file name for a model or challenge page, one name one file: lower-case letters, digits,
+    '.' and '-' are kept, every other character is written ``_`` and its code in hex (``_3a`` for
+    ':', ``_5f`` for '_' itself, ``_u01f600`` beyond one byte). So ``external:rpni`` (scored from
+    a file) and a plugin model ``external_rpni`` get pages of their own, and no two names differ
+    only in case (one file on macOS or Windows)."""
+    return re.sub(r"[^a-z0-9.-]", lambda m: f"_{ord(m[0]):02x}" if ord(m[0]) < 256 else f"_u{ord(m[0]):06x}",
+                  name)  # fmt: skip
 
 
 def _e(value: Any) -> str:
@@ -66,6 +79,7 @@ def site_kinds(records: Iterable[dict[str, Any]], frame: pd.DataFrame) -> dict[s
 
 def build_site(records: list[dict[str, Any]], out_dir: Path, profile: str = "quick") -> dict[str, Path]:
     """Write the site of ``records`` (a store's, all profiles) to ``out_dir``; returns its pages."""
+    from hofstadter.outputs import publish
     from hofstadter.profiles import get_profile
     from hofstadter.reports.default_cells import select
     from hofstadter.reports.leaderboard import latest_records
@@ -74,27 +88,48 @@ def build_site(records: list[dict[str, Any]], out_dir: Path, profile: str = "qui
     chosen = latest_records(records, profile)
     selection = select(chosen, get_profile(profile))
     frame, status, curve = tidy(selection.default), statuses(selection.default), tidy(selection.curve)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for folder in ("challenges", "models", "plots"):
-        (out_dir / folder).mkdir(exist_ok=True)
     kinds = site_kinds(selection.default, frame)
     board = _Board(selection.default, frame, status, curve, kinds, profile)
-    pages = {"index": out_dir / "index.html"}
+    pages: dict[str, Path] = {}
     from hofstadter.reports.plots import FRONTIER
 
-    if FRONTIER.exists():  # the site holds its own copy: it opens from a file:// URL, nothing fetched
-        (out_dir / "plots" / FRONTIER.name).write_bytes(FRONTIER.read_bytes())
-        board.frontier = f"plots/{FRONTIER.name}"
-    pages["index"].write_text(board.index_page(), encoding="utf-8")
-    for challenge_id in dict.fromkeys(frame["challenge"]):
-        path = out_dir / "challenges" / f"{slug(challenge_id)}.html"
-        path.write_text(board.challenge_page(challenge_id, out_dir / "plots"), encoding="utf-8")
-        pages[f"challenge {challenge_id}"] = path
-    for model in kinds:
-        path = out_dir / "models" / f"{slug(model)}.html"
-        path.write_text(board.model_page(model), encoding="utf-8")
-        pages[f"model {model}"] = path
+    def write(staging: Path) -> None:
+        for folder in ("challenges", "models", "plots"):
+            (staging / folder).mkdir()
+        wanted = {f"{slug(c)}{end}" for c in frame["challenge"].unique() for end in (".png", "-curve.png")}
+        _reuse_plots(out_dir / "plots", staging / "plots", wanted)
+        if FRONTIER.exists():  # the site holds its own copy: it opens from a file:// URL, nothing fetched
+            (staging / "plots" / FRONTIER.name).write_bytes(FRONTIER.read_bytes())
+            board.frontier = f"plots/{FRONTIER.name}"
+        (staging / "index.html").write_text(board.index_page(), encoding="utf-8")
+        pages["index"] = out_dir / "index.html"
+        for challenge_id in dict.fromkeys(frame["challenge"]):
+            name = f"challenges/{slug(challenge_id)}.html"
+            page = board.challenge_page(challenge_id, staging / "plots")
+            (staging / name).write_text(page, encoding="utf-8")
+            pages[f"challenge {challenge_id}"] = out_dir / name
+        for model in kinds:
+            name = f"models/{slug(model)}.html"
+            (staging / name).write_text(board.model_page(model), encoding="utf-8")
+            pages[f"model {model}"] = out_dir / name
+        files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
+        listed = json.dumps({"files": [*files, SITE_LIST]}, indent=1)
+        (staging / SITE_LIST).write_text(listed, encoding="utf-8")
+
+    publish(out_dir, write, site_files, "--html")
     return pages
+
+
+def site_files(out_dir: Path) -> set[str] | None:
+    """The files the site in ``out_dir`` wrote, as its ``SITE_LIST`` names them (None: no site)."""
+    from hofstadter.limits import MAX_INDEX_BYTES, loads_json, read_bytes
+
+    try:
+        listed = loads_json(read_bytes(out_dir / SITE_LIST, MAX_INDEX_BYTES, "MAX_INDEX_BYTES", "site list")
+                            .decode("utf-8"), str(out_dir / SITE_LIST))["files"]  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return set(listed) if isinstance(listed, list) else None
 
 
 class _Board:
@@ -423,3 +458,16 @@ family.addEventListener('change',()=>{board.querySelectorAll('[data-family]').fo
 document.querySelectorAll('input[data-kind]').forEach(box=>box.addEventListener('change',()=>{
  board.querySelector('tbody[data-kind="'+box.dataset.kind+'"]').style.display=box.checked?'':'none';}));
 """
+
+
+def _reuse_plots(previous: Path, staging: Path, wanted: set[str]) -> None:
+    """Copy the previous site's plots that this site shows (``wanted``) and their keys into the
+    staging folder, so that a plot whose rows did not change is not drawn again (a plot no page
+    shows is left out, so it goes stale nowhere); links are skipped, never followed."""
+    from hofstadter.reports.plots import KEYS
+
+    if not previous.is_dir() or previous.is_symlink():
+        return
+    for path in previous.iterdir():
+        if path.name in wanted | {KEYS} and path.is_file() and not path.is_symlink():
+            shutil.copy2(path, staging / path.name)
