@@ -20,7 +20,9 @@ from typing import Any
 from challenges.cache import cached_sample
 from challenges.core import Challenge, Examples
 from challenges.evaluate import score
+from hofstadter.evaluation_seeds import evaluation_seed
 from hofstadter.profiles import Profile
+from hofstadter.provenance import data_fingerprint
 
 
 def model_options_for(model_id: str, profile: Profile, device: str) -> dict[str, Any]:
@@ -102,7 +104,7 @@ def run_experiment(
     if reason is not None:
         return {**record, "status": "not-applicable", "reason": reason}
     train, val, lengths = training_data(challenge, seed, profile, train_lengths, train_size)
-    record.update(train_lengths=list(lengths), train_size=len(train))
+    record.update(train_lengths=list(lengths), train_size=len(train), data_sha256=data_fingerprint(train, val))
     if progress is not None and hasattr(model, "progress"):  # networks, and models that train them
         model.progress = lambda state: progress(state.fraction)
     started = time.perf_counter()
@@ -112,10 +114,13 @@ def run_experiment(
         return {**record, "status": "over-budget", "reason": str(over),
                 "train_seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
     train_seconds = report.train_seconds or time.perf_counter() - started
-    metrics = score(model.predict, challenge, n=profile.test_size_for(challenge))
+    eval_seed = evaluation_seed(seed)  # report seeds: test strings no development run is scored on
+    metrics = score(model.predict, challenge, n=profile.test_size_for(challenge), seed=eval_seed)
     return {
         **record,
         "model_config": model.config_dict(),
+        "model_version": model.version,
+        "eval_seed": eval_seed,
         "metrics": [metric.to_dict() for metric in metrics],
         "train_seconds": round(train_seconds, 3),
         "steps": report.steps,

@@ -188,17 +188,18 @@ def test_test_sets_drawn_in_parallel_reach_the_cache_as_in_one_process(tmp_path,
     monkeypatch.setenv("HOFSTADTER_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "_SLOW_SECONDS", -1.0)  # cache even fast samples (forked workers see it)
     monkeypatch.setattr(cache, "_MEMORY", type(cache._MEMORY)())  # nothing drawn by earlier tests
-    cells = runner.plan(["even-base3", "div7-base10"], ["majority"], [0], "smoke")
+    cells = runner.plan(["even-base3"], ["majority"], [0, 100], "smoke")  # both kinds of seed
+    cells += runner.plan(["div7-base10"], ["majority"], [0], "smoke")
     drawn = runner.prepare_test_sets(cells, jobs=2)
-    assert {c for c, _, _ in drawn} == {"even-base3", "div7-base10"}
+    assert {(c, seed) for c, _, _, seed in drawn} == {("even-base3", 0), ("even-base3", 1), ("div7-base10", 0)}
     assert drawn == runner.prepare_test_sets(cells, jobs=1)  # the same sets, in plan order
     if multiprocessing.get_start_method() != "fork":
         pytest.skip("workers that are not forked do not see the patched threshold")
-    from challenges.evaluate import EVAL_SEED, evaluation_set
+    from challenges.evaluate import evaluation_set
 
     cache._MEMORY.clear()  # what follows comes from the files the workers wrote
-    for challenge_id, length, n in drawn:
+    for challenge_id, length, n, seed in drawn:
         challenge = get_challenge(challenge_id)
-        assert cache.cache_path(challenge, "test", n, EVAL_SEED, length, None).exists()
-        fresh = challenge.sample("test", n=n, seed=EVAL_SEED, length=length)
-        assert evaluation_set(challenge, length, n).texts.tolist() == fresh.texts.tolist()
+        assert cache.cache_path(challenge, "test", n, seed, length, None).exists()
+        fresh = challenge.sample("test", n=n, seed=seed, length=length)
+        assert evaluation_set(challenge, length, n, seed).texts.tolist() == fresh.texts.tolist()
