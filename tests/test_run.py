@@ -203,3 +203,22 @@ def test_test_sets_drawn_in_parallel_reach_the_cache_as_in_one_process(tmp_path,
         assert cache.cache_path(challenge, "test", n, seed, length, None).exists()
         fresh = challenge.sample("test", n=n, seed=seed, length=length)
         assert evaluation_set(challenge, length, n, seed).texts.tolist() == fresh.texts.tolist()
+
+
+def test_a_worker_searches_for_primes_in_its_own_process_only():
+    """Issue 30: no pool inside a pool -- each worker of the runner's pools draws its large
+    primes in one process, where a lone process spreads them over the cores."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    import challenges.numbers as numbers
+    import hofstadter.run as runner
+
+    with ProcessPoolExecutor(max_workers=1, initializer=runner._start_worker, initargs=(1,)) as pool:
+        assert pool.submit(_search_processes_here).result() == 1
+    assert numbers._SEARCH_PROCESSES is None  # this process is no worker: all its cores
+
+
+def _search_processes_here() -> int | None:
+    import challenges.numbers as numbers
+
+    return numbers._SEARCH_PROCESSES

@@ -104,3 +104,15 @@ def test_json_lines_stay_alone_on_stdout(tmp_path, capsys):
     code, out, _ = run(capsys, "run", "div3-base10", "--model", "fsa", "--profile", "smoke",
                        "--results", str(tmp_path), "--json")  # fmt: skip
     assert code == 0 and [json.loads(line)["model"] for line in out.splitlines()] == ["fsa"]
+
+
+def test_a_terminal_gets_a_line_per_finished_cell(tmp_path, capsys, monkeypatch):
+    """Issue 30: above the bars, each finished cell says what became of it and what it took."""
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: stderr is a terminal
+    monkeypatch.setenv("TTY_INTERACTIVE", "1")
+    code, _, err = run(capsys, "run", "div3-base10", "--model", "fsa", "--model", "majority",
+                       "--profile", "smoke", "--results", str(tmp_path))  # fmt: skip
+    assert code == 0
+    assert "lengths to draw or load" not in err  # the plain lines of a log file: not a terminal
+    assert "[1/2] div3-base10 / fsa / seed 0: ok (" in err
+    assert "[2/2] div3-base10 / majority / seed 0: ok (" in err

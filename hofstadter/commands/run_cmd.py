@@ -143,8 +143,10 @@ def run_command(args: argparse.Namespace) -> int:
                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console, transient=False, disable=not live) as progress:
         if todo:
-            challenges = dict.fromkeys(cell.challenge for cell in todo)
-            lengths = sum(len(scored_lengths(get_challenge(c))) for c in challenges)
+            from hofstadter.evaluation_seeds import evaluation_seed
+
+            sets = dict.fromkeys((cell.challenge, evaluation_seed(cell.seed)) for cell in todo)
+            lengths = sum(len(scored_lengths(get_challenge(c))) for c, _ in sets)
             preparing = progress.add_task("test sets", total=lengths)
             drawn = [0]
             if not live:
@@ -172,13 +174,13 @@ def run_command(args: argparse.Namespace) -> int:
 
         def on_finish(cell, record):
             progress.advance(overall)
-            status = record.get("status")
+            ended[0] += 1
+            line = cell_line(cell, record, ended[0], len(todo))
             if not live:
-                ended[0] += 1
-                say(cell_line(cell, record, ended[0], len(todo)))
-            elif status == "failed":
-                reason = escape(f"{cell.label}: {record.get('reason')}")
-                progress.console.print(f"[red]failed[/] {reason}")
+                say(line)
+            else:  # a line per finished cell above the bars, failures in red
+                style = "red" if record.get("status") == "failed" else None
+                progress.console.print(line, markup=False, style=style)
 
         for record in run_cells(todo, store, args.jobs, on_start, on_finish, on_progress, args.force):
             finished.append(record)
