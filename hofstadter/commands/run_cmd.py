@@ -28,6 +28,7 @@ from hofstadter.commands._output import Ticker
 from hofstadter.commands._output import console as make_console
 from hofstadter.estimate import duration, estimate
 from hofstadter.profiles import PROFILES, get_profile
+from hofstadter.test_set_costs import save_costs
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -131,7 +132,7 @@ def run_command(args: argparse.Namespace) -> int:
     if left_out:
         console.print(slow_cells_text(left_out, planned_challenges), markup=False)
     if len(todo) > 1:
-        console.print(estimate(todo, time_sources(store), args.jobs).text(), markup=False)
+        console.print(run_estimate(todo, store, args.results, args.jobs).text(), markup=False)
     finished: list[dict] = []
     started = time.perf_counter()
     # Off a terminal (a log file, a pipe) bars would print nothing until the end: plain lines
@@ -158,7 +159,9 @@ def run_command(args: argparse.Namespace) -> int:
                 if not live:
                     tick(f"test sets: {drawn[0]} of {lengths} lengths ready ({since(started)})")
 
-            prepare_test_sets(todo, on_length, jobs=args.jobs)
+            drawn_seconds: dict = {}
+            prepare_test_sets(todo, on_length, jobs=args.jobs, seconds=drawn_seconds)
+            save_costs(args.results, drawn_seconds)  # for the next run's estimate
             if not live:
                 say(f"test sets: all {lengths} ready ({since(started)})")
         overall = progress.add_task("all runs", total=len(todo))
@@ -230,6 +233,17 @@ def cell_line(cell, record: dict, done: int, total: int) -> str:  # noqa: ANN001
 def since(started: float) -> str:
     """Time since ``started`` (a perf_counter reading), for progress lines."""
     return duration(time.perf_counter() - started)
+
+
+def run_estimate(todo: list, store, results: Path, jobs: int):  # noqa: ANN001, ANN201
+    """The estimate of the cells ``todo``, with drawing the test sets the disk cache lacks."""
+    from hofstadter.run import test_sets_of
+    from hofstadter.test_set_costs import drawing_seconds, not_cached, read_costs
+
+    missing = not_cached(test_sets_of(todo))
+    published = sorted(path.parent for path in _args.PUBLISHED_RESULTS.glob("**/runs.jsonl"))
+    seconds, known = drawing_seconds(missing, read_costs([results, *published]), jobs)
+    return estimate(todo, time_sources(store), jobs).with_test_sets(len(missing), known, seconds)
 
 
 def time_sources(store) -> list[tuple[str, list[dict]]]:  # noqa: ANN001
