@@ -6,7 +6,7 @@ jsonl,csv`` also ``train-L3.csv``) and ``manifest.json``: challenge id and versi
 examples and members per file, each file's sha256, the command line and the package version.
 Every file is a pure function of (challenge, split, length, n, seed): the same command writes the
 same bytes, and the sha256 sums say so. ``--split test --profile quick`` writes exactly the test
-sets ``run`` scores with that profile (its test size per length, the evaluation seed): answer
+sets ``run`` scores report seeds on with that profile (its test size per length, the report evaluation seed): answer
 them with any code and ``score`` the answers (:mod:`hofstadter.commands.score_cmd`).
 
 Each row: ``text`` (the string), ``label`` (true for members), ``length``, ``split``. To load::
@@ -67,7 +67,10 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    help="sampling seed (default 0: the benchmark's test sets)")  # fmt: skip
     p.add_argument("--profile", choices=sorted(PROFILES), default=None,
                    help="write the test strings this profile's runs score on: its test size at each "
-                   "length, the evaluation seed (instead of -n and --seed); what 'score' checks")  # fmt: skip
+                   "length, the report seeds' evaluation seed (instead of -n and --seed); what 'score' checks")  # fmt: skip
+    p.add_argument("--development", action="store_true",
+                   help="with --profile: the strings development seeds (0-99) are scored on, not "
+                   "the report seeds' ones")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory to write")
     p.add_argument("--format", type=_format_list, default=("jsonl",), metavar="F[,F]",
                    help="jsonl, csv or jsonl,csv (default jsonl)")  # fmt: skip
@@ -151,16 +154,19 @@ def export_command(args: argparse.Namespace) -> int:
 
 def _sizes(challenge: Challenge, args: argparse.Namespace):  # noqa: ANN202 - length -> examples
     """Examples per file at each length; with ``--profile``, that profile's test sets exactly."""
-    from challenges.evaluate import EVAL_SEED
+    from hofstadter.evaluation_seeds import DEVELOPMENT_EVAL_SEED, REPORT_EVAL_SEED
     from hofstadter.profiles import get_profile
 
+    if getattr(args, "development", False) and args.profile is None:
+        raise InvalidArgument("--development chooses a profile's development test strings: give --profile too")
     if args.profile is None:
         args.n, args.seed = args.n or 1000, 0 if args.seed is None else args.seed
         return lambda length: args.n
     if args.n is not None or args.seed is not None or set(args.split) != {"test"}:
         raise InvalidArgument("--profile writes the test split a profile scores on: use it with "
                               "--split test and without -n or --seed")  # fmt: skip
-    args.seed = EVAL_SEED
+    # The strings report seeds are scored on (what `score` checks by default), or development seeds'.
+    args.seed = DEVELOPMENT_EVAL_SEED if args.development else REPORT_EVAL_SEED
     return get_profile(args.profile).test_size_for(challenge)
 
 
