@@ -59,6 +59,12 @@ def test_a_new_model_version_is_another_experiment(tmp_path, records, capsys, mo
     assert "key: recorded" in capsys.readouterr().out
 
 
+def test_cells_run_side_by_side_give_the_same_verdicts(tmp_path, records, capsys):
+    assert main(["reproduce", "--results", str(store_of(tmp_path, records)), "--jobs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("div3-base10/rpni/100: same") < out.index("div3-base10/majority/7: same")  # in order
+
+
 def test_a_sample_is_seeded(tmp_path, records, capsys):
     results = str(store_of(tmp_path, records))
     assert main(["reproduce", "--results", results, "--sample", "1", "--sample-seed", "3"]) == 0

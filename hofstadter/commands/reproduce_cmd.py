@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterator
 
 from challenges.errors import InvalidArgument
 from hofstadter.commands import _args
@@ -26,12 +27,15 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     p.add_argument("--sample", type=_args.count, metavar="N", help="N cells drawn at random (seeded)")
     p.add_argument("--sample-seed", type=_args.seed, default=0, metavar="S",
                    help="the seed of --sample's draw (default 0)")  # fmt: skip
+    p.add_argument("--jobs", type=_args.jobs, default=1,
+                   help="cells run side by side in this many processes (default 1); results are "
+                   "the same, each cell trains on one torch thread")  # fmt: skip
     p.set_defaults(handler=reproduce_command)
 
 
 def reproduce_command(args: argparse.Namespace) -> int:
     from hofstadter.reproduce import cell_name, cell_of, choose, reproduce, reproducible
-    from hofstadter.run import prepare_test_sets
+    from hofstadter.run import prepare_test_sets, worker_count
     from hofstadter.store import ResultStore
 
     store = ResultStore(args.results / "runs.jsonl")
@@ -43,10 +47,11 @@ def reproduce_command(args: argparse.Namespace) -> int:
     out = make_console()
     say.print(f"reproducing {len(chosen)} of the {len(records)} finished cells in {store.path}")
     started = time.perf_counter()
-    prepare_test_sets([cell_of(r, tuple(args.plugin)) for r in chosen])  # drawn once, before any cell
+    jobs = worker_count(args.jobs, len(chosen))
+    prepare_test_sets([cell_of(r, tuple(args.plugin)) for r in chosen], jobs=jobs)  # once, before any cell
     differ = 0
-    for number, record in enumerate(chosen, 1):
-        outcome = reproduce(record, tuple(args.plugin))
+    for number, outcome in enumerate(_outcomes(chosen, tuple(args.plugin), jobs), 1):
+        record = outcome.recorded
         verdict = "same" if outcome.same else f"DIFFERS ({len(outcome.lines)})"
         out.print(f"[{number}/{len(chosen)}] {cell_name(record)}: {verdict}")
         for line in outcome.lines:
@@ -55,3 +60,17 @@ def reproduce_command(args: argparse.Namespace) -> int:
     out.print(f"{len(chosen) - differ} of {len(chosen)} cells reproduced figure for figure, {differ} "
               f"differ ({duration(time.perf_counter() - started)})")  # fmt: skip
     return 1 if differ else 0
+
+
+def _outcomes(records: list[dict], plugins: tuple[str, ...], jobs: int) -> Iterator:
+    """:func:`~hofstadter.reproduce.reproduce` of each record, in order, in ``jobs`` processes."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from hofstadter.reproduce import reproduce
+    from hofstadter.run import _start_worker
+
+    if jobs == 1:
+        yield from (reproduce(record, plugins) for record in records)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(1,)) as pool:
+        yield from pool.map(reproduce, records, [plugins] * len(records))
