@@ -61,8 +61,8 @@ class SecondOrderGRUCell(nn.Module):
             gates = every.reshape(rows, self.symbols, 3 * hidden)[torch.arange(rows, device=ids.device), ids]
         else:
             # Answering (no gradient): the rows of each symbol by that symbol's matrix alone, a
-            # tenth of the products in base 10 -- 3-6x faster for 128-4,096 rows on one thread, and
-            # the same numbers bit for bit in every case measured (docs/results.md).
+            # tenth of the products in base 10. A div7 cell's scoring took 9.3 s instead of 22.6 s,
+            # every figure the same (docs/results.md, "Where a run's time goes").
             gates = state.new_empty(rows, 3 * hidden)
             for symbol in ids.unique().tolist():
                 where = (ids == symbol).nonzero(as_tuple=True)[0]
