@@ -91,6 +91,11 @@ class Model(ABC):
     # challenge. Such cells run with --include-slow, --model, or --device cuda (networks' cells
     # are slow on a CPU, fast on a GPU).
     cpu_symbol_limit: ClassVar[int | None] = None
+    # The version of the model's code. A change that can change a fitted model's answers (training,
+    # selection, prediction) bumps it, so that its runs are keyed apart from the older records
+    # (:func:`hofstadter.run.cell_key`); ``tests/test_model_versions.py`` fails when a model's
+    # code changed and its version did not.
+    version: ClassVar[int] = 1
     config: Any = None
 
     def applies_to(self, task: Task) -> str | None:

@@ -582,6 +582,7 @@ class StateRegularisedSecondOrderGRUModel(StateRegularisedGRUModel):
     Config = StateRegularisedSecondOrderGRUConfig
     config: StateRegularisedSecondOrderGRUConfig
     id = "sr-so-gru"
+    version = 2  # 2: answers computed symbol by symbol (second_order_gru.py), keyed apart to be safe
     description = (
         "state-regularised second-order GRU: the digit chooses the recurrent weights; "
         "each state snapped to learned centroids (hard at test time)"

@@ -376,11 +376,24 @@ def random_primes(rng: np.random.Generator, low: int, high: int, size: int) -> n
     return as_number_array(map_jobs(_one_random_prime, [(seed, low, high) for seed in seeds], high), high)
 
 
+_SEARCH_PROCESSES: int | None = None  # None: one per core; see search_processes
+
+
+def search_processes(count: int | None) -> None:
+    """Spread large prime searches over at most ``count`` processes (None: one per core).
+
+    A process that is itself one of a pool's workers (the runner's, drawing test sets side by
+    side) sets 1: a pool inside each worker of a pool puts several searches on every core.
+    """
+    global _SEARCH_PROCESSES
+    _SEARCH_PROCESSES = count
+
+
 def map_jobs(function, jobs: list, high: int) -> list:
     """``[function(job) for job in jobs]``, spread over the machine's cores when the numbers
     (below ``high``) are large enough to be worth it. Each job carries its own seed, so the
     result does not depend on where it ran."""
-    workers = min(os.cpu_count() or 1, len(jobs))
+    workers = min(_SEARCH_PROCESSES or os.cpu_count() or 1, len(jobs))
     if high.bit_length() >= _PARALLEL_BITS and workers > 1:
         try:
             with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -36,6 +36,7 @@ import numpy as np
 
 from challenges import get_challenge
 from challenges.core import Challenge, Examples
+from hofstadter.evaluation_seeds import REPORT_EVAL_SEED, evaluation_seed
 from hofstadter.profiles import get_profile
 
 
@@ -76,18 +77,25 @@ def training_sets(
 
 
 def test_sets(
-    challenge: str | Challenge, *, profile: str = "quick", lengths: Iterable[int] | None = None
+    challenge: str | Challenge,
+    *,
+    profile: str = "quick",
+    lengths: Iterable[int] | None = None,
+    seed: int | None = None,
 ) -> dict[int, Examples]:
     """length -> the test examples every run of ``profile`` is scored on (all scored lengths by default).
 
-    Test sets depend on neither the model nor the training seed: every run is scored on the same
-    strings. Lengths beyond the training range are the extrapolation test.
+    Test sets depend on neither the model nor the training seed, only on the seed's kind: every
+    report-seed run (``seed`` None, the default, or 100 and up) is scored on the same strings, and
+    every development-seed run (0-99) on strings of its own (:mod:`hofstadter.evaluation_seeds`).
+    Lengths beyond the training range are the extrapolation test.
     """
     from challenges.evaluate import evaluation_set, scored_lengths
 
     chosen = _challenge(challenge)
     size = get_profile(profile).test_size_for(chosen)
-    return {n: evaluation_set(chosen, n, size(n)) for n in scored_lengths(chosen, lengths)}
+    eval_seed = REPORT_EVAL_SEED if seed is None else evaluation_seed(seed)
+    return {n: evaluation_set(chosen, n, size(n), eval_seed) for n in scored_lengths(chosen, lengths)}
 
 
 test_sets.__test__ = False  # a function named test_*, not a pytest test

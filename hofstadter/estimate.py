@@ -16,7 +16,7 @@ recorded time anywhere are counted and left out of the figure, and the text says
 >>> print(guess.text())  # doctest: +NORMALIZE_WHITESPACE
 planned: 3 cells, about 2.5 min on 1 process (rough estimate)
   from the times recorded for 2 of them (or their model) by the store;
-  not counted: 1 cell(s) with no recorded time, drawing test sets
+  not counted: 1 cell(s) with no recorded time
 """
 
 from __future__ import annotations
@@ -36,6 +36,22 @@ class Estimate:
     seconds: float
     jobs: int
     source: str
+    # Test sets the disk cache lacks: how many, how many of those have a recorded drawing time,
+    # and the seconds those take (see hofstadter.test_set_costs).
+    test_sets: int = 0
+    test_sets_known: int = 0
+    test_set_seconds: float = 0.0
+
+    def with_test_sets(self, missing: int, known: int, seconds: float) -> "Estimate":
+        """This estimate with the drawing of ``missing`` test sets added (``known`` of them timed).
+
+        >>> guess = Estimate(2, 2, 60.0, 1, "the store").with_test_sets(3, 2, 90.0)
+        >>> print(guess.text())  # doctest: +NORMALIZE_WHITESPACE
+        planned: 2 cells, about 2.5 min on 1 process (rough estimate; 1.5 min of it drawing 3 test sets)
+          from the times recorded for 2 of them (or their model) by the store;
+          not counted: drawing 1 test set(s) with no recorded time
+        """
+        return Estimate(self.cells, self.known, self.seconds, self.jobs, self.source, missing, known, seconds)
 
     @property
     def unknown(self) -> int:
@@ -46,11 +62,17 @@ class Estimate:
         if not self.known:
             return f"planned: {self.cells} cells (no earlier run recorded their times: no estimate)"
         processes = f"{self.jobs} process{'es' if self.jobs > 1 else ''}"
-        missing = f"{self.unknown} cell(s) with no recorded time, " if self.unknown else ""
+        missing = [f"{self.unknown} cell(s) with no recorded time"] if self.unknown else []
+        untimed = self.test_sets - self.test_sets_known
+        if untimed:
+            missing.append(f"drawing {untimed} test set(s) with no recorded time")
+        drawing = (f"; {duration(self.test_set_seconds)} of it drawing {self.test_sets} test sets"
+                   if self.test_sets_known else "")  # fmt: skip
+        total = self.seconds + self.test_set_seconds
         return (
-            f"planned: {self.cells} cells, about {duration(self.seconds)} on {processes} (rough estimate)\n"
-            f"  from the times recorded for {self.known} of them (or their model) by {self.source}; "
-            f"not counted: {missing}drawing test sets"
+            f"planned: {self.cells} cells, about {duration(total)} on {processes} (rough estimate{drawing})\n"
+            f"  from the times recorded for {self.known} of them (or their model) by {self.source}"
+            + (f";\n  not counted: {', '.join(missing)}" if missing else "")
         )
 
 

@@ -20,7 +20,9 @@ from typing import Any
 from challenges.cache import cached_sample
 from challenges.core import Challenge, Examples
 from challenges.evaluate import score
+from hofstadter.evaluation_seeds import evaluation_seed
 from hofstadter.profiles import Profile
+from hofstadter.provenance import data_fingerprint
 
 
 def model_options_for(model_id: str, profile: Profile, device: str) -> dict[str, Any]:
@@ -101,8 +103,9 @@ def run_experiment(
     reason = model.applies_to(task)
     if reason is not None:
         return {**record, "status": "not-applicable", "reason": reason}
+    drawing = time.perf_counter()
     train, val, lengths = training_data(challenge, seed, profile, train_lengths, train_size)
-    record.update(train_lengths=list(lengths), train_size=len(train))
+    record.update(train_lengths=list(lengths), train_size=len(train), data_sha256=data_fingerprint(train, val))
     if progress is not None and hasattr(model, "progress"):  # networks, and models that train them
         model.progress = lambda state: progress(state.fraction)
     started = time.perf_counter()
@@ -111,18 +114,31 @@ def run_experiment(
     except BudgetExceeded as over:
         return {**record, "status": "over-budget", "reason": str(over),
                 "train_seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
-    train_seconds = report.train_seconds or time.perf_counter() - started
-    metrics = score(model.predict, challenge, n=profile.test_size_for(challenge))
+    fitted = time.perf_counter()
+    train_seconds = report.train_seconds or fitted - started
+    eval_seed = evaluation_seed(seed)  # report seeds: test strings no development run is scored on
+    scoring = time.perf_counter()
+    metrics = score(model.predict, challenge, n=profile.test_size_for(challenge), seed=eval_seed)
+    proving = time.perf_counter()
+    exactness = exactness_fields(model, challenge, metrics)
+    # Where a cell's time goes besides training (wall_seconds, set by the runner, holds it all).
+    # fit_seconds: all of fit, train_seconds: what the model reports as training (a loop alone).
+    spent = {"data_seconds": round(started - drawing, 3), "fit_seconds": round(fitted - started, 3),
+             "score_seconds": round(proving - scoring, 3),
+             "proof_seconds": round(time.perf_counter() - proving, 3)}  # fmt: skip
     return {
         **record,
         "model_config": model.config_dict(),
+        "model_version": model.version,
+        "eval_seed": eval_seed,
         "metrics": [metric.to_dict() for metric in metrics],
         "train_seconds": round(train_seconds, 3),
         "steps": report.steps,
         "parameters": model.parameter_count(),
         "best_val_accuracy": report.best_val_accuracy,
         "fit": report.extra,
-        **exactness_fields(model, challenge, metrics),
+        **exactness,
+        **spent,
         "device": device,
         "status": "ok",
     }

@@ -29,6 +29,7 @@ from typing import Any
 from challenges import CHALLENGES, get_challenge, list_challenges
 from challenges.errors import ChallengeError, InvalidArgument
 from hofstadter.concurrency import WorkerMarks, claim, die_with_parent, mark_running, worker_deaths
+from hofstadter.evaluation_seeds import evaluation_identity, evaluation_seed
 from hofstadter.experiment import model_options_for
 from hofstadter.profiles import PLAN_FIELDS, get_profile, seed_kind
 from hofstadter.store import ResultStore
@@ -84,6 +85,9 @@ def cell_key(cell: Cell) -> str:
         identity["train_size"] = cell.train_size  # absent otherwise: keys of earlier runs hold
     if cell.model_options:  # a command-line variant is its own row, even where its config is the default's
         identity["overrides"] = dict(cell.model_options)
+    if getattr(model_class, "version", 1) != 1:  # absent at 1: the keys of runs before versions hold
+        identity["model_version"] = model_class.version
+    identity.update(evaluation_identity(cell.seed))
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -213,8 +217,10 @@ def environment() -> dict[str, Any]:
         ).stdout.strip() or None  # fmt: skip
     except (OSError, subprocess.SubprocessError):
         commit = None
-    return {"versions": versions, "git_commit": commit, "python": platform.python_version(),
-            "machine": platform.machine()}  # fmt: skip
+    from hofstadter.provenance import tree_dirty
+
+    return {"versions": versions, "git_commit": commit, "git_dirty": tree_dirty(Path(__file__).parent),
+            "python": platform.python_version(), "machine": platform.machine()}  # fmt: skip
 
 
 def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dict[str, Any]:
@@ -314,33 +320,51 @@ def worker_count(jobs: int, tasks: int) -> int:
     return max(1, min(jobs, tasks, os.cpu_count() or 1))
 
 
+def test_sets_of(cells: list[Cell]) -> list[tuple[str, int, int, int]]:
+    """(challenge, length, strings, evaluation seed) of every test set ``cells`` score on, in plan order."""
+    from challenges.evaluate import scored_lengths
+
+    return [
+        (challenge_id, length, get_profile(profile_name).test_size_for(get_challenge(challenge_id))(length),
+         eval_seed)
+        for challenge_id, profile_name, eval_seed in dict.fromkeys(
+            (c.challenge, c.profile, evaluation_seed(c.seed)) for c in cells)
+        for length in scored_lengths(get_challenge(challenge_id))
+    ]
+
+
 def prepare_test_sets(
-    cells: list[Cell], on_length: Callable[[str, int], None] | None = None, jobs: int = 1
-) -> list[tuple[str, int, int]]:
+    cells: list[Cell], on_length: Callable[[str, int], None] | None = None, jobs: int = 1,
+    seconds: dict[tuple[str, int, int, int], float] | None = None,
+) -> list[tuple[str, int, int, int]]:
     """Draw (or load) every test set the cells will score on, once, before any cell runs.
 
     Test sets are shared by every model and seed; drawn here, each by one process, they reach the
     disk cache, so the workers that run cells load them instead of racing to find the same
     1000-digit primes. ``jobs`` processes draw side by side, longest strings first (the costly
-    ones). Returns the (challenge, length, n) drawn, in plan order.
+    ones). Returns the (challenge, length, n, evaluation seed) drawn, in plan order (a plan of
+    development and report seeds draws both kinds' test sets: :mod:`hofstadter.evaluation_seeds`).
+
+    ``seconds``, if given, receives how long each test set that was not yet in the disk cache took
+    to draw (:mod:`hofstadter.test_set_costs` keeps them for later estimates).
 
     A test set that cannot be drawn within :data:`challenges.evaluate.TEST_SET_SECONDS` (a sampler
     that hangs) stops nothing here: it is remembered, and every cell scored on it fails at once
     with that reason (workers forked later inherit what is remembered).
     """
     from challenges.cache import cache_dir
-    from challenges.evaluate import TestSetTimeout, remember_timeout, scored_lengths
+    from challenges.evaluate import TestSetTimeout, remember_timeout
+    from hofstadter.test_set_costs import not_cached
 
-    wanted = [
-        (challenge_id, length, get_profile(profile_name).test_size_for(get_challenge(challenge_id))(length))
-        for challenge_id, profile_name in dict.fromkeys((c.challenge, c.profile) for c in cells)
-        for length in scored_lengths(get_challenge(challenge_id))
-    ]
+    wanted = test_sets_of(cells)
+    to_draw = set(not_cached(wanted)) if seconds is not None else set()
     jobs = worker_count(jobs, len(wanted))
     if jobs == 1 or cache_dir() is None:  # no disk cache: nothing to share
         for item in wanted:
             try:
-                _draw_test_set(*item)
+                took = _draw_test_set(*item)
+                if item in to_draw:
+                    seconds[item] = took  # type: ignore[index]
             except TestSetTimeout:
                 pass  # remembered by evaluation_set: the cells scored on it fail with the reason
             if on_length is not None:
@@ -352,20 +376,26 @@ def prepare_test_sets(
         futures = {pool.submit(_draw_test_set, *item, plugins): item for item in longest_first}
         for future in as_completed(futures):
             try:
-                future.result()  # any other failure to draw is raised here, not hidden
+                took = future.result()  # any other failure to draw is raised here, not hidden
+                if futures[future] in to_draw:
+                    seconds[futures[future]] = took  # type: ignore[index]
             except TestSetTimeout as timeout:  # drawn in another process: remembered here
-                remember_timeout(get_challenge(futures[future][0]), *futures[future][1:], str(timeout))
+                challenge_id, length, n, seed = futures[future]
+                remember_timeout(get_challenge(challenge_id), length, n, str(timeout), seed)
             if on_length is not None:
                 on_length(futures[future][0], futures[future][1])
     return wanted
 
 
-def _draw_test_set(challenge_id: str, length: int, n: int, plugins: tuple[str, ...] = ()) -> None:
+def _draw_test_set(challenge_id: str, length: int, n: int, seed: int, plugins: tuple[str, ...] = ()) -> float:
+    """Draw (or load) one test set; returns the seconds it took."""
     from challenges.evaluate import evaluation_set
     from hofstadter.plugins import load_plugins
 
     load_plugins(plugins)  # a worker that was not forked has not registered them
-    evaluation_set(get_challenge(challenge_id), length, n)
+    started = time.perf_counter()
+    evaluation_set(get_challenge(challenge_id), length, n, seed)
+    return time.perf_counter() - started
 
 
 def pending(cells: list[Cell], store: ResultStore, force: bool) -> tuple[list[Cell], int]:
@@ -521,8 +551,12 @@ def _run_marked(cell: Cell, marks: str, token: int) -> dict[str, Any]:
 
 
 def _start_worker(threads: int) -> None:
-    """Worker start-up: die with the parent (no orphans after kill -9), share the cores."""
+    """Worker start-up: die with the parent (no orphans after kill -9), share the cores -- torch's
+    threads, and the processes a prime search may start (none: no pool inside a pool)."""
+    from challenges.numbers import search_processes
+
     die_with_parent()
+    search_processes(1)
     _limit_threads(threads)
 
 

@@ -194,12 +194,13 @@ def _prediction(row: dict, where: str) -> bool:
     raise InvalidInput(f"{where}: 'prediction' must be true/false or 1/0, got {value!r}")
 
 
-def benchmark_strings(challenge: Challenge, profile: Profile) -> dict[int, np.ndarray]:
-    """length -> the test strings ``run`` scores ``challenge`` on under ``profile``."""
+def benchmark_strings(challenge: Challenge, profile: Profile, eval_seed: int = 0) -> dict[int, np.ndarray]:
+    """length -> the test strings ``run`` scores ``challenge`` on under ``profile``, for runs
+    scored on ``eval_seed`` (see :mod:`hofstadter.evaluation_seeds`)."""
     from challenges.evaluate import evaluation_set, scored_lengths
 
     size = profile.test_size_for(challenge)
-    return {n: evaluation_set(challenge, n, size(n)).texts for n in scored_lengths(challenge)}
+    return {n: evaluation_set(challenge, n, size(n), eval_seed).texts for n in scored_lengths(challenge)}
 
 
 def check_coverage(predictions: Predictions, expected: dict[int, np.ndarray], what: str) -> None:
@@ -370,9 +371,12 @@ def score_predictions(
     from hofstadter.experiment import exactness_fields
     from hofstadter.run import RECORD_SCHEMA, _json_safe, environment
 
+    from hofstadter.evaluation_seeds import evaluation_seed
+
     model = external_model_id(name)
-    what = f"{challenge.id} ({profile.name} profile)"
-    check_coverage(predictions, benchmark_strings(challenge, profile), what)
+    eval_seed = evaluation_seed(seed)  # the strings run scores this kind of seed on
+    what = f"{challenge.id} ({profile.name} profile, evaluation seed {eval_seed})"
+    check_coverage(predictions, benchmark_strings(challenge, profile, eval_seed), what)
     dfa = None
     if predictions.automaton is not None:
         dfa = automaton_from_json(predictions.automaton, challenge.alphabet)
@@ -382,7 +386,7 @@ def score_predictions(
             raise InvalidInput(f"the automaton answers {len(differ)} test string(s) otherwise than the "
                                f"predictions (first: {_show(str(texts[differ[0]]))})")  # fmt: skip
     answers = _Answers(predictions.answers, dfa)
-    metrics = score(answers.predict, challenge, n=profile.test_size_for(challenge))
+    metrics = score(answers.predict, challenge, n=profile.test_size_for(challenge), seed=eval_seed)
     try:
         exactness = exactness_fields(answers, challenge, metrics)
     except ProofError as error:  # the rule and the test labels disagree: no record, one line
@@ -402,6 +406,7 @@ def score_predictions(
         "seed": seed,
         "profile": profile.name,
         "train_lengths": list(challenge.train_lengths),
+        "eval_seed": eval_seed,
         "metrics": [metric.to_dict() for metric in metrics],
         **exactness,
         "status": "ok",

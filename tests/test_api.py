@@ -12,6 +12,7 @@ from baselines.torch_data import data_loader
 from challenges import get_challenge
 from hofstadter import api
 from hofstadter.cli import main
+from hofstadter.evaluation_seeds import REPORT_EVAL_SEED
 from hofstadter.experiment import run_experiment
 from hofstadter.profiles import get_profile
 from hofstadter.scoring import benchmark_strings
@@ -28,7 +29,11 @@ def test_test_sets_are_the_strings_runs_and_score_use():
     challenge, profile = get_challenge("div7-base10"), get_profile("smoke")
     tests = api.test_sets(challenge, profile="smoke")
     assert {n: t.texts.tolist() for n, t in tests.items()} == {
-        n: t.tolist() for n, t in benchmark_strings(challenge, profile).items()
+        n: t.tolist() for n, t in benchmark_strings(challenge, profile, REPORT_EVAL_SEED).items()
+    }
+    development = api.test_sets(challenge, profile="smoke", seed=0)  # development seeds: their own strings
+    assert {n: t.texts.tolist() for n, t in development.items()} == {
+        n: t.tolist() for n, t in benchmark_strings(challenge, profile, 0).items()
     }
     record = run_experiment(challenge, "majority", 100, profile=profile)
     assert [(m["length"], m["n"]) for m in record["metrics"]] == [(n, len(t)) for n, t in tests.items()]

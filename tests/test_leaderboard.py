@@ -251,6 +251,27 @@ def test_sizes_versions_variants_seeds_and_plugins_leave_the_default_headline_un
     assert "## Strings needed" not in board  # one other size is no curve
 
 
+def test_an_older_configuration_of_a_cell_is_set_aside_and_named_never_averaged(tmp_path):
+    """Issue 30: a record of an older config for one seed moved a cell from 100.0 * to 87.5."""
+    clean = [dict(r, date="2026-12-01T00:00:00+00:00") for r in quick_records()]
+    first = next(r for r in clean if r["model"] == "majority" and r["challenge"] == "div3-base10")
+    older = spoiled(first, "old-config", model_config={"an_older": "setting"}, date="2026-11-01T00:00:00+00:00")
+    expected = board_headline(tmp_path / "clean", clean)
+    assert board_headline(tmp_path / "mixed", clean + [older]) == expected
+    board = (tmp_path / "mixed" / "LEADERBOARD.md").read_text()
+    assert "Set aside, never averaged in" in board
+    assert f"majority on div3-base10: 1 record of an older configuration (seed {first['seed']})" in board
+    # The newest configuration wins, even where the older one has more seeds: here the old one
+    # is newer, so the two seeds of the current config are set aside and its one seed shown.
+    newer = dict(older, date="2026-12-02T00:00:00+00:00")
+    chosen = select(clean + [newer], QUICK)
+    shown = [r for r in chosen.default if r["model"] == "majority" and r["challenge"] == "div3-base10"]
+    assert shown == [newer]
+    assert {r["seed"] for r in chosen.set_aside} == {r["seed"] for r in clean if r["key"] in
+                                                   {x["key"] for x in clean if x["model"] == "majority"
+                                                    and x["challenge"] == "div3-base10"}}
+
+
 def test_all_variants_shows_the_one_off_cells_as_their_own_columns(tmp_path):
     clean = quick_records()
     text = board_headline(tmp_path, clean + [spoiled(r, "size", train_size=1000) for r in clean],

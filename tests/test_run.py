@@ -188,17 +188,37 @@ def test_test_sets_drawn_in_parallel_reach_the_cache_as_in_one_process(tmp_path,
     monkeypatch.setenv("HOFSTADTER_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "_SLOW_SECONDS", -1.0)  # cache even fast samples (forked workers see it)
     monkeypatch.setattr(cache, "_MEMORY", type(cache._MEMORY)())  # nothing drawn by earlier tests
-    cells = runner.plan(["even-base3", "div7-base10"], ["majority"], [0], "smoke")
+    cells = runner.plan(["even-base3"], ["majority"], [0, 100], "smoke")  # both kinds of seed
+    cells += runner.plan(["div7-base10"], ["majority"], [0], "smoke")
     drawn = runner.prepare_test_sets(cells, jobs=2)
-    assert {c for c, _, _ in drawn} == {"even-base3", "div7-base10"}
+    assert {(c, seed) for c, _, _, seed in drawn} == {("even-base3", 0), ("even-base3", 1), ("div7-base10", 0)}
     assert drawn == runner.prepare_test_sets(cells, jobs=1)  # the same sets, in plan order
     if multiprocessing.get_start_method() != "fork":
         pytest.skip("workers that are not forked do not see the patched threshold")
-    from challenges.evaluate import EVAL_SEED, evaluation_set
+    from challenges.evaluate import evaluation_set
 
     cache._MEMORY.clear()  # what follows comes from the files the workers wrote
-    for challenge_id, length, n in drawn:
+    for challenge_id, length, n, seed in drawn:
         challenge = get_challenge(challenge_id)
-        assert cache.cache_path(challenge, "test", n, EVAL_SEED, length, None).exists()
-        fresh = challenge.sample("test", n=n, seed=EVAL_SEED, length=length)
-        assert evaluation_set(challenge, length, n).texts.tolist() == fresh.texts.tolist()
+        assert cache.cache_path(challenge, "test", n, seed, length, None).exists()
+        fresh = challenge.sample("test", n=n, seed=seed, length=length)
+        assert evaluation_set(challenge, length, n, seed).texts.tolist() == fresh.texts.tolist()
+
+
+def test_a_worker_searches_for_primes_in_its_own_process_only():
+    """Issue 30: no pool inside a pool -- each worker of the runner's pools draws its large
+    primes in one process, where a lone process spreads them over the cores."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    import challenges.numbers as numbers
+    import hofstadter.run as runner
+
+    with ProcessPoolExecutor(max_workers=1, initializer=runner._start_worker, initargs=(1,)) as pool:
+        assert pool.submit(_search_processes_here).result() == 1
+    assert numbers._SEARCH_PROCESSES is None  # this process is no worker: all its cores
+
+
+def _search_processes_here() -> int | None:
+    import challenges.numbers as numbers
+
+    return numbers._SEARCH_PROCESSES

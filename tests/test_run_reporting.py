@@ -60,9 +60,10 @@ def test_a_run_estimates_its_time_from_earlier_records_and_says_so(tmp_path, cap
     _, _, first = run(capsys, *argv)
     assert "planned: 2 cells (no earlier run recorded their times: no estimate)" in first
     _, _, again = run(capsys, *argv, "--force")
-    assert "planned: 2 cells, about " in again and "on 1 process (rough estimate)" in again
+    assert "planned: 2 cells, about " in again and "on 1 process (rough estimate" in again
     assert f"recorded for 2 of them (or their model) by earlier runs in {tmp_path / 'runs.jsonl'}" in again
-    assert "not counted: drawing test sets" in again
+    # The test sets: timed as the first run drew them (smoke sets are too quick for the disk cache)
+    assert "of it drawing 26 test sets)" in again and "not counted" not in again
 
 
 def test_a_run_with_a_failed_cell_exits_1_and_names_it_at_the_end(tmp_path, capsys, failing_model):
@@ -104,3 +105,15 @@ def test_json_lines_stay_alone_on_stdout(tmp_path, capsys):
     code, out, _ = run(capsys, "run", "div3-base10", "--model", "fsa", "--profile", "smoke",
                        "--results", str(tmp_path), "--json")  # fmt: skip
     assert code == 0 and [json.loads(line)["model"] for line in out.splitlines()] == ["fsa"]
+
+
+def test_a_terminal_gets_a_line_per_finished_cell(tmp_path, capsys, monkeypatch):
+    """Issue 30: above the bars, each finished cell says what became of it and what it took."""
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: stderr is a terminal
+    monkeypatch.setenv("TTY_INTERACTIVE", "1")
+    code, _, err = run(capsys, "run", "div3-base10", "--model", "fsa", "--model", "majority",
+                       "--profile", "smoke", "--results", str(tmp_path))  # fmt: skip
+    assert code == 0
+    assert "lengths to draw or load" not in err  # the plain lines of a log file: not a terminal
+    assert "[1/2] div3-base10 / fsa / seed 0: ok (" in err
+    assert "[2/2] div3-base10 / majority / seed 0: ok (" in err

@@ -10,6 +10,7 @@ import pytest
 
 from challenges import get_challenge
 from hofstadter.cli import main
+from hofstadter.evaluation_seeds import REPORT_EVAL_SEED
 from hofstadter.profiles import get_profile
 from hofstadter.scoring import benchmark_strings
 from hofstadter.store import ResultStore
@@ -57,7 +58,7 @@ def residue_dfa(modulus: int) -> dict:
 
 
 def test_exported_strings_are_the_ones_run_scores(exported):
-    expected = benchmark_strings(get_challenge(CHALLENGE), get_profile("smoke"))
+    expected = benchmark_strings(get_challenge(CHALLENGE), get_profile("smoke"), REPORT_EVAL_SEED)
     texts = [r["text"] for r in rows_of(exported, lambda t: True)]
     assert texts == [t for batch in expected.values() for t in batch.tolist()]
 
@@ -113,7 +114,7 @@ def test_csv_and_directory_forms_score_the_same(exported, tmp_path, capsys):
         (lambda rows: rows + [rows[-1]], "1 more often than the test set holds it"),
         (lambda rows: [*rows[:-1], {**rows[-1], "text": rows[-1]["text"] + "1"}],
          "1 not a test string (first: '"),
-        (lambda rows: rows[1:], "1 less often (first: '28')"),  # '28' is in the smoke test set twice
+        (lambda rows: rows[1:], "1 less often (first: '87')"),  # '87' is in the smoke test set twice
         (lambda rows: [*rows, {"text": "123", "prediction": True}], "1 not a test string (first: '123')"),
         (lambda rows: [{**rows[0], "prediction": "maybe"}, *rows[1:]], "must be true/false or 1/0"),
         (lambda rows: [{**rows[0], "text": 12.0}, *rows[1:]], "not a string (write it as a JSON string"),
@@ -207,7 +208,10 @@ def test_a_missing_file_is_one_line(tmp_path, capsys):
 
 def test_the_default_seed_is_one_the_board_shows(exported, tmp_path, capsys):
     """A store of development runs (seed 0) shows seed 0: the external model lands there, not apart."""
-    path = write_jsonl(tmp_path / "preds.jsonl", rows_of(exported, lambda t: True))
+    development = tmp_path / "development"
+    code, _, err = run(capsys, "export", CHALLENGE, "--profile", "smoke", "--development", "--out", development)
+    assert code == 0, err
+    path = write_jsonl(tmp_path / "preds.jsonl", rows_of(development, lambda t: True))
     common = ["--profile", "smoke", "--results", tmp_path / "store"]
     assert run(capsys, "score", CHALLENGE, path, "--model-name", "dev", "--seed", "0", *common)[0] == 0
     assert run(capsys, "score", CHALLENGE, path, "--model-name", "later", *common)[0] == 0

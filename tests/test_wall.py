@@ -17,7 +17,7 @@ import pytest
 import baselines
 from baselines.base import BudgetExceeded, FitReport, Model, register_model, task_for
 from baselines.exactness import prove, well_formed_numbers
-from baselines.grammatical import EDSM, RPNI, aalpy_to_dfa
+from baselines.grammatical import EDSM, RPNI, StateMergingConfig, aalpy_to_dfa
 from baselines.references import residue_automaton
 from challenges import LearnerView, get_challenge
 from hofstadter.experiment import run_experiment
@@ -135,7 +135,7 @@ def test_run_records_equivalence_for_every_dfa_producing_cell():
 
 
 def test_a_learner_past_its_time_budget_is_recorded_over_budget(monkeypatch):
-    def slow(self, data):
+    def slow(self, data, budget):
         time.sleep(5)
 
     monkeypatch.setattr(RPNI, "learn", slow)
@@ -144,6 +144,17 @@ def test_a_learner_past_its_time_budget_is_recorded_over_budget(monkeypatch):
     assert time.perf_counter() - started < 4
     assert record["status"] == "over-budget" and "0.2 s budget" in record["reason"]
     assert "metrics" not in record
+
+
+@pytest.mark.parametrize("model", ["rpni", "edsm"])
+def test_a_state_merging_budget_counts_work_not_seconds(model):
+    options = {"comparisons": 10, "comparisons_per_string": 0.0}  # far below what div3 needs
+    record = run_experiment(DIV3, model, 0, profile=SMOKE, model_options=options)
+    assert record["status"] == "over-budget" and "10 state comparisons" in record["reason"]
+    done = run_experiment(DIV3, model, 0, profile=SMOKE)
+    again = run_experiment(DIV3, model, 0, profile=SMOKE)
+    assert done["fit"]["comparisons"] == again["fit"]["comparisons"] > 10  # the same work, every time
+    assert done["fit"]["comparisons"] <= StateMergingConfig().limit(done["fit"]["strings"])
 
 
 def test_budget_exceeded_is_a_challenge_error():

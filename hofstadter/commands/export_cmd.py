@@ -6,9 +6,10 @@ Every set is the one a run uses, drawn by the same function:
   (:func:`hofstadter.api.training_sets`, which is :func:`hofstadter.experiment.training_data`):
   ``--seed`` (default: the profile's first report seed), ``--profile`` (default quick),
   ``--train-lengths`` and ``--train-size`` as ``run`` takes them;
-* ``test`` holds the strings every run of the profile is scored on, at each scored length
-  (:func:`hofstadter.api.test_sets`); ``-n`` asks for another number per length, still drawn with
-  the evaluation seed. ``score`` checks answers against exactly these.
+* ``test`` holds the strings every report-seed run of the profile is scored on, at each scored
+  length (:func:`hofstadter.api.test_sets`); ``--development`` writes the ones development seeds
+  are scored on instead (:mod:`hofstadter.evaluation_seeds`); ``-n`` asks for another number per
+  length, still drawn with that evaluation seed. ``score`` checks answers against exactly these.
 
 ``python -m challenges export div7-base10 --split train --seed 100 --out data/div7`` writes one
 file per split and length (``train-L3.jsonl``; the strings of that length, in the order the run
@@ -54,6 +55,7 @@ from challenges import __version__, get_challenge
 from challenges.core import SPLITS, Challenge, Examples
 from challenges.errors import EmptyClass, InvalidArgument
 from hofstadter.commands import _args
+from hofstadter.evaluation_seeds import evaluation_seed
 from hofstadter.outputs import publish, refuse_foreign
 from hofstadter.profiles import PROFILES, seed_kind
 
@@ -91,6 +93,9 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    "a tenth as many, as in a run)")  # fmt: skip
     p.add_argument("-n", type=_args.count, default=None,
                    help="test strings per length (default: the profile's, what runs are scored on)")
+    p.add_argument("--development", action="store_true",
+                   help="the test strings development seeds (0-99) are scored on, not the report "
+                   "seeds' ones; train and val then default to the first development seed")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory to write")
     p.add_argument("--format", type=_format_list, default=("jsonl",), metavar="F[,F]",
                    help="jsonl, csv, parquet, text (FLaRe's main.tok + labels.txt) or a comma list "
@@ -126,7 +131,6 @@ def _length_list(text: str) -> tuple[int, ...]:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from challenges.evaluate import EVAL_SEED
     from hofstadter.api import test_sets, training_sets
     from hofstadter.profiles import get_profile
     from hofstadter.run import check_train_lengths
@@ -138,7 +142,12 @@ def export_command(args: argparse.Namespace) -> int:
                               "strings): drop it, or add --split train,val")  # fmt: skip
     if "test" not in args.split and args.n is not None:
         raise InvalidArgument("-n sets the test strings per length: use --train-size for train and val")
-    args.seed = profile.seeds[0] if args.seed is None else args.seed
+    if args.seed is None:
+        args.seed = (profile.development_seeds if args.development else profile.seeds)[0]
+    elif args.development and seed_kind(args.seed) != "development":
+        raise InvalidArgument(f"--development writes development seeds' sets, but --seed {args.seed} "
+                              "is a report seed: drop one of them")  # fmt: skip
+    eval_seed = evaluation_seed(args.seed)  # the test strings a run of this seed is scored on
     check_train_lengths(challenge, args.train_lengths)
     plan = _plan(challenge, args)  # every problem is reported before any file is written
     refuse_foreign(args.out, exported_files, "--out")  # before drawing anything
@@ -152,13 +161,13 @@ def export_command(args: argparse.Namespace) -> int:
     if "test" in args.split:
         tested = [length for split, length in plan if split == "test"]
         if args.n is None:
-            tests = test_sets(challenge, profile=args.profile, lengths=tested)
+            tests = test_sets(challenge, profile=args.profile, lengths=tested, seed=args.seed)
         else:
             from challenges.evaluate import evaluation_set
 
-            tests = {length: evaluation_set(challenge, length, args.n) for length in tested}
+            tests = {length: evaluation_set(challenge, length, args.n, eval_seed) for length in tested}
     files = []
-    sets = {"evaluation_seed": EVAL_SEED} if tests else {}
+    sets = {"evaluation_seed": eval_seed} if tests else {}
     if drawn:
         sets.update(train_lengths=list(args.train_lengths), **{f"{k}_size": v for k, v in sizes.items()})
 
@@ -183,7 +192,7 @@ def export_command(args: argparse.Namespace) -> int:
               f"{args.profile}' ({', '.join(f'{v:,} {k}' for k, v in sizes.items())}; seed {args.seed} "
               f"is a {seed_kind(args.seed)} seed)")  # fmt: skip
     if tests:
-        print(f"test: the strings every run of the {args.profile} profile is scored on"
+        print(f"test: the strings every {seed_kind(args.seed)}-seed run of the {args.profile} profile is scored on"
               + ("" if args.n is None else f", {args.n} per length"))  # fmt: skip
     print(f"wrote {len(files)} file(s) and {MANIFEST} to {args.out}")
     return 0

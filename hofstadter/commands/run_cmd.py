@@ -29,6 +29,7 @@ from hofstadter.commands._output import console as make_console
 from hofstadter.commands.board import add_board_option, use_board
 from hofstadter.estimate import duration, estimate
 from hofstadter.profiles import PROFILES, get_profile
+from hofstadter.test_set_costs import save_costs
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -136,7 +137,7 @@ def run_command(args: argparse.Namespace) -> int:
     if left_out:
         console.print(slow_cells_text(left_out, planned_challenges), markup=False)
     if len(todo) > 1:
-        console.print(estimate(todo, time_sources(store), args.jobs).text(), markup=False)
+        console.print(run_estimate(todo, store, args.results, args.jobs).text(), markup=False)
     finished: list[dict] = []
     started = time.perf_counter()
     # Off a terminal (a log file, a pipe) bars would print nothing until the end: plain lines
@@ -148,8 +149,10 @@ def run_command(args: argparse.Namespace) -> int:
                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console, transient=False, disable=not live) as progress:
         if todo:
-            challenges = dict.fromkeys(cell.challenge for cell in todo)
-            lengths = sum(len(scored_lengths(get_challenge(c))) for c in challenges)
+            from hofstadter.evaluation_seeds import evaluation_seed
+
+            sets = dict.fromkeys((cell.challenge, evaluation_seed(cell.seed)) for cell in todo)
+            lengths = sum(len(scored_lengths(get_challenge(c))) for c, _ in sets)
             preparing = progress.add_task("test sets", total=lengths)
             drawn = [0]
             if not live:
@@ -161,7 +164,9 @@ def run_command(args: argparse.Namespace) -> int:
                 if not live:
                     tick(f"test sets: {drawn[0]} of {lengths} lengths ready ({since(started)})")
 
-            prepare_test_sets(todo, on_length, jobs=args.jobs)
+            drawn_seconds: dict = {}
+            prepare_test_sets(todo, on_length, jobs=args.jobs, seconds=drawn_seconds)
+            save_costs(args.results, drawn_seconds)  # for the next run's estimate
             if not live:
                 say(f"test sets: all {lengths} ready ({since(started)})")
         overall = progress.add_task("all runs", total=len(todo))
@@ -177,13 +182,13 @@ def run_command(args: argparse.Namespace) -> int:
 
         def on_finish(cell, record):
             progress.advance(overall)
-            status = record.get("status")
+            ended[0] += 1
+            line = cell_line(cell, record, ended[0], len(todo))
             if not live:
-                ended[0] += 1
-                say(cell_line(cell, record, ended[0], len(todo)))
-            elif status == "failed":
-                reason = escape(f"{cell.label}: {record.get('reason')}")
-                progress.console.print(f"[red]failed[/] {reason}")
+                say(line)
+            else:  # a line per finished cell above the bars, failures in red
+                style = "red" if record.get("status") == "failed" else None
+                progress.console.print(line, markup=False, style=style)
 
         for record in run_cells(todo, store, args.jobs, on_start, on_finish, on_progress, args.force):
             finished.append(record)
@@ -233,6 +238,17 @@ def cell_line(cell, record: dict, done: int, total: int) -> str:  # noqa: ANN001
 def since(started: float) -> str:
     """Time since ``started`` (a perf_counter reading), for progress lines."""
     return duration(time.perf_counter() - started)
+
+
+def run_estimate(todo: list, store, results: Path, jobs: int):  # noqa: ANN001, ANN201
+    """The estimate of the cells ``todo``, with drawing the test sets the disk cache lacks."""
+    from hofstadter.run import test_sets_of
+    from hofstadter.test_set_costs import drawing_seconds, not_cached, read_costs
+
+    missing = not_cached(test_sets_of(todo))
+    published = sorted(path.parent for path in _args.PUBLISHED_RESULTS.glob("**/runs.jsonl"))
+    seconds, known = drawing_seconds(missing, read_costs([results, *published]), jobs)
+    return estimate(todo, time_sources(store), jobs).with_test_sets(len(missing), known, seconds)
 
 
 def time_sources(store) -> list[tuple[str, list[dict]]]:  # noqa: ANN001

@@ -10,7 +10,10 @@ profile's seeds -- so that nothing else a store holds can change a headline figu
 * other training sizes feed only the strings-needed table, and only as a real curve
   (:data:`CURVE_SIZES` sizes or more, each recorded in every seed of the profile);
 * everything else (variants, one-off sizes, other seeds) is listed apart, or, with
-  ``all_variants``, shown in the tables as its own column (``majority[train_size=1000]``).
+  ``all_variants``, shown in the tables as its own column (``majority[train_size=1000]``);
+* of one cell (challenge, model, training size) the tables show one configuration -- its config,
+  model version and evaluation seed -- the newest recorded: records of an older one are set aside
+  and named (:attr:`Selection.set_aside`, :func:`set_aside_lines`), never averaged in.
 
 Seeds: the profile's report seeds, unless its development seeds hold default cells of more
 (challenge, model) pairs -- a development run, an older store, a development board beside which
@@ -58,6 +61,7 @@ class Selection:
     seed_kind: str = "report"  # which of the profile's seeds the default cells are on
     seeds: tuple[int, ...] = ()
     seed_note: str | None = None  # why the other kind's default cells are listed apart, if any are
+    set_aside: list[dict] = field(default_factory=list)  # older configurations of a shown cell
 
 
 def version_of(record: dict[str, Any]) -> int:
@@ -179,7 +183,61 @@ def select(records: Iterable[dict[str, Any]], profile: Profile, all_variants: bo
                 chosen.default.append({**record, LABEL: label})  # a curve's other sizes: the curve only
         elif not (in_curve and not variant):
             chosen.apart.append({**record, LABEL: label})
+    chosen.default, older = newest_configuration(chosen.default)
+    chosen.curve, older_curve = newest_configuration(chosen.curve)
+    chosen.set_aside = older + [r for r in older_curve if r not in older]
     return chosen
+
+
+def configuration(record: dict[str, Any]) -> str:
+    """What makes two records of one cell the same experiment, seed aside: the model's config and
+    version and the evaluation seed (records from before those fields: version 1, seed 0)."""
+    import json
+
+    return json.dumps([record.get("model_config"), record.get("model_version", 1), record.get("eval_seed", 0)],
+                      sort_keys=True, default=str)  # fmt: skip
+
+
+def newest_configuration(records: list[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
+    """(the records of each cell's newest configuration, the records of older ones set aside).
+
+    A cell is a challenge, a model (with its column label) and a training size; its newest
+    configuration is that of its most recently dated record.
+
+    >>> old = {"challenge": "c", "model": "m", "seed": 100, "model_config": {"k": 1}, "date": "2026-01"}
+    >>> new = {**old, "seed": 101, "model_config": {"k": 2}, "date": "2026-02"}
+    >>> kept, aside = newest_configuration([old, new])
+    >>> [r["seed"] for r in kept], [r["seed"] for r in aside]
+    ([101], [100])
+    """
+    def cell(record: dict[str, Any]) -> tuple:
+        return record.get("challenge"), record.get(LABEL) or _curve_key(record)[1], record.get("train_size")
+
+    newest: dict[tuple, dict] = {}
+    for record in records:
+        known = newest.get(cell(record))
+        if known is None or str(record.get("date", "")) > str(known.get("date", "")):
+            newest[cell(record)] = record
+    kept = [r for r in records if configuration(r) == configuration(newest[cell(r)])]
+    return kept, [r for r in records if configuration(r) != configuration(newest[cell(r)])]
+
+
+def set_aside_lines(records: Iterable[dict[str, Any]]) -> list[str]:
+    """One line per cell whose older configurations were set aside: how many records, which seeds.
+
+    >>> set_aside_lines([{"challenge": "div7-base10", "model": "sr-so-gru", "seed": 100, "date": "d"}])
+    ['sr-so-gru on div7-base10: 1 record of an older configuration (seed 100)']
+    """
+    found: dict[tuple[str, str], list[dict]] = {}
+    for record in records:
+        label = record.get(LABEL) or _curve_key(record)[1]
+        found.setdefault((str(label), str(record.get("challenge"))), []).append(record)
+    lines = []
+    for (label, challenge), rows in sorted(found.items()):
+        seeds = sorted({r.get("seed") for r in rows}, key=str)
+        lines.append(f"{label} on {challenge}: {len(rows)} record{'s' * (len(rows) > 1)} of an older "
+                     f"configuration (seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))})")  # fmt: skip
+    return lines
 
 
 def _curve_key(record: dict[str, Any]) -> tuple:

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from hofstadter.profiles import get_profile
-from hofstadter.reports.default_cells import Selection, apart_lines, select
+from hofstadter.reports.default_cells import Selection, apart_lines, select, set_aside_lines
 from hofstadter.reports.plots import challenge_figure, line_style, plot_challenge, plot_curve
 from hofstadter.reports.tables import (
     CAPPED,
@@ -122,6 +122,11 @@ def render_markdown(
         named = "; ".join(f"{c} version {', '.join(map(str, v))}" for c, v in selection.old_versions.items())
         parts.append(f"Left out, never averaged in: {selection.old_version_records} record(s) of older "
                      f"challenge versions ({named}); each table shows the newest version.\n")  # fmt: skip
+    if selection.set_aside:
+        parts.append("Set aside, never averaged in: records of an older configuration of a cell "
+                     "(model config, model version or evaluation seed); each cell shows its newest "
+                     "configuration only.\n")  # fmt: skip
+        parts += [f"* {line}\n" for line in set_aside_lines(selection.set_aside)]
     parts += [
         "## Headline: accuracy at the longest tested length (* = solved at every length)\n",
         markdown(headline(frame, status), index="challenge"),
