@@ -368,10 +368,9 @@ def score_predictions(
     from baselines.exactness import ProofError
     from challenges.errors import NonConformant
     from challenges.evaluate import score
+    from hofstadter.evaluation_seeds import evaluation_seed
     from hofstadter.experiment import exactness_fields
     from hofstadter.run import RECORD_SCHEMA, _json_safe, environment
-
-    from hofstadter.evaluation_seeds import evaluation_seed
 
     model = external_model_id(name)
     eval_seed = evaluation_seed(seed)  # the strings run scores this kind of seed on

@@ -192,8 +192,8 @@ def export_command(args: argparse.Namespace) -> int:
               f"{args.profile}' ({', '.join(f'{v:,} {k}' for k, v in sizes.items())}; seed {args.seed} "
               f"is a {seed_kind(args.seed)} seed)")  # fmt: skip
     if tests:
-        print(f"test: the strings every {seed_kind(args.seed)}-seed run of the {args.profile} profile is scored on"
-              + ("" if args.n is None else f", {args.n} per length"))  # fmt: skip
+        print(f"test: the strings every {seed_kind(args.seed)}-seed run of the {args.profile} profile "
+              "is scored on" + ("" if args.n is None else f", {args.n} per length"))  # fmt: skip
     print(f"wrote {len(files)} file(s) and {MANIFEST} to {args.out}")
     return 0
 

@@ -34,7 +34,7 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def reproduce_command(args: argparse.Namespace) -> int:
-    from hofstadter.reproduce import cell_name, cell_of, choose, reproduce, reproducible
+    from hofstadter.reproduce import cell_name, cell_of, choose, reproducible
     from hofstadter.run import prepare_test_sets, worker_count
     from hofstadter.store import ResultStore
 
