@@ -79,12 +79,14 @@ def variant_label(record: dict[str, Any], profile: Profile, seeds: Iterable[int]
     size = record.get("train_size")
     if size is not None and size != profile.train_size:
         options["train_size"] = size
+    if record.get("label_noise"):  # noisy labels are never a default cell
+        options["label_noise"] = record["label_noise"]
     if record.get("seed") not in set(seeds):
         options["seeds"] = "other"
     if not options:
         return None
     # model_label sorts its keys; keep the model's own options first, then what the board adds.
-    added = {k: options.pop(k) for k in ("train_size", "seeds") if k in options}
+    added = {k: options.pop(k) for k in ("train_size", "label_noise", "seeds") if k in options}
     label = model_label(str(record.get("model")), options)
     extra = ",".join(f"{k}={v}" for k, v in added.items())
     if not extra:
@@ -97,8 +99,8 @@ def board_seeds(records: list[dict], profile: Profile) -> tuple[tuple[int, ...],
     default-config record on them, else its development seeds."""
     report = tuple(profile.seeds)
     development = tuple(getattr(profile, "development_seeds", ()))
-    plain = [r for r in records
-             if not r.get("overrides") and r.get("train_size") in (None, profile.train_size)]
+    plain = [r for r in records if not r.get("overrides") and not r.get("label_noise")
+             and r.get("train_size") in (None, profile.train_size)]
     if any(r.get("seed") in report for r in plain) or not development:
         return report, "report"
     if any(r.get("seed") in development for r in plain):
