@@ -129,3 +129,22 @@ def test_bad_label_noise_is_a_one_line_usage_error(tmp_path, capsys):
     code = main(["run", "div7-base10", "--model", "fsa", "--label-noise", "0.5", "--results", str(tmp_path)])
     _, err = capsys.readouterr()
     assert code == 2 and len(err.strip().splitlines()) == 1 and "below 0.5" in err
+
+
+def test_the_noise_report_reads_a_store_and_writes_table_csv_and_plot(tmp_path, capsys):
+    for noise in ("0.1", "0.05"):
+        assert main(["run", "even-base3", "--model", "fsa", "--model", "majority", "--profile", "smoke",
+                     "--label-noise", noise, "--results", str(tmp_path)]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["noise", "--results", str(tmp_path)]) == 0
+    out, _ = capsys.readouterr()
+    assert "| even-base3 | 512 | fsa | 1/1 exact, 100.0% | 1/1 exact, 100.0% |" in out
+    assert "| even-base3 | 512 | majority | -, 50.0% | -, 50.0% |" in out  # no DFA: no proof
+    assert (tmp_path / "NOISE.md").read_text().count("| even-base3 |") == 2
+    assert (tmp_path / "plots" / "noise.png").stat().st_size > 1000
+    assert len((tmp_path / "noise.csv").read_text().splitlines()) == 1 + 4
+
+
+def test_the_noise_report_without_a_store_is_a_one_line_error(tmp_path, capsys):
+    assert main(["noise", "--results", str(tmp_path / "none")]) == 2
+    assert "no results at" in capsys.readouterr().err
