@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from challenges import list_challenges
 from hofstadter.reports.tables import markdown
 
 COLUMNS = ["challenge", "train_size", "model", "label_noise", "seed", "status", "proven", "exact",
@@ -68,7 +69,7 @@ def noise_table(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["challenge", "strings", "model"])
     cells: dict[tuple, dict[str, str]] = {}
     keys = ["challenge", "train_size", "model", "label_noise"]
-    for (challenge, size, model, noise), group in frame.groupby(keys, sort=True, dropna=False):
+    for (challenge, size, model, noise), group in frame.groupby(keys, sort=False, dropna=False):
         scored = group["accuracy_longest"].dropna()
         accuracy = f"{100 * scored.mean():.1f}%" if len(scored) else "n/a"
         proven = f"{int(group['exact'].sum())}/{len(group)} exact" if group["proven"].all() else "-"
@@ -76,9 +77,17 @@ def noise_table(frame: pd.DataFrame) -> pd.DataFrame:
         note = "".join(f" ({n} {status})" for status, n in others.items())
         cells.setdefault((challenge, size, model), {})[f"P = {noise:g}"] = f"{proven}, {accuracy}{note}"
     noises = sorted({n for n in frame["label_noise"]})
+    challenges = list_challenges()  # registry order, then sizes, then models as they first appear
+    models = list(dict.fromkeys(frame["model"]))
+
+    def order(key: tuple) -> tuple:
+        challenge, size, model = key
+        known = challenges.index(challenge) if challenge in challenges else len(challenges)
+        return known, str(challenge), -1 if pd.isna(size) else size, models.index(model)
+
     rows = [{"challenge": c, "strings": "" if pd.isna(s) else f"{int(s):,}", "model": m,
-             **{f"P = {n:g}": by_p.get(f"P = {n:g}", "") for n in noises}}
-            for (c, s, m), by_p in cells.items()]  # fmt: skip
+             **{f"P = {n:g}": cells[(c, s, m)].get(f"P = {n:g}", "") for n in noises}}
+            for c, s, m in sorted(cells, key=order)]  # fmt: skip
     return pd.DataFrame(rows)
 
 
