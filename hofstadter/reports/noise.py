@@ -108,7 +108,11 @@ def plot_noise(frame: pd.DataFrame, path: Path) -> Path | None:
 
     if frame.empty:
         return None
-    groups = list(frame.groupby(["challenge", "train_size"], sort=True, dropna=False))
+    challenges = list_challenges()
+    groups = sorted(frame.groupby(["challenge", "train_size"], sort=False, dropna=False),
+                    key=lambda item: (challenges.index(item[0][0]) if item[0][0] in challenges else len(challenges),
+                                      str(item[0][0]), -1 if pd.isna(item[0][1]) else item[0][1]))  # fmt: skip
+    widest = max(0.1, float(frame["label_noise"].max()))
     figure, axes = plt.subplots(len(groups), 2, figsize=(10, 3.2 * len(groups)), squeeze=False)
     models = list(dict.fromkeys(frame["model"]))
     for row, ((challenge, size), group) in zip(axes, groups):
@@ -129,15 +133,20 @@ def plot_noise(frame: pd.DataFrame, path: Path) -> Path | None:
         row[0].set_title(f"{challenge}{strings}: seeds proven exact", fontsize=9)
         row[1].set_title(f"{challenge}{strings}: accuracy at {at}", fontsize=9)
         for axis in row:
+            axis.set_xlim(-0.05 * widest, 1.05 * widest)
             axis.set_xlabel("P (share of training and validation labels flipped)")
             axis.set_ylim(-5, 105)
             axis.grid(alpha=0.3)
         row[0].set_ylabel("% of seeds")
         row[1].set_ylabel("accuracy (%)")
         row[1].axhline(50, color="grey", linestyle=":", linewidth=0.8)
-    handles, labels = axes[0][1].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="upper center", ncol=min(len(labels), 6), fontsize=8, frameon=False)
-    figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / len(groups)))
+    legend: dict[str, Any] = {}  # every model once, whichever panel drew it
+    for axis in axes.flat:
+        for handle, label in zip(*axis.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    figure.legend(legend.values(), legend.keys(), loc="upper center", ncol=min(len(legend), 6), fontsize=8,
+                  frameon=False)  # fmt: skip
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.5 / (3.2 * len(groups))))
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
     plt.close(figure)
