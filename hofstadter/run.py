@@ -279,6 +279,7 @@ def _record_base(cell: Cell) -> dict[str, Any]:
         "profile": cell.profile,
         "device": cell.device,
         **({"label_noise": cell.label_noise} if cell.label_noise else {}),
+        **({"train_size": cell.train_size} if cell.train_size is not None else {}),  # a failed one too
         **({"overrides": dict(cell.model_options)} if cell.model_options else {}),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         **environment(),

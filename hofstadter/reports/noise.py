@@ -5,7 +5,8 @@ are grouped by challenge, training-set size, model and share of flipped labels `
 record: 0, clean labels); the newest record per run key counts; command-line variants
 (``MODEL:key=value``) and narrower training ranges are left out, as on the leaderboard. A cell is
 **proven exact** when its DFA was proven equivalent to the minimal one; a model whose final form is
-not a DFA has no proof (``-``). Accuracy is at the longest test length, mean over the seeds that
+not a DFA has no proof (``-``), and a seed of a DFA learner that ended without one (a soft
+automaton kept soft) or did not finish counts as not exact. Accuracy is at the longest test length, mean over the seeds that
 scored; a seed that failed or ran over its budget counts as not exact and has no accuracy.
 
 >>> records = [{"challenge": "div7-base10", "model": "rpni", "seed": s, "key": f"k{s}{p}", "status": "ok",
@@ -54,7 +55,7 @@ def noise_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
             "challenge": record.get("challenge"), "train_size": size,
             "model": record.get("model"), "label_noise": float(record.get("label_noise") or 0.0),
             "seed": record.get("seed"), "status": record.get("status"),
-            "proven": "equivalent" in record or not ok,
+            "proven": "equivalent" in record,
             "exact": ok and record.get("equivalent") is True,
             "accuracy_longest": longest["accuracy"] if ok and longest else None,
             "longest": longest["length"] if longest else None,
@@ -72,7 +73,8 @@ def noise_table(frame: pd.DataFrame) -> pd.DataFrame:
     for (challenge, size, model, noise), group in frame.groupby(keys, sort=False, dropna=False):
         scored = group["accuracy_longest"].dropna()
         accuracy = f"{100 * scored.mean():.1f}%" if len(scored) else "n/a"
-        proven = f"{int(group['exact'].sum())}/{len(group)} exact" if group["proven"].all() else "-"
+        # A seed that ended with no DFA (a soft automaton kept soft) counts as not exact.
+        proven = f"{int(group['exact'].sum())}/{len(group)} exact" if group["proven"].any() else "-"
         others = group[group["status"] != "ok"]["status"].value_counts()
         note = "".join(f" ({n} {status})" for status, n in others.items())
         cells.setdefault((challenge, size, model), {})[f"P = {noise:g}"] = f"{proven}, {accuracy}{note}"
@@ -123,7 +125,7 @@ def plot_noise(frame: pd.DataFrame, path: Path) -> Path | None:
                 continue
             style = line_style(index)
             by_p = runs.groupby("label_noise")
-            if runs["proven"].all():
+            if runs["proven"].any():
                 exact = by_p["exact"].mean()
                 row[0].plot(exact.index, 100 * exact.values, label=model, **style)
             accuracy = by_p["accuracy_longest"].mean().dropna()
@@ -163,8 +165,8 @@ def write_noise_report(records: Iterable[dict[str, Any]], out_dir: Path) -> dict
     plot = plot_noise(frame, out_dir / "plots" / "noise.png")
     text = ["# Label noise: proven exact and accuracy at the longest length, against P\n",
             "P = the share of training and validation labels flipped (test labels are exact). Each "
-            "cell: seeds whose DFA is proven equivalent to the minimal one (`-`: the model ends as no "
-            "DFA), and the mean accuracy at the longest test length over the seeds that scored.\n",
+            "cell: seeds whose DFA is proven equivalent to the minimal one (`-`: no seed ended as a "
+            "DFA; a seed that failed counts as not exact), and the mean accuracy at the longest test length over the seeds that scored.\n",
             noise_markdown(noise_table(frame))]  # fmt: skip
     if plot is not None:
         paths["plot"] = plot
