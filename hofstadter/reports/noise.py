@@ -74,7 +74,7 @@ def noise_table(frame: pd.DataFrame) -> pd.DataFrame:
         scored = group["accuracy_longest"].dropna()
         accuracy = f"{100 * scored.mean():.1f}%" if len(scored) else "n/a"
         # A seed that ended with no DFA (a soft automaton kept soft) counts as not exact.
-        proven = f"{int(group['exact'].sum())}/{len(group)} exact" if group["proven"].any() else "-"
+        proven = f"{int(group['exact'].sum())}/{len(group)} exact" if group["proven"].any() or (group["status"] != "ok").all() else "-"
         others = group[group["status"] != "ok"]["status"].value_counts()
         note = "".join(f" ({n} {status})" for status, n in others.items())
         cells.setdefault((challenge, size, model), {})[f"P = {noise:g}"] = f"{proven}, {accuracy}{note}"
