@@ -101,8 +101,10 @@ PROFILES: dict[str, Profile] = {
                      train_sizes=(100, 300, 1_000, 3_000, 10_000, 30_000, 100_000), regular_only=True),
     # Label noise (docs/noise-and-size.md): quick budgets, some labels flipped, on the regular
     # challenges, for every learner that ends as an automaton and the three networks. Its clean
-    # cells are the quick profile's (same keys). On 2 CPU cores the noisy cells (5 challenges x
-    # 10 models x 3 noise levels x 3 seeds = 450) take about 4-5 hours of cell time; see the docs.
+    # cells are the quick profile's (same keys). Its 450 noisy cells (5 challenges x 10 models x 3
+    # noise levels x 3 seeds) took or would take about 10 hours of cell time on the shared 2-core
+    # machine, 5 hours on 2 jobs: under noise the DFA learners train until their budget or the
+    # 120 s cap (docs/noise-and-size.md).
     "noise": Profile("noise", (100, 101, 102), 100_000, 2_000, 1_000, 100, 3_000, 120.0,
                      regular_only=True, label_noises=(0.0, 0.01, 0.05, 0.1),
                      models=("linear-rnn", "soft-automaton", "neural-select", "sr-gru", "sr-so-gru", "rpni",
