@@ -171,12 +171,16 @@ def apart_lines(records: Iterable[dict[str, Any]]) -> list[str]:
     >>> apart_lines([{"model": "gru", "overrides": {"lr": 0.1}, "challenge": "c", "seed": s,
     ...               "train_size": n} for s in (2, 0) for n in (300, 100)])
     ['gru[lr=0.1] on c (100 and 300 training strings; seeds 0, 2)']
+    >>> apart_lines([{"model": "rpni", "challenge": "c", "seed": 0, "label_noise": 0.1}])
+    ['rpni with 10% of its labels flipped on c (seed 0)']
     """
     found: dict[tuple[str, str], tuple[set, set]] = {}
     for record in records:
         label = _curve_key(record)[1]
         if str(record.get(LABEL, "")).endswith("seeds=other]"):
             label += ", seeds outside the profile,"
+        if record.get("label_noise"):
+            label += f" with {100 * record['label_noise']:g}% of its labels flipped"
         sizes, seeds = found.setdefault((label, str(record.get("challenge"))), (set(), set()))
         sizes.add(record.get("train_size"))
         seeds.add(record.get("seed"))
