@@ -20,6 +20,7 @@ from typing import Any
 from challenges.cache import cached_sample
 from challenges.core import Challenge, Examples
 from challenges.evaluate import score
+from challenges.noise import flip_labels
 from hofstadter.evaluation_seeds import evaluation_seed
 from hofstadter.profiles import Profile
 from hofstadter.provenance import data_fingerprint
@@ -39,6 +40,7 @@ def training_data(
     profile: Profile,
     train_lengths: tuple[int, int] | None = None,
     train_size: int | None = None,
+    label_noise: float = 0.0,
 ) -> tuple[Examples, Examples, tuple[int, int]]:
     """The training and validation examples a run draws, and the length range they cover.
 
@@ -47,7 +49,9 @@ def training_data(
     points on one learning curve; validation then holds a tenth as many strings more (at most the
     profile's), since validation strings are data a learner sees too. They are cached
     (:mod:`challenges.cache`): every model of a seed trains on the same strings, and slow ones
-    (hard primes) are drawn once, not per model.
+    (hard primes) are drawn once, not per model. ``label_noise`` flips that share of the training
+    and of the validation labels after the draw (:func:`challenges.noise.flip_labels`, its own
+    generator from ``seed``): the same strings as a clean run's, some labels wrong.
     """
     low, high = train_lengths or challenge.train_lengths
     size, val_size = profile.train_size, profile.val_size
@@ -55,7 +59,7 @@ def training_data(
         size, val_size = train_size, min(val_size, max(1, train_size // 10))
     train = cached_sample(challenge, "train", size, seed, length_range=(low, high))
     val = cached_sample(challenge, "val", val_size, seed, length_range=(low, high))
-    return train, val, (low, high)
+    return flip_labels(train, label_noise, seed), flip_labels(val, label_noise, seed), (low, high)
 
 
 def run_experiment(
@@ -69,6 +73,7 @@ def run_experiment(
     model_options: dict[str, Any] | None = None,
     progress: Callable[[float], None] | None = None,
     train_size: int | None = None,
+    label_noise: float = 0.0,
 ) -> dict[str, Any]:
     """Fit ``model_id`` on ``challenge`` and score it on the test split at every length.
 
@@ -78,6 +83,8 @@ def run_experiment(
     validation; scoring covers the whole test split -- every in-range length, including those a
     narrower ``train_lengths`` left out, and every extrapolation length. ``progress`` receives the
     fraction of the training budget spent (training only; scoring is not counted).
+    ``label_noise`` flips that share of the training and validation labels (never the test
+    labels, and the learner is not told it); it is recorded as ``label_noise``.
 
     A learner is fitted on the challenge's :class:`~challenges.core.LearnerView` (the
     information wall, :func:`baselines.base.task_for`). A model whose final form is a DFA is
@@ -99,12 +106,14 @@ def run_experiment(
     }
     if train_size is not None:
         record["train_size"] = train_size
+    if label_noise:  # absent on clean runs, as in every record from before it existed
+        record["label_noise"] = label_noise
     task = task_for(model, challenge, train_lengths)
     reason = model.applies_to(task)
     if reason is not None:
         return {**record, "status": "not-applicable", "reason": reason}
     drawing = time.perf_counter()
-    train, val, lengths = training_data(challenge, seed, profile, train_lengths, train_size)
+    train, val, lengths = training_data(challenge, seed, profile, train_lengths, train_size, label_noise)
     record.update(train_lengths=list(lengths), train_size=len(train), data_sha256=data_fingerprint(train, val))
     if progress is not None and hasattr(model, "progress"):  # networks, and models that train them
         model.progress = lambda state: progress(state.fraction)

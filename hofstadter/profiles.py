@@ -52,6 +52,10 @@ class Profile:
     # train_size alone) and whether only regular challenges are run.
     train_sizes: tuple[int, ...] = ()
     regular_only: bool = False
+    # The shares of training and validation labels flipped (empty: clean labels), and the models
+    # run when none is named (empty: every registered model).
+    label_noises: tuple[float, ...] = ()
+    models: tuple[str, ...] = ()
 
     def test_size_for(self, challenge: Challenge) -> Callable[[int], int]:
         """Test strings per length for ``challenge``: ``test_size`` everywhere, but fewer long
@@ -95,8 +99,19 @@ PROFILES: dict[str, Profile] = {
     # Learning curves: how many strings each learner needs (regular challenges, quick budgets).
     "curve": Profile("curve", (100, 101, 102), 100_000, 2_000, 1_000, 100, 3_000, 120.0,
                      train_sizes=(100, 300, 1_000, 3_000, 10_000, 30_000, 100_000), regular_only=True),
+    # Label noise (docs/noise-and-size.md): quick budgets, some labels flipped, on the regular
+    # challenges, for every learner that ends as an automaton and the three networks. Its clean
+    # cells are the quick profile's (same keys). Its 450 noisy cells (5 challenges x 10 models x 3
+    # noise levels x 3 seeds) took or would take about 10 hours of cell time on the shared 2-core
+    # machine, 5 hours on 2 jobs: under noise the DFA learners train until their budget or the
+    # 120 s cap (docs/noise-and-size.md).
+    "noise": Profile("noise", (100, 101, 102), 100_000, 2_000, 1_000, 100, 3_000, 120.0,
+                     regular_only=True, label_noises=(0.0, 0.01, 0.05, 0.1),
+                     models=("linear-rnn", "soft-automaton", "neural-select", "sr-gru", "sr-so-gru", "rpni",
+                             "edsm", "rnn", "gru", "lstm")),
 }
-PLAN_FIELDS = ("name", "seeds", "train_sizes", "regular_only")  # not part of a cell's identity
+# What a plan covers, not part of a cell's identity (a cell's own noise is in its key).
+PLAN_FIELDS = ("name", "seeds", "train_sizes", "regular_only", "label_noises", "models")
 
 
 def get_profile(name: str) -> Profile:

@@ -63,6 +63,8 @@ def cell_of(record: dict[str, Any], plugins: tuple[str, ...] = ()) -> Cell:
     >>> cell_of({"challenge": "div3-base10", "model": "gru", "seed": 100, "profile": "smoke",
     ...          "train_lengths": [1, 6], "train_size": 512, "overrides": {"lr": 0.1}}).label
     'div3-base10 / gru[lr=0.1] / seed 100'
+    >>> cell_of({"challenge": "div7-base10", "model": "rpni", "seed": 100, "label_noise": 0.1}).label
+    'div7-base10 / rpni / seed 100 / label noise 0.1'
     """
     challenge = get_challenge(str(record["challenge"]))
     profile = get_profile(str(record.get("profile", "quick")))
@@ -75,6 +77,7 @@ def cell_of(record: dict[str, Any], plugins: tuple[str, ...] = ()) -> Cell:
         train_lengths=lengths, device=str(record.get("device", "cpu")), plugins=plugins,
         model_options=tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in overrides.items()),
         train_size=size if isinstance(size, int) and size != profile.train_size else None,
+        label_noise=float(record.get("label_noise") or 0.0),
     )  # fmt: skip
 
 

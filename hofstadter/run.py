@@ -50,6 +50,7 @@ class Cell:
     plugins: tuple[str, ...] = ()
     model_options: tuple[tuple[str, Any], ...] = field(default=())
     train_size: int | None = None  # training strings; None: the profile's
+    label_noise: float = 0.0  # share of training and validation labels flipped (challenges.noise)
 
     @cached_property
     def key(self) -> str:
@@ -61,11 +62,13 @@ class Cell:
     def label(self) -> str:
         from baselines.model_spec import model_label
 
-        return f"{self.challenge} / {model_label(self.model, self.model_options)} / seed {self.seed}"
+        noise = f" / label noise {self.label_noise:g}" if self.label_noise else ""
+        return f"{self.challenge} / {model_label(self.model, self.model_options)} / seed {self.seed}{noise}"
 
 
 def cell_key(cell: Cell) -> str:
-    """What makes two runs the same experiment: challenge version, model config, seed, lengths."""
+    """What makes two runs the same experiment: challenge version, model config, seed, lengths,
+    and the training size and label noise where they are not the profile's defaults."""
     import baselines
 
     challenge = get_challenge(cell.challenge)
@@ -83,6 +86,8 @@ def cell_key(cell: Cell) -> str:
     }
     if cell.train_size is not None and cell.train_size != profile.train_size:
         identity["train_size"] = cell.train_size  # absent otherwise: keys of earlier runs hold
+    if cell.label_noise:
+        identity["label_noise"] = cell.label_noise  # absent at 0: clean runs keep their keys
     if cell.model_options:  # a command-line variant is its own row, even where its config is the default's
         identity["overrides"] = dict(cell.model_options)
     if getattr(model_class, "version", 1) != 1:  # absent at 1: the keys of runs before versions hold
@@ -113,13 +118,18 @@ def plan(
     device: str = "cpu",
     plugins: tuple[str, ...] = (),
     train_sizes: Iterable[int] | None = None,
+    label_noises: Iterable[float] | None = None,
 ) -> list[Cell]:
-    """Every (challenge, training size, model, seed) cell, challenges in registry order.
+    """Every (challenge, training size, label noise, model, seed) cell, challenges in registry order.
 
     Unknown ids are rejected. Without ids, every challenge (the regular ones for a profile that
-    asks for that); without ``train_sizes``, the profile's sweep, or its one training size. A
-    model may carry options, ``gru:hidden_size=128`` (see :mod:`baselines.model_spec`).
+    asks for that); without ``train_sizes``, the profile's sweep, or its one training size;
+    without ``label_noises``, the profile's (clean labels for most). Without models, the
+    profile's list, else every registered model. A model may carry options,
+    ``gru:hidden_size=128`` (see :mod:`baselines.model_spec`).
     """
+    from challenges.noise import check_label_noise
+
 
     from baselines.model_spec import parse_model_spec
 
@@ -129,13 +139,15 @@ def plan(
     else:
         challenges = [c for c in list_challenges() if get_challenge(c).regular or not chosen.regular_only]
     sizes: list[int | None] = list(train_sizes or chosen.train_sizes) or [None]
-    models = [parse_model_spec(m) for m in (model_ids or default_models())]
+    noises = [check_label_noise(p) for p in dict.fromkeys(label_noises or chosen.label_noises or (0.0,))]
+    models = [parse_model_spec(m) for m in (model_ids or chosen.models or default_models())]
     for challenge_id in challenges:
         check_train_lengths(get_challenge(challenge_id), train_lengths)
     return [
-        Cell(c, m.model, s, profile, train_lengths, device, plugins, m.options, train_size=n)
+        Cell(c, m.model, s, profile, train_lengths, device, plugins, m.options, train_size=n, label_noise=p)
         for c in challenges
         for n in sizes
+        for p in noises
         for m in dict.fromkeys(models)
         for s in seeds
     ]
@@ -248,6 +260,7 @@ def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dic
             model_options=options,
             progress=progress,
             train_size=cell.train_size,
+            label_noise=cell.label_noise,
         )
         record = {**base, **record}
         record.setdefault("status", "ok")
@@ -273,6 +286,8 @@ def _record_base(cell: Cell) -> dict[str, Any]:
         "seed_kind": seed_kind(cell.seed),
         "profile": cell.profile,
         "device": cell.device,
+        **({"label_noise": cell.label_noise} if cell.label_noise else {}),
+        **({"train_size": cell.train_size} if cell.train_size is not None else {}),  # a failed one too
         **({"overrides": dict(cell.model_options)} if cell.model_options else {}),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         **environment(),

@@ -9,9 +9,12 @@ from hofstadter.commands import (
     evaluate_cmd,
     explain_cmd,
     export_cmd,
+    noise_cmd,
     reproduce_cmd,
     run_cmd,
     score_cmd,
 )
 
-COMMAND_MODULES = (data, evaluate_cmd, run_cmd, reproduce_cmd, explain_cmd, export_cmd, score_cmd, conform_cmd)
+COMMAND_MODULES = (
+    data, evaluate_cmd, run_cmd, reproduce_cmd, noise_cmd, explain_cmd, export_cmd, score_cmd, conform_cmd
+)

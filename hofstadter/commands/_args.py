@@ -115,6 +115,25 @@ def seed(text: str) -> int:
     return value
 
 
+def label_noise(text: str) -> float:
+    """A share of labels to flip, 0 <= P < 0.5, by the data's own check (``check_label_noise``).
+
+    >>> label_noise("0.1")
+    0.1
+    >>> label_noise("1/2")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: label noise must be a decimal number such as 0.1, got '1/2'
+    """
+    from challenges.noise import check_label_noise
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"label noise must be a decimal number such as 0.1, got {text!r}") from None
+    return _by(check_label_noise, value)
+
+
 def length_range(text: str) -> tuple[int, int]:
     """``A-B`` (or a single length ``A``) with 1 <= A <= B <= MAX_LENGTH."""
     low_text, _, high_text = text.partition("-")

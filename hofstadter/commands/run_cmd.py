@@ -55,6 +55,10 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     p.add_argument("--train-size", action="append", type=_args.count, metavar="N",
                    help="training strings (repeatable: a learning curve; default: the profile's, "
                    "which sweeps sizes for --profile curve)")  # fmt: skip
+    p.add_argument("--label-noise", action="append", type=_args.label_noise, metavar="P",
+                   help="flip a share P (0 <= P < 0.5) of the training and validation labels, by a "
+                   "draw seeded from the cell's seed; test labels stay exact and the learner is not "
+                   "told P (repeatable; default: the profile's, clean labels but for --profile noise)")  # fmt: skip
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     p.add_argument("--device", type=_args.device, default="cpu", help="cpu (default), cuda or cuda:N")
     p.add_argument("--jobs", type=_args.jobs, default=None,
@@ -113,9 +117,10 @@ def run_command(args: argparse.Namespace) -> int:
     seeds = tuple(args.seed) if args.seed else (profile_seeds if args.all else (0,))
     cells = plan(args.ids or None, args.model, seeds, profile.name,
                  train_lengths=args.train_lengths, device=args.device,
-                 plugins=tuple(args.plugin), train_sizes=args.train_size)  # fmt: skip
+                 plugins=tuple(args.plugin), train_sizes=args.train_size,
+                 label_noises=args.label_noise)  # fmt: skip
     left_out: list = []
-    if not args.model and not args.include_slow:  # named models always run
+    if not (args.model or profile.models) and not args.include_slow:  # named models always run
         cells, left_out = split_slow_cells(cells)
     store = ResultStore(args.results / "runs.jsonl")
     todo, skipped = pending(cells, store, args.force)

@@ -87,12 +87,14 @@ def variant_label(record: dict[str, Any], profile: Profile, seeds: Iterable[int]
     size = record.get("train_size")
     if size is not None and size != profile.train_size:
         options["train_size"] = size
+    if record.get("label_noise"):  # noisy labels are never a default cell
+        options["label_noise"] = record["label_noise"]
     if record.get("seed") not in set(seeds):
         options["seeds"] = "other"
     if not options:
         return None
     # model_label sorts its keys; keep the model's own options first, then what the board adds.
-    added = {k: options.pop(k) for k in ("train_size", "seeds") if k in options}
+    added = {k: options.pop(k) for k in ("train_size", "label_noise", "seeds") if k in options}
     label = model_label(str(record.get("model")), options)
     extra = ",".join(f"{k}={v}" for k, v in added.items())
     if not extra:
@@ -120,8 +122,8 @@ def _pairs_by_kind(records: list[dict], profile: Profile) -> tuple[set[tuple], s
     """(challenge, model) pairs with a default-config record on the report seeds, and on the
     development seeds."""
     report, development = set(profile.seeds), set(getattr(profile, "development_seeds", ()))
-    plain = [r for r in records
-             if not r.get("overrides") and r.get("train_size") in (None, profile.train_size)]  # fmt: skip
+    plain = [r for r in records if not r.get("overrides") and not r.get("label_noise")
+             and r.get("train_size") in (None, profile.train_size)]  # fmt: skip
     on = {"report": set(), "development": set()}
     for record in plain:
         seed = record.get("seed")
@@ -270,12 +272,16 @@ def apart_lines(records: Iterable[dict[str, Any]]) -> list[str]:
     >>> apart_lines([{"model": "gru", "overrides": {"lr": 0.1}, "challenge": "c", "seed": s,
     ...               "train_size": n} for s in (2, 0) for n in (300, 100)])
     ['gru[lr=0.1] on c (100 and 300 training strings; seeds 0, 2)']
+    >>> apart_lines([{"model": "rpni", "challenge": "c", "seed": 0, "label_noise": 0.1}])
+    ['rpni with 10% of its labels flipped on c (seed 0)']
     """
     found: dict[tuple[str, str], tuple[set, set]] = {}
     for record in records:
         label = _curve_key(record)[1]
         if str(record.get(LABEL, "")).endswith("seeds=other]"):
             label += ", seeds outside the profile,"
+        if record.get("label_noise"):
+            label += f" with {100 * record['label_noise']:g}% of its labels flipped"
         sizes, seeds = found.setdefault((label, str(record.get("challenge"))), (set(), set()))
         sizes.add(record.get("train_size"))
         seeds.add(record.get("seed"))
