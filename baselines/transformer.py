@@ -67,7 +67,10 @@ class TransformerConfig(TrainConfig):
     index_encoding: Literal["sinusoidal", "learned"] = "sinusoidal"
     max_index: int = 64
     alibi: bool = False
-    pooling: Literal["mean", "cls"] = "mean"
+    pooling: Literal["mean", "cls", "sum"] = "mean"
+    embedding_std: float = 0.02  # the symbols' embedding at initialisation (sinusoids have norm sqrt(d/2))
+    head_hidden: int = 0  # 0: a linear head on the pooled vector; else an MLP with this many units
+    head_activation: Literal["gelu", "sin"] = "gelu"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -76,8 +79,10 @@ class TransformerConfig(TrainConfig):
             raise InvalidArgument(f"unknown positions '{self.positions}': choose one of {choices}")
         if self.index_encoding not in ("sinusoidal", "learned"):
             raise InvalidArgument(f"unknown index_encoding '{self.index_encoding}': sinusoidal or learned")
-        if self.pooling not in ("mean", "cls"):
-            raise InvalidArgument(f"unknown pooling '{self.pooling}': mean or cls")
+        if self.pooling not in ("mean", "cls", "sum"):
+            raise InvalidArgument(f"unknown pooling '{self.pooling}': mean, cls or sum")
+        if self.head_hidden < 0:
+            raise InvalidArgument(f"head_hidden must be at least 0, got {self.head_hidden}")
         if min(self.d_model, self.layers, self.heads, self.feedforward, self.max_index) < 1:
             raise InvalidArgument("d_model, layers, heads, feedforward and max_index must be at least 1")
         if self.d_model % self.heads or self.d_model % 2:
@@ -141,7 +146,11 @@ class TransformerClassifier(Classifier):
         self.index = nn.Embedding(config.max_index + 2, dim) if self._learned_positions else None
         self.layers = nn.ModuleList(EncoderLayer(config) for _ in range(config.layers))
         self.norm = nn.LayerNorm(dim)
-        self.head = nn.Linear(dim, 1)
+        if config.head_hidden:
+            activation = nn.GELU() if config.head_activation == "gelu" else _Sine()
+            self.head = nn.Sequential(nn.Linear(dim, config.head_hidden), activation, nn.Linear(config.head_hidden, 1))
+        else:
+            self.head = nn.Linear(dim, 1)
         if config.alibi:  # the geometric slopes of the ALiBi paper, one per head
             slopes = torch.tensor([2.0 ** (-8.0 * (h + 1) / config.heads) for h in range(config.heads)])
             self.register_buffer("slopes", slopes)
@@ -158,6 +167,8 @@ class TransformerClassifier(Classifier):
                     parameter.zero_()
                 elif "norm" in name:
                     parameter.fill_(1.0)
+                elif name == "embed.weight":
+                    parameter.normal_(0.0, self.config.embedding_std, generator=generator)
                 else:  # GPT-2's initialisation, from our generator
                     parameter.normal_(0.0, 0.02, generator=generator)
 
@@ -195,7 +206,9 @@ class TransformerClassifier(Classifier):
             pooled = x[:, 0]
         else:
             weights = real.to(x.dtype)[..., None]
-            pooled = (x * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+            pooled = (x * weights).sum(1)
+            if c.pooling == "mean":
+                pooled = pooled / weights.sum(1).clamp(min=1.0)
         return self.head(pooled).squeeze(-1)
 
     def _bias(self, real: torch.Tensor) -> torch.Tensor:
@@ -226,6 +239,11 @@ class TransformerModel(NetworkModel):
         # The base is the count of digits at the front of the alphabet (a view or a restore alike).
         base = task.base if task is not None else _digits_in(alphabet)
         return TransformerClassifier(len(alphabet), base, self.config)
+
+
+class _Sine(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sin(x)
 
 
 def _digits_in(alphabet: str) -> int:
