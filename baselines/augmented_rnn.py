@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -92,7 +92,8 @@ class AugmentedRNNConfig(TrainConfig):
         parameters = gates * self.hidden_size * (symbols + self.cell_size + self.hidden_size + 2)
         memory = self.memory_size * self.cell_size
         activations = self.batch_size * longest * (self.hidden_size + memory)
-        what = f"a network of hidden_size={self.hidden_size:,} and memory {self.memory_size:,} x {self.cell_size:,}"
+        size = f"hidden_size={self.hidden_size:,} and memory {self.memory_size:,} x {self.cell_size:,}"
+        what = f"a network of {size}"
         check_fits(training_bytes(parameters, activations), what, self.device)
 
 
@@ -218,7 +219,8 @@ class AugmentedClassifier(Classifier):
 
 
 class AugmentedRNNModel(NetworkModel):
-    """A memory-augmented recurrent network: subclasses set ``Config``, ``Memory``, ``id``, ``description``."""
+    """A memory-augmented recurrent network: subclasses set ``Config``, ``Memory``, ``id`` and
+    ``description``."""
 
     Config = AugmentedRNNConfig
     Memory: type[nn.Module]
@@ -243,4 +245,7 @@ class TapeRNNModel(AugmentedRNNModel):
     Config = TapeRNNConfig
     Memory = TapeMemory
     id = "tape-rnn"
-    description = "tape RNN: a GRU controller writing a circular tape, moving or jumping its length (Delétang et al. 2023)"
+    description = (
+        "tape RNN: a GRU controller writing a circular tape, moving or jumping by the string's length "
+        "(Deletang et al. 2023)"
+    )

@@ -73,7 +73,7 @@ class TransformerConfig(TrainConfig):
     index_encoding: Literal["sinusoidal", "learned"] = "sinusoidal"
     max_index: int = 64
     alibi: bool = False
-    pooling: Literal["mean", "cls", "sum"] = "sum"  # sum: counts survive pooling (mean divides them by the length)
+    pooling: Literal["mean", "cls", "sum"] = "sum"  # counts survive a sum (a mean divides them by the length)
     max_grad_norm: float | None = 1.0  # the shared loop clips the gradient's norm to this (None: never)
     embedding_std: float = 1.0  # the symbols' embedding at initialisation; sinusoids have norm sqrt(d/2)
     head_hidden: int = 128  # 0: a linear head on the pooled vector; else an MLP with this many units
@@ -159,7 +159,8 @@ class TransformerClassifier(Classifier):
         self.norm = nn.LayerNorm(dim)
         if config.head_hidden:
             activation = nn.GELU() if config.head_activation == "gelu" else _Sine()
-            self.head = nn.Sequential(nn.Linear(dim, config.head_hidden), activation, nn.Linear(config.head_hidden, 1))
+            hidden = config.head_hidden
+            self.head = nn.Sequential(nn.Linear(dim, hidden), activation, nn.Linear(hidden, 1))
         else:
             self.head = nn.Linear(dim, 1)
         if config.alibi:  # the geometric slopes of the ALiBi paper, one per head
@@ -242,7 +243,8 @@ class TransformerModel(NetworkModel):
     # them (3,000-symbol test equations), the quick benchmark's whole budget in a dozen cells.
     cpu_symbol_limit = 0
     description = (
-        "Transformer encoder, 2 layers x 4 heads, d=64, digit-index positions (no absolute), sum pooling, MLP head"
+        "Transformer encoder, 2 layers x 4 heads, d=64, digit-index positions (no absolute), "
+        "sum pooling, MLP head"
     )
     Config = TransformerConfig
 
@@ -253,7 +255,8 @@ class TransformerModel(NetworkModel):
 
 
 class _Sine(nn.Module):
-    """sin as a layer: a head that favours periodic functions of the pooled vector (tried; see docs/contestants.md)."""
+    """sin as a layer: a head that favours periodic functions of the pooled vector (tried: it did not
+    help; docs/contestants.md)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.sin(x)

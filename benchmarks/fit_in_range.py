@@ -3,8 +3,9 @@
 The quick profile's data (100,000 training strings, 2,000 validation strings) and budgets (3,000
 steps), one challenge and seed; it prints the accuracy on 2,000 of the training strings (can the
 network fit what it saw?), on validation, and on 1,000 unseen test strings at each training length
-(the board's test strings, the same for every seed), with the steps and seconds the fit took. A recipe is a model
-spec as the command line takes it. Development seeds (0-99) only: this is where recipes are tuned.
+(the board's test strings, the same for every seed), with the steps and seconds the fit took. A
+recipe is a model spec as the command line takes it. Development seeds (0-99) only: this is where
+recipes are tuned.
 
     python benchmarks/fit_in_range.py div7-base10 transformer --seed 0
     python benchmarks/fit_in_range.py div7-base10 "transformer:pooling=mean,head_hidden=0" --seed 0

@@ -1,4 +1,4 @@
-"""Is a model within 2 points of the GRU at its training lengths? Per challenge, version and seed, from records.
+"""Is a model within 2 points of the GRU at its training lengths? Per challenge, version and seed.
 
 In range = the mean accuracy over the scored lengths inside each record's training range (the
 board's test strings). Reads any number of runs.jsonl files; the GRU's records and the model's may
@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                     continue  # the GRU's default cell only
                 version = record.get("challenge_version", 1)
                 found[(record["challenge"], version, model, record["seed"])] = in_range(record)
-    print(f"{'challenge':17} {'version':>7} {'seed':>4}  {args.against:>6}  {args.model:>11}  within {100 * BAR:.0f} points")
+    head = f"{'challenge':17} {'version':>7} {'seed':>4}  {args.against:>6}  {args.model:>11}"
+    print(f"{head}  within {100 * BAR:.0f} points")
     for challenge, version, model, seed in sorted(found):
         if model != args.model:
             continue

@@ -29,8 +29,8 @@ STACK = torch.tensor([[[1.0], [2.0], [3.0]]])  # top first
 
 @pytest.mark.parametrize(
     "actions, expected",
-    [([1.0, 0.0, 0.0], [9.0, 1.0, 2.0]), ([0.0, 1.0, 0.0], [2.0, 3.0, 0.0]), ([0.0, 0.0, 1.0], [1.0, 2.0, 3.0]),
-     ([0.5, 0.5, 0.0], [5.5, 2.0, 1.0])],  # fmt: skip
+    [([1.0, 0.0, 0.0], [9.0, 1.0, 2.0]), ([0.0, 1.0, 0.0], [2.0, 3.0, 0.0]),
+     ([0.0, 0.0, 1.0], [1.0, 2.0, 3.0]), ([0.5, 0.5, 0.0], [5.5, 2.0, 1.0])],  # fmt: skip
 )
 def test_a_stack_pushes_pops_and_stays_and_mixes_them_by_weight(actions, expected):
     new = update_stack(STACK, torch.tensor([actions]), torch.tensor([[9.0]]))

@@ -77,10 +77,12 @@ def test_fits_a_small_training_set():
 def test_the_defaults_are_the_recipe_that_fits_the_training_range():
     # docs/contestants.md: each of these was needed on development seeds; none may drift unnoticed.
     config = TransformerConfig()
-    assert (config.embedding_std, config.pooling, config.head_hidden, config.max_grad_norm) == (1.0, "sum", 128, 1.0)
+    recipe = (config.embedding_std, config.pooling, config.head_hidden, config.max_grad_norm, config.lr)
+    assert recipe == (1.0, "sum", 128, 1.0, 3e-3)
     network = TransformerClassifier(10, 10, config)
     network.reset_parameters(torch.Generator().manual_seed(0))
-    assert 0.9 < float(network.embed.weight.detach().std()) < 1.1  # as loud as the sinusoids' unit-amplitude features
+    # as loud as the sinusoids' features, each of amplitude 1
+    assert 0.9 < float(network.embed.weight.detach().std()) < 1.1
 
 
 @pytest.mark.parametrize(
