@@ -7,8 +7,8 @@ network fit what it saw?), on validation, and on 1,000 unseen test strings at ea
 recipe is a model spec as the command line takes it. Development seeds (0-99) only: this is where
 recipes are tuned.
 
-    python benchmarks/fit_in_range.py div7-base10 transformer --seed 0
-    python benchmarks/fit_in_range.py div7-base10 "transformer:pooling=mean,head_hidden=0" --seed 0
+    python -m benchmarks.fit_in_range div7-base10 transformer --seed 0
+    python -m benchmarks.fit_in_range div7-base10 "transformer:pooling=mean,head_hidden=0" --seed 0
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ board's test strings). Reads any number of runs.jsonl files; the GRU's records a
 come from different stores (the GRU's published run and a new run of the model, say). A model
 label with options (``transformer[max_seconds=1500.0]``) is matched by its id.
 
-    python benchmarks/in_range_bar.py results/published/runs.jsonl /tmp/report/runs.jsonl --model transformer
+    python -m benchmarks.in_range_bar results/published/runs.jsonl /tmp/report/runs.jsonl --model transformer
 """
 
 from __future__ import annotations
