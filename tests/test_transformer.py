@@ -27,7 +27,8 @@ def test_digit_indices_count_from_each_numbers_last_digit():
 @pytest.mark.parametrize(
     "options",
     [{}, {"positions": "none"}, {"positions": "absolute"}, {"index_encoding": "learned"},
-     {"alibi": True}, {"pooling": "cls"}],  # fmt: skip
+     {"alibi": True}, {"pooling": "cls"}, {"pooling": "mean", "head_hidden": 0},
+     {"head_activation": "sin"}],  # fmt: skip
 )
 def test_padding_never_changes_an_answer(options):
     config = TransformerConfig(**{**TINY, **options})
@@ -65,18 +66,30 @@ def test_same_seed_same_model_and_shapes():
 
 
 def test_fits_a_small_training_set():
-    # Memorising 64 strings shows that gradients reach every part (parity-like rules it does not learn).
+    # Memorising 64 strings shows that gradients reach every part, with the default recipe.
     c = get_challenge("div3-base10")
     train = c.sample("train", 64, seed=0)
-    model = TransformerModel(max_steps=300, eval_every=50, d_model=32, layers=1, heads=2, lr=3e-3)
+    model = TransformerModel(max_steps=300, eval_every=50, d_model=32, heads=2)
     report = model.fit(c, train, train, seed=0)
     assert report.best_val_accuracy == 1.0
+
+
+def test_the_defaults_are_the_recipe_that_fits_the_training_range():
+    # docs/contestants.md: each of these was needed on development seeds; none may drift unnoticed.
+    config = TransformerConfig()
+    recipe = (config.embedding_std, config.pooling, config.head_hidden, config.max_grad_norm, config.lr)
+    assert recipe == (1.0, "sum", 128, 1.0, 3e-3)
+    network = TransformerClassifier(10, 10, config)
+    network.reset_parameters(torch.Generator().manual_seed(0))
+    # as loud as the sinusoids' features, each of amplitude 1
+    assert 0.9 < float(network.embed.weight.detach().std()) < 1.1
 
 
 @pytest.mark.parametrize(
     "options, message",
     [({"positions": "rope"}, "unknown positions"), ({"d_model": 30, "heads": 4}, "divisible"),
-     ({"pooling": "max"}, "unknown pooling")],  # fmt: skip
+     ({"pooling": "max"}, "unknown pooling"), ({"head_activation": "relu"}, "unknown head_activation"),
+     ({"head_hidden": -1}, "head_hidden")],  # fmt: skip
 )
 def test_bad_options_are_one_clear_error(options, message):
     with pytest.raises(InvalidArgument, match=message):
