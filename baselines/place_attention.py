@@ -73,20 +73,21 @@ class PlaceAttentionConfig(TrainConfig):
     ``hard_attention``: at evaluation, the largest weight takes all.
     """
 
-    lr: float = 3e-3
+    lr: float = 1e-3
+    max_grad_norm: float | None = 1.0
     embed: int = 32
     key: int = 16
     value: int = 16
-    features: int = 64
+    features: int = 128
     hidden_size: int = 32
     numbers: int = 3
     window: int = 0
     content: bool = False
     slots: bool = False
-    hard_attention: bool = True
+    hard_attention: bool = False
     pooling: str = "min"
     curriculum_start: int = 12
-    curriculum_steps: int = 300
+    curriculum_steps: int = 600
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -306,7 +307,7 @@ class PlaceAttentionModel(NetworkModel):
             # Each stage keeps its best state on the validation strings of its own lengths.
             short, short_val = (batch.take(torch.nonzero(batch.lengths <= cap).squeeze(1))
                                 for batch in (train_set, val_set))  # fmt: skip
-            stage = replace(config, max_steps=budget, max_seconds=seconds, target_accuracy=None, patience=budget)
+            stage = replace(config, max_steps=budget, max_seconds=seconds, patience=budget)
             stages.append(train_network(self.network, short, short_val, stage, generator, self.progress))
             spent += stages[-1].steps
         seconds = max(config.max_seconds - (time.perf_counter() - started), 1e-3)
