@@ -62,7 +62,7 @@ def test_long_strings_are_evaluated_in_chunks_with_the_same_answers(monkeypatch)
 
 
 def test_attention_is_hard_when_evaluating_and_soft_when_training():
-    attention = PlaceAttention(PlaceAttentionConfig(window=1, value=2))
+    attention = PlaceAttention(PlaceAttentionConfig(window=1, value=2, hard_attention=True))
     with torch.no_grad():
         attention.sink_value.fill_(5.0)
         attention.sink_bias.fill_(0.3)  # the sink wins everywhere, but not by all
