@@ -1,26 +1,30 @@
-"""The place-attention checker: attention relative to each digit's place, then a GRU from the end.
+"""The place-attention checker: each digit reads the other numbers at its place, a GRU from the end.
 
-A learner on raw strings, built to check sums of any length. Its prior, in one line: **each
-symbol's place within its number (counted from the number's last digit), which number it belongs
-to (separators before it), and attention relative to place**. Nothing in it names an operand, a
-result, a carry or a column; where each digit should look, and what it should compute there, is
-learned from the labelled strings.
+A learner on raw strings, built to check sums of any length (docs/place-attention.md). Its prior,
+in one line: **each symbol's place within its number (counted from the number's last digit),
+which number it belongs to (separators before it), and attention relative to place** -- by default
+at the same place only (``window=0``). Nothing in it names an operand, a result or a carry; which
+numbers to read, what to compute from them and what to carry is learned from labelled strings.
 
 1. **Places.** Every symbol that is not a digit (``+``, ``x``, ``=``) ends a number. A digit gets
    its place ``p`` within its number (0 = the last digit, as the transformer's ``digit_indices``)
    and its number ``n`` (how many separators precede it).
 2. **Place attention.** Each position, for every number ``m``, looks at the digits of ``m`` at
    places ``p + d``, ``d`` in ``[-window, window]``, plus a learned *sink* ("no digit there", so a
-   shorter number reads as absent). Scores are a content dot product plus a learned bias for each
-   (own number, looked-at number, offset); the softmax runs over the window and the sink. Keys are
-   gathered by index, so a 1000-digit number costs ``length x window``, never ``length^2``, and a
-   position's view does not depend on how long the string is. Nothing forces ``d = 0``: the biases
-   start at zero and the network must find the column itself. At evaluation the attention is
-   **hard** (its largest weight takes all), as a snapped state is: what the soft weights leak to
-   neighbouring places does not pile up over 1000 digits.
-3. **A pointwise network** turns each position's symbol, number and attended digits into features.
+   shorter number reads as absent). Scores are a learned bias for each (own number, looked-at
+   number, offset), and a content dot product if ``content``; the softmax runs over the window and
+   the sink. Keys are gathered by index, so a 1000-digit number costs ``length x (2 window + 1)``,
+   never ``length^2``, and a position's view does not depend on how long the string is. With a
+   window, nothing forces ``d = 0``: the biases start at zero. (On development seeds a window of
+   1 or 2 did not find it in the budget; window 0 is the default, see the docs page.)
+3. **A product layer** turns each position's symbol and what it read into features (a column
+   check compares digits with each other: products hold that in one layer).
 4. **A GRU reads the features from the string's end** (the last number's last digit first), so it
-   can carry a carry and an "error seen" flag; its final state gives the membership logit.
+   can carry what lower places leave to higher ones.
+5. **Every position judges** what it reads against the GRU's state before it; the string is a
+   member if every position accepts (soft minimum in training, the true one at evaluation).
+6. **Shortest strings first**: training stages on the learner's own strings of at most 12, 24, 48
+   ... symbols (:func:`curriculum`), then all of them.
 
 >>> import numpy as np
 >>> from challenges import get_challenge
@@ -70,7 +74,10 @@ class PlaceAttentionConfig(TrainConfig):
 
     ``numbers``: how many numbers a string may hold that attention reads (later ones are read by
     the GRU only). ``window``: offsets ``-window..window`` of place that each position may look at.
-    ``hard_attention``: at evaluation, the largest weight takes all.
+    ``hard_attention``: at evaluation, the largest weight takes all. ``slots``: each offset's
+    digit is passed on apart (scaled by its weight) instead of mixed. ``pooling``: ``min`` (every
+    position judges) or ``last`` (the final state answers). ``curriculum_start`` and
+    ``curriculum_steps``: see :func:`curriculum`.
     """
 
     lr: float = 1e-3
@@ -155,13 +162,13 @@ class PlaceAttention(nn.Module):
             weights = F.one_hot(weights.argmax(-1), D + 1).to(weights.dtype)
         values = gather(self.values(x)) * found[..., None]
         if self.slots:  # each place read apart, scaled by its weight: no blur of neighbouring digits
-            read = torch.cat([weights[..., :D, None] * values, (weights[..., D:] * self.sink_value)[..., None, :]], -2)
-            return read.reshape(batch, width, -1)
+            sink = (weights[..., D:] * self.sink_value)[..., None, :]
+            return torch.cat([weights[..., :D, None] * values, sink], -2).reshape(batch, width, -1)
         attended = (weights[..., :D, None] * values).sum(-2) + weights[..., D:] * self.sink_value
         return attended.reshape(batch, width, -1)
 
     def _key_positions(self, places: torch.Tensor, numbers: torch.Tensor) -> torch.Tensor:
-        """Position of number ``m``'s digit at place ``p + d`` for every query, offset and ``m``; -1 if none."""
+        """Where number ``m``'s digit of place ``p + d`` stands, for each query, ``m``, ``d``; -1: none."""
         batch, width = places.shape
         M, D = self.numbers, 2 * self.window + 1
         span = int(places.max()) + 1 if places.numel() else 0
@@ -288,7 +295,7 @@ class PlaceAttentionModel(NetworkModel):
     id = "place-attention"
     description = (
         "place attention (prior: each digit's place in its number, which number, attention relative "
-        "to place; hard at evaluation) + GRU read from the end"
+        "to place, window 0) + GRU read from the end; a member if every position accepts"
     )
     Config = PlaceAttentionConfig
 
@@ -317,7 +324,7 @@ class PlaceAttentionModel(NetworkModel):
             # Each stage keeps its best state on the validation strings of its own lengths.
             short, short_val = (batch.take(torch.nonzero(batch.lengths <= cap).squeeze(1))
                                 for batch in (train_set, val_set))  # fmt: skip
-            stage = replace(config, max_steps=budget, max_seconds=seconds, patience=budget)
+            stage = replace(config, max_steps=budget, max_seconds=seconds, patience=budget)  # fmt: skip
             stages.append(train_network(self.network, short, short_val, stage, generator, self.progress))
             spent += stages[-1].steps
         seconds = max(config.max_seconds - (time.perf_counter() - started), 1e-3)

@@ -23,7 +23,8 @@ TINY = dict(max_steps=12, eval_every=4, embed=8, key=4, value=4, features=8, hid
 
 
 def _network(challenge, seed=0, **options):
-    network = PlaceAttentionClassifier(len(challenge.alphabet), challenge.base, PlaceAttentionConfig(**options))
+    config = PlaceAttentionConfig(**options)
+    network = PlaceAttentionClassifier(len(challenge.alphabet), challenge.base, config)
     network.reset_parameters(torch.Generator().manual_seed(seed))
     return network.eval()
 
@@ -114,7 +115,8 @@ def test_checkpoint_round_trip(tmp_path):
     from baselines.train import load_checkpoint, save_checkpoint
 
     model = PlaceAttentionModel(**TINY)
-    model.fit(ADD10.learner_view(), ADD10.sample("train", 128, seed=0), ADD10.sample("val", 32, seed=0), seed=0)
+    train, val = ADD10.sample("train", 128, seed=0), ADD10.sample("val", 32, seed=0)
+    model.fit(ADD10.learner_view(), train, val, seed=0)
     loaded = load_checkpoint(save_checkpoint(model, tmp_path / "place.pt"))
     texts = ADD10.sample("test", 30, seed=0, length=12).texts
     assert loaded.predict(texts).tolist() == model.predict(texts).tolist()
