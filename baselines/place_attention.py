@@ -293,6 +293,9 @@ class PlaceAttentionModel(NetworkModel):
     """The place-attention checker (see the module docstring)."""
 
     id = "place-attention"
+    # Minutes a cell on a CPU everywhere (about 0.1 s a step at 2 cores shared, 3,000 steps, and
+    # 5-6 minutes a cell on the sums): a whole CPU run leaves it out, as it does the transformer.
+    cpu_symbol_limit = 0
     description = (
         "place attention (prior: each digit's place in its number, which number, attention relative "
         "to place, window 0) + GRU read from the end; a member if every position accepts"
