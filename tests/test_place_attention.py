@@ -55,7 +55,7 @@ def test_padding_never_changes_an_answer(options):
 
 def test_long_strings_are_evaluated_in_chunks_with_the_same_answers(monkeypatch):
     network = _network(ADD2, seed=1, **TINY, window=1, content=True)
-    ids, lengths = encode(ADD2.sample("test", 6, length=200).texts, ADD2.alphabet)
+    ids, lengths = encode(ADD2.sample("test", 4, length=100).texts, ADD2.alphabet)
     with torch.no_grad():
         whole = network(ids, lengths)
         monkeypatch.setattr(place_attention, "_GATHER_BUDGET", 1)  # one row a chunk
