@@ -12,6 +12,7 @@ from .base import MODELS, FitReport, Model, create_model, get_model_class, regis
 # to this package even when the first import of it comes from inside a plugin's registration.
 with registering_from(BUILT_IN):
     from . import rnn, state_regularised_gru, augmented_rnn, linear_rnn, soft_automaton, selection, transformer  # noqa: F401  # isort: skip
+    from . import place_attention  # noqa: F401  # isort: skip
     from . import column_automaton  # noqa: F401  # isort: skip
     from . import grammatical, trivial, references, compiled  # noqa: F401  # isort: skip
 

@@ -149,8 +149,8 @@ def test_the_default_store_is_ignored_by_git_and_apart_from_the_published_one():
 
 
 def test_a_whole_cpu_run_leaves_out_slow_cells_and_names_them(tmp_path, capsys, monkeypatch):
-    """Networks on the equations (22-83 symbols) and the transformer everywhere wait for a GPU or
-    --include-slow; everything else runs, and the run says what it left out, first and last."""
+    """Networks on the equations (22-83 symbols), the transformer and place-attention everywhere wait
+    for a GPU or --include-slow; everything else runs, and the run says what it left out, first and last."""
     import hofstadter.run as runner
 
     ran: list = []
@@ -163,12 +163,14 @@ def test_a_whole_cpu_run_leaves_out_slow_cells_and_names_them(tmp_path, capsys, 
     networks = {m for m, cls in MODELS.items() if cls.cpu_symbol_limit == 20}
     assert {"gru", "lstm", "rnn", "soft-automaton", "linear-rnn"} <= networks
     assert slow == {(m, c) for m in networks for c in equations} | {
-        (m, c) for m in ("neural-select", "transformer", "edsm") for c in runner.list_challenges()
+        (m, c)
+        for m in ("neural-select", "transformer", "place-attention", "edsm")
+        for c in runner.list_challenges()
     }
     assert not {(c.model, c.challenge) for c in ran} & slow
     assert ("column-automaton", "add-base2") in {(c.model, c.challenge) for c in ran}  # columns, not symbols
     assert err.count("left out on CPU, slow there") == 2
-    assert "neural-select, transformer, edsm on every challenge" in err
+    assert "neural-select, transformer, place-attention, edsm on every challenge" in err
     assert "--include-slow" in err and "--device cuda" in err
 
     ran.clear()  # asked for: nothing left out

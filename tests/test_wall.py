@@ -38,7 +38,7 @@ def _without_facts(challenge):
 @pytest.mark.parametrize(
     "model_id",
     ["gru", "sr-gru", "sr-so-gru", "stack-rnn", "tape-rnn", "soft-automaton", "linear-rnn", "neural-select",
-     "rpni", "majority", "last-digits"],  # fmt: skip
+     "place-attention", "rpni", "majority", "last-digits"],  # fmt: skip
 )
 def test_a_learners_results_do_not_depend_on_the_challenges_facts(model_id):
     with_facts = run_experiment(DIV3, model_id, 0, profile=SMOKE)

@@ -1,0 +1,123 @@
+"""The place-attention checker: where it looks, padding and chunking invariance, curriculum, options."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from baselines import place_attention
+from baselines.encoding import encode
+from baselines.place_attention import (
+    PlaceAttention,
+    PlaceAttentionClassifier,
+    PlaceAttentionConfig,
+    PlaceAttentionModel,
+    places_and_numbers,
+)
+from challenges import get_challenge
+from challenges.errors import InvalidArgument
+
+ADD2, ADD10 = get_challenge("add-base2"), get_challenge("add-base10")
+TINY = dict(max_steps=12, eval_every=4, embed=8, key=4, value=4, features=8, hidden_size=8)
+
+
+def _network(challenge, seed=0, **options):
+    config = PlaceAttentionConfig(**options)
+    network = PlaceAttentionClassifier(len(challenge.alphabet), challenge.base, config)
+    network.reset_parameters(torch.Generator().manual_seed(seed))
+    return network.eval()
+
+
+def test_each_digit_looks_at_every_number_around_its_own_place():
+    ids, _ = encode(np.array(["101+11=1000"]), ADD2.alphabet)
+    places, numbers = places_and_numbers(ids, base=2, symbols=4)
+    where = PlaceAttention(PlaceAttentionConfig(window=1))._key_positions(places, numbers)
+    assert where.shape == (1, 11, 3, 3)  # rows, symbols, numbers, offsets -1..1
+    # The result's units digit (position 10, place 0) sees a's places -1, 0, 1 at -, 2, 1; b's at -, 5, 4.
+    assert where[0, 10].tolist() == [[-1, 2, 1], [-1, 5, 4], [-1, 10, 9]]
+    # The result's top digit (place 3) finds nothing in a or b at places 2-4 but a's first digit.
+    assert where[0, 7].tolist() == [[0, -1, -1], [-1, -1, -1], [8, 7, -1]]
+    assert (where[0, 3] == -1).all()  # a separator looks nowhere: only the sink
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"window": 2, "content": True}, {"window": 1, "slots": True}, {"pooling": "last"},
+                {"hard_attention": False}],  # fmt: skip
+)
+def test_padding_never_changes_an_answer(options):
+    network = _network(ADD10, **{**TINY, **options})
+    alone = encode(np.array(["12+29=41"]), ADD10.alphabet)
+    padded = encode(np.array(["12+29=41", "1234567+89=1234656"]), ADD10.alphabet)
+    with torch.no_grad():
+        torch.testing.assert_close(network(*alone), network(*padded)[:1])
+
+
+def test_long_strings_are_evaluated_in_chunks_with_the_same_answers(monkeypatch):
+    network = _network(ADD2, seed=1, **TINY, window=1, content=True)
+    ids, lengths = encode(ADD2.sample("test", 4, length=100).texts, ADD2.alphabet)
+    with torch.no_grad():
+        whole = network(ids, lengths)
+        monkeypatch.setattr(place_attention, "_GATHER_BUDGET", 1)  # one row a chunk
+        torch.testing.assert_close(network(ids, lengths), whole)
+
+
+def test_attention_is_hard_when_evaluating_and_soft_when_training():
+    attention = PlaceAttention(PlaceAttentionConfig(window=1, value=2, hard_attention=True))
+    with torch.no_grad():
+        attention.sink_value.fill_(5.0)
+        attention.sink_bias.fill_(0.3)  # the sink wins everywhere, but not by all
+    ids, _ = encode(np.array(["1+1=10"]), ADD2.alphabet)
+    places, numbers = places_and_numbers(ids, 2, 4)
+    x = torch.randn(1, ids.shape[1], 32, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        soft = attention.train()(x, places, numbers)
+        hard = attention.eval()(x, places, numbers)
+    assert torch.equal(hard, torch.full_like(hard, 5.0)) and not torch.equal(soft, hard)
+
+
+def test_same_seed_same_model_and_the_curriculum_runs_first():
+    train, val = ADD2.sample("train", 256, seed=0), ADD2.sample("val", 64, seed=0)
+    first = PlaceAttentionModel(**TINY, curriculum_start=12, curriculum_steps=3)
+    second = PlaceAttentionModel(**TINY, curriculum_start=12, curriculum_steps=3)
+    report = first.fit(ADD2.learner_view(), train, val, seed=3)
+    second.fit(ADD2.learner_view(), train, val, seed=3)
+    assert report.extra["curriculum"] == [3, 3, 3] and report.steps <= 12
+    texts = ADD2.sample("test", 20, seed=0, length=40).texts
+    guesses = first.predict(texts)
+    assert guesses.dtype == bool and guesses.tolist() == second.predict(texts).tolist()
+    for a, b in zip(first.network.state_dict().values(), second.network.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_gradients_reach_every_part():
+    import torch.nn.functional as F
+
+    from baselines.train import LabelledBatch
+
+    network = _network(ADD10, **{**TINY, "window": 1, "content": True}).train()
+    batch = LabelledBatch.of(ADD10.sample("train", 64, seed=0), ADD10.alphabet, torch.device("cpu"))
+    F.binary_cross_entropy_with_logits(network(batch.ids, batch.lengths), batch.labels).backward()
+    silent = [name for name, p in network.named_parameters() if p.grad is None or not p.grad.abs().sum()]
+    assert silent == []
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [({"pooling": "max"}, "unknown pooling"), ({"window": -1}, "window"), ({"numbers": 0}, "at least 1")],
+)
+def test_bad_options_are_one_clear_error(options, message):
+    with pytest.raises(InvalidArgument, match=message):
+        PlaceAttentionConfig(**options)
+
+
+def test_checkpoint_round_trip(tmp_path):
+    from baselines.train import load_checkpoint, save_checkpoint
+
+    model = PlaceAttentionModel(**TINY)
+    train, val = ADD10.sample("train", 128, seed=0), ADD10.sample("val", 32, seed=0)
+    model.fit(ADD10.learner_view(), train, val, seed=0)
+    loaded = load_checkpoint(save_checkpoint(model, tmp_path / "place.pt"))
+    texts = ADD10.sample("test", 30, seed=0, length=12).texts
+    assert loaded.predict(texts).tolist() == model.predict(texts).tolist()
+    assert loaded.network.base == 10
