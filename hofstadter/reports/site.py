@@ -245,7 +245,11 @@ class _Board:
         from hofstadter.reports.tables import NOT_CLEAN, NOT_CLEAN_NOTE, challenge_table, strings_needed
 
         challenge = CHALLENGES.get(challenge_id)
-        facts = [("family", challenge.family), ("version", challenge.version),
+        shown = self.frame.loc[self.frame["challenge"] == challenge_id, "version"]
+        version = int(shown.max()) if len(shown) else challenge.version  # the records', not the code's
+        if version != challenge.version:
+            version = f"{version} (the records shown; this code draws version {challenge.version})"
+        facts = [("family", challenge.family), ("version", version),
                  ("training lengths", "%d-%d" % challenge.train_lengths),
                  ("extrapolation lengths", ", ".join(map(str, challenge.extrapolation_lengths))),
                  ("regular", "yes" if challenge.regular else "no"),
