@@ -57,6 +57,18 @@ class NetworkModel(ConfiguredModel):
     @one_torch_thread()
     def fit(self, task: LearnerView, train: Examples, val: Examples, seed: int) -> FitReport:
         """Train a fresh network on ``train``, selecting the best state on ``val``."""
+        generator, train_set, val_set = self.start_fit(task, train, val, seed)
+        self.before_training(train_set)
+        config = self.first_training_config()
+        report = train_network(self.network, train_set, val_set, config, generator, self.progress)
+        return self.after_training(report, train_set, val_set, generator)
+
+    def start_fit(
+        self, task: LearnerView, train: Examples, val: Examples, seed: int
+    ) -> tuple[torch.Generator, LabelledBatch, LabelledBatch]:
+        """What every fit starts with: a fresh network for ``task``, initialised by a generator
+        seeded with ``seed`` (never torch's global seed), and the labelled strings as batches.
+        Returns the generator, which goes on to order the minibatches, and the two batches."""
         task = learner_view_of(task)
         self.task, self.alphabet = task, task.alphabet
         generator = torch.Generator().manual_seed(seed)
@@ -65,10 +77,7 @@ class NetworkModel(ConfiguredModel):
         self.network = network.to(self.device)
         train_set = LabelledBatch.of(train, self.alphabet, self.device)
         val_set = LabelledBatch.of(val, self.alphabet, self.device)
-        self.before_training(train_set)
-        config = self.first_training_config()
-        report = train_network(self.network, train_set, val_set, config, generator, self.progress)
-        return self.after_training(report, train_set, val_set, generator)
+        return generator, train_set, val_set
 
     def before_training(self, train_set: LabelledBatch) -> None:
         """A hook for work between building the network and training it (the linear RNN hands

@@ -52,7 +52,7 @@ from torch import nn
 from challenges.core import Examples, LearnerView
 from challenges.errors import InvalidArgument
 
-from .base import FitReport, learner_view_of, register_model
+from .base import FitReport, register_model
 from .network_model import NetworkModel
 from .threads import one_torch_thread
 from .train import Classifier, LabelledBatch, TrainConfig, logits_of, train_network
@@ -309,14 +309,7 @@ class PlaceAttentionModel(NetworkModel):
     @one_torch_thread()
     def fit(self, task: LearnerView, train: Examples, val: Examples, seed: int) -> FitReport:
         """Train shortest strings first, then all (see :func:`curriculum`); select on ``val``."""
-        task = learner_view_of(task)
-        self.task, self.alphabet = task, task.alphabet
-        generator = torch.Generator().manual_seed(seed)
-        network = self.build(task.alphabet, task)
-        network.reset_parameters(generator)
-        self.network = network.to(self.device)
-        train_set = LabelledBatch.of(train, self.alphabet, self.device)
-        val_set = LabelledBatch.of(val, self.alphabet, self.device)
+        generator, train_set, val_set = self.start_fit(task, train, val, seed)
         config, spent, stages = self.config, 0, []
         started = time.perf_counter()
         for cap in curriculum(train_set.lengths, config.curriculum_start):
