@@ -585,7 +585,8 @@ class StateRegularisedSecondOrderGRUModel(StateRegularisedGRUModel):
     version = 2  # 2: answers computed symbol by symbol (second_order_gru.py), keyed apart to be safe
     description = (
         "state-regularised second-order GRU: the digit chooses the recurrent weights; "
-        "each state snapped to learned centroids (hard at test time)"
+        "each state snapped to learned centroids (hard at test time); centroids that no training "
+        "string tells apart merged into one (a symbolic state-merging step, merge=false turns it off)"
     )
     _check_set: LabelledBatch | None = None
 
