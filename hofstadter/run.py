@@ -128,10 +128,8 @@ def plan(
     profile's list, else every registered model. A model may carry options,
     ``gru:hidden_size=128`` (see :mod:`baselines.model_spec`).
     """
-    from challenges.noise import check_label_noise
-
-
     from baselines.model_spec import parse_model_spec
+    from challenges.noise import check_label_noise
 
     chosen = get_profile(profile)
     if challenge_ids:
