@@ -37,7 +37,7 @@ class Estimate:
     jobs: int
     source: str
     # Test sets the disk cache lacks: how many, how many of those have a recorded drawing time,
-    # and the seconds those take (see hofstadter.test_set_costs).
+    # and the seconds those take (see hofstadter.draw_costs).
     test_sets: int = 0
     test_sets_known: int = 0
     test_set_seconds: float = 0.0

@@ -42,23 +42,17 @@ if TYPE_CHECKING:  # challenges never import baselines at load time (see command
     from baselines.base import Model
     from baselines.extraction import Extraction, PrefixTrace, Purity, SweepPoint
 
-# Prefixes recorded by default: about this many (all 4-digit numbers in base 10, 10 in base 3).
-PREFIX_BUDGET = 60_000
-# The smoke profile's: a tenth. Its networks train for seconds and rarely reach the sweep's
-# threshold, so the sweep runs k-means at every k up to 64; over 10,000 base-10 prefixes that took
-# minutes, over 1,001 it takes seconds (docs/results.md, Trust boundaries).
-SMOKE_PREFIX_BUDGET = 6_000
 MAX_PREFIXES = 2_000_000
 
 
 def default_max_length(base: int, profile: str = "quick") -> int:
-    """The longest prefix length whose strings number about :data:`PREFIX_BUDGET` (the smoke
-    profile's: :data:`SMOKE_PREFIX_BUDGET`).
+    """The longest prefix length whose strings number about the profile's ``explain_prefixes``
+    (:class:`hofstadter.profiles.Profile`; a tenth for the smoke profile).
 
     >>> [default_max_length(b) for b in (2, 3, 10)], default_max_length(10, "smoke")
     ([15, 10, 4], 3)
     """
-    budget = SMOKE_PREFIX_BUDGET if profile == "smoke" else PREFIX_BUDGET
+    budget = get_profile(profile).explain_prefixes
     return max(1, int(math.log(budget) / math.log(base)))
 
 

@@ -56,6 +56,9 @@ class Profile:
     # run when none is named (empty: every registered model).
     label_noises: tuple[float, ...] = ()
     models: tuple[str, ...] = ()
+    # `explain`: about how many prefixes it records (all 4-digit numbers in base 10). Not part of
+    # a cell's identity either: it decides what is read out of a trained network, not the network.
+    explain_prefixes: int = 60_000
 
     def test_size_for(self, challenge: Challenge) -> Callable[[int], int]:
         """Test strings per length for ``challenge``: ``test_size`` everywhere, but fewer long
@@ -93,7 +96,9 @@ def seed_kind(seed: int) -> str:
 LONG_LENGTH = 100
 
 PROFILES: dict[str, Profile] = {
-    "smoke": Profile("smoke", (100,), 512, 256, 64, 16, 60, 60.0),
+    # Smoke networks train for seconds and rarely reach explain's threshold, so its sweep runs
+    # k-means at every k up to 64: over 10,000 base-10 prefixes that took minutes, over 1,001 seconds.
+    "smoke": Profile("smoke", (100,), 512, 256, 64, 16, 60, 60.0, explain_prefixes=6_000),
     "quick": Profile("quick", (100, 101, 102), 100_000, 2_000, 1_000, 100, 3_000, 120.0),
     "full": Profile("full", (100, 101, 102, 103, 104), 100_000, 10_000, 2_000, 200, 20_000, 3_600.0),
     # Learning curves: how many strings each learner needs (regular challenges, quick budgets).
@@ -111,7 +116,9 @@ PROFILES: dict[str, Profile] = {
                              "edsm", "rnn", "gru", "lstm")),
 }
 # What a plan covers, not part of a cell's identity (a cell's own noise is in its key).
-PLAN_FIELDS = ("name", "seeds", "train_sizes", "regular_only", "label_noises", "models")
+PLAN_FIELDS = (
+    "name", "seeds", "train_sizes", "regular_only", "label_noises", "models", "explain_prefixes"
+)
 
 
 def get_profile(name: str) -> Profile:

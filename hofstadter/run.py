@@ -359,7 +359,7 @@ def prepare_test_sets(
     development and report seeds draws both kinds' test sets: :mod:`hofstadter.evaluation_seeds`).
 
     ``seconds``, if given, receives how long each test set that was not yet in the disk cache took
-    to draw (:mod:`hofstadter.test_set_costs` keeps them for later estimates).
+    to draw (:mod:`hofstadter.draw_costs` keeps them for later estimates).
 
     A test set that cannot be drawn within :data:`challenges.evaluate.TEST_SET_SECONDS` (a sampler
     that hangs) stops nothing here: it is remembered, and every cell scored on it fails at once
@@ -367,7 +367,7 @@ def prepare_test_sets(
     """
     from challenges.cache import cache_dir
     from challenges.evaluate import TestSetTimeout, remember_timeout
-    from hofstadter.test_set_costs import not_cached
+    from hofstadter.draw_costs import not_cached
 
     wanted = test_sets_of(cells)
     to_draw = set(not_cached(wanted)) if seconds is not None else set()

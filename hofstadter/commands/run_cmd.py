@@ -29,7 +29,7 @@ from hofstadter.commands._output import console as make_console
 from hofstadter.commands.board import add_board_option, use_board
 from hofstadter.estimate import duration, estimate
 from hofstadter.profiles import PROFILES, get_profile
-from hofstadter.test_set_costs import save_costs
+from hofstadter.draw_costs import save_costs
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -248,7 +248,7 @@ def since(started: float) -> str:
 def run_estimate(todo: list, store, results: Path, jobs: int):  # noqa: ANN001, ANN201
     """The estimate of the cells ``todo``, with drawing the test sets the disk cache lacks."""
     from hofstadter.run import test_sets_of
-    from hofstadter.test_set_costs import drawing_seconds, not_cached, read_costs
+    from hofstadter.draw_costs import drawing_seconds, not_cached, read_costs
 
     missing = not_cached(test_sets_of(todo))
     published = sorted(path.parent for path in _args.PUBLISHED_RESULTS.glob("**/runs.jsonl"))
