@@ -68,6 +68,7 @@ class ColumnAutomatonModel(ConfiguredModel):
     """A soft automaton over aligned digit columns, hardened into a DFA over columns."""
 
     id = "column-automaton"
+    version = 2  # 2: the soft automaton keeps the smaller candidate unless a sign test says otherwise
     description = (
         "equations right-aligned into digit columns (fixed step), then a soft automaton over "
         "columns learns the carry rule; hardened into a DFA over columns"

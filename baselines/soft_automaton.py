@@ -39,10 +39,10 @@ from .base import FitReport, register_model
 from .dfa_tables import hardened_dfa, merge_states, run_table
 from .network_model import NetworkModel
 from .progress import continued_progress
-from .soft_choice import Candidate, _better_read
+from .soft_choice import Candidate, better_read, replaces
 from .soft_config import SoftAutomatonConfig, doubling_ladder
 from .soft_network import _GATHER_SYMBOLS, Hardened, SoftAutomaton, run_matrices
-from .train import LabelledBatch, accuracies, train_network
+from .train import LabelledBatch, logits_of, train_network
 
 __all__ = [
     "Hardened", "SoftAutomaton", "SoftAutomatonConfig", "SoftAutomatonModel", "_GATHER_SYMBOLS",
@@ -56,6 +56,8 @@ class SoftAutomatonModel(NetworkModel):
 
     id = "soft-automaton"
     answers_with = "automaton"  # its hardened DFA, or the one a table reads off it
+    # 2: a larger candidate must beat a smaller one by a sign test on validation (`significance`).
+    version = 2
     description = "soft automaton: softmax transitions, size grown from data, hardened into a DFA"
     Config = SoftAutomatonConfig
 
@@ -78,7 +80,9 @@ class SoftAutomatonModel(NetworkModel):
         """An untrained automaton of this config's settings."""
         c = self.config
         temperatures = (c.temperature_start, c.temperature_end)
-        return SoftAutomaton(alphabet, states, restarts, c.init, temperatures, c.entropy, c.harden)
+        return SoftAutomaton(
+            alphabet, states, restarts, c.init, temperatures, c.entropy, c.harden, c.significance
+        )
 
     def restore(self, alphabet: str, state_dict: dict[str, torch.Tensor]) -> None:
         restarts, _, states, _ = state_dict["logits"].shape
@@ -160,9 +164,9 @@ class SoftAutomatonModel(NetworkModel):
             done = budget.train(larger, self.size_budget(states, steps_left, seconds_left))
             candidate, extra = self.best_candidate(larger, budget.train_set, budget.val_set)
             sizes.append({"steps": done.steps, "restarts": larger.restarts, **extra})
-            if (candidate.accuracy, -candidate.size) > (best.accuracy, -best.size):
+            if replaces(candidate, best, c.significance):
                 self.network, best = larger, candidate
-            seed = _better_read(seed, candidate.read)
+            seed = better_read(seed, candidate.read, c.significance)
         return best, seed
 
     def retrain(
@@ -180,33 +184,39 @@ class SoftAutomatonModel(NetworkModel):
             done = budget.train(second, config)
             candidate, extra = self.best_candidate(second, budget.train_set, budget.val_set)
             rounds.append({"steps": done.steps, "restarts": second.restarts, **extra})
-            if (candidate.accuracy, -candidate.size) > (best.accuracy, -best.size):
+            if replaces(candidate, best, c.significance):
                 self.network, best = second, candidate
-            seed = _better_read(seed, candidate.read)
+            seed = better_read(seed, candidate.read, c.significance)
         return best
 
     def best_candidate(
         self, network: SoftAutomaton, train_set: LabelledBatch, val_set: LabelledBatch
-    ) -> tuple["Candidate", dict[str, Any]]:
-        """The best way ``network`` can answer -- soft, hardened or read off by a table -- and figures."""
-        soft = accuracies(network, val_set)
+    ) -> tuple[Candidate, dict[str, Any]]:
+        """The best way ``network`` can answer -- soft, hardened or read off by a table -- and figures.
+
+        The hardened DFA is kept over the soft network unless the network is significantly better
+        (it ranks as larger, :mod:`.soft_choice`); the table's DFA then challenges the one kept.
+        """
+        z = self.config.significance
+        right = (logits_of(network, val_set) > 0) == val_set.labels.bool()  # [restarts, strings]
+        soft = right.float().mean(dim=-1)
         restart = int(soft.argmax())
-        best = Candidate("soft", float(soft.max()), network.states, restart)
+        # K + 1/2: a network of K states ranks above a DFA of K states (it is not one).
+        best = Candidate("soft", float(soft.max()), network.states + 0.5, restart, right=right[restart])
         extra: dict[str, Any] = {"states": network.states, "soft_val_accuracy": best.accuracy}
         if not network.harden:
             return best, extra
         hard = network.hardened_candidate(val_set, train_set)
         extra.update(hard_val_accuracy=hard.accuracy, minimal_states=hard.minimal_states)
         read = network.table_candidate(hard, train_set, val_set) if self.config.read_table else None
-        if hard.accuracy >= best.accuracy:  # the hardened DFA wins a tie with the soft automaton
-            best = Candidate("hard", hard.accuracy, hard.minimal_states, hard.restart, hard)
+        as_hard = Candidate("hard", hard.accuracy, hard.size, hard.restart, hard, right=hard.right)
+        if not replaces(best, as_hard, z):
+            best = as_hard
         if read is not None:
             extra.update(table_val_accuracy=read.accuracy, table_states=read.minimal_states)
-            # The table's DFA must beat the hardened one outright (more accurate, or as accurate
-            # and smaller), and be at least as good as the soft automaton.
-            beats_hard = (read.accuracy, -read.minimal_states) > (hard.accuracy, -hard.minimal_states)
-            if beats_hard and read.accuracy >= float(soft.max()):
-                best = Candidate("table", read.accuracy, read.minimal_states, hard.restart, read)
+            as_table = Candidate("table", read.accuracy, read.size, hard.restart, read, right=read.right)
+            if replaces(as_table, best, z):
+                best = as_table
         return replace(best, read=read), extra
 
     def seeded_from(self, start: "Hardened", generator: torch.Generator) -> SoftAutomaton:
@@ -218,7 +228,7 @@ class SoftAutomatonModel(NetworkModel):
         states = max(len(start.table), math.ceil(c.retrain_factor * len(start.table)))
         network = SoftAutomaton(
             self.alphabet or "", states, c.restarts_for(states), "random",
-            (c.temperature_start, c.temperature_end), c.entropy,
+            (c.temperature_start, c.temperature_end), c.entropy, significance=c.significance,
         )  # fmt: skip
         network.reset_parameters(generator)
         network.seed_transitions(start.table.cpu(), start.accepting.cpu(), c.retrain_sharpness)

@@ -42,6 +42,10 @@ class SoftAutomatonConfig(TrainConfig):
     ``max_rounds`` rounds. ``merge`` finally merges the kept DFA's states that no training string
     tells apart (:func:`~baselines.dfa_tables.merge_states`). Batches of 64 were measured best per
     step on div29-base10 (CHANGELOG.md).
+
+    ``significance`` is how many standard deviations of a sign test on the validation strings a
+    larger candidate must beat a smaller one by to be kept instead (:mod:`.soft_choice`); 0 keeps
+    the more accurate, the smaller on a tie.
     """
 
     lr: float = 0.1
@@ -65,6 +69,7 @@ class SoftAutomatonConfig(TrainConfig):
     retrain_factor: float = 1.5
     max_rounds: int = 4
     merge: bool = True
+    significance: float = 2.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -85,6 +90,8 @@ class SoftAutomatonConfig(TrainConfig):
             raise InvalidArgument(f"retrain_factor must be at least 1, got {self.retrain_factor}")
         if not 0 < self.first_share <= 1:
             raise InvalidArgument(f"first_share must be in (0, 1], got {self.first_share}")
+        if not self.significance >= 0:  # `not >=`: NaN is refused too
+            raise InvalidArgument(f"significance must be at least 0, got {self.significance}")
         if not (self.temperature_start > 0 and self.temperature_end > 0):
             raise InvalidArgument("temperatures must be positive")
         self.check_memory(symbols=2, longest=1)  # the least any challenge asks; build() checks the data's

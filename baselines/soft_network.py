@@ -21,14 +21,13 @@ training lengths.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
 from .automata import DFA
 from .dfa_tables import pad_table, refit_readout, run_table
 from .observation_table import AutomatonOracle, observation_table_automaton
+from .soft_choice import Hardened, replaces
 from .train import Classifier, LabelledBatch, accuracies
 
 _CERTAIN = 30.0  # the logit a hard automaton answers with: sigmoid(30) is 1 in float32
@@ -55,11 +54,13 @@ class SoftAutomaton(Classifier):
         temperatures: tuple[float, float] = (1.0, 1.0),
         entropy: float = 0.0,
         harden: bool = True,
+        significance: float = 0.0,
     ) -> None:
         super().__init__()
         symbols = len(alphabet)
         self.alphabet, self.symbols, self.states, self.restarts = alphabet, symbols, states, restarts
         self.init, self.temperatures, self.entropy, self.harden = init, temperatures, entropy, harden
+        self.significance = significance  # how a larger restart's DFA must beat a smaller (.soft_choice)
         self.logits = nn.Parameter(torch.zeros(restarts, symbols, states, states))
         self.accept = nn.Parameter(torch.zeros(restarts, states))
         # Buffers, so that checkpoints carry them: the schedule, the choice, the hard automaton.
@@ -125,10 +126,11 @@ class SoftAutomaton(Classifier):
     # --- hardening --------------------------------------------------------------------------
     def hardened_candidate(
         self, val_set: LabelledBatch, train_set: LabelledBatch | None = None
-    ) -> "Hardened":
+    ) -> Hardened:
         """The best restart once hardened: argmax per row, readouts refitted on ``train_set``.
 
-        Best means most accurate on ``val_set``, then fewest states once minimised (Occam).
+        Best means fewest states once minimised unless a larger one is significantly more
+        accurate on ``val_set`` (:func:`~.soft_choice.replaces`); the more accurate of equal size.
         """
         tables = self.logits.detach().argmax(-1).transpose(1, 2)  # [restarts, K, symbols]
         readouts = self.accept.detach() > 0
@@ -140,15 +142,15 @@ class SoftAutomaton(Classifier):
             right = run_table(table, accepting, val_set.ids) == val_set.labels.bool()
             accuracy = float(right.float().mean())
             dfa = DFA(table.cpu().numpy(), 0, accepting.cpu().numpy(), self.alphabet)
-            candidate = Hardened(restart, table, accepting, accuracy, dfa.minimize().num_states)
-            if best is None or (accuracy, -candidate.minimal_states) > (best.accuracy, -best.minimal_states):
+            candidate = Hardened(restart, table, accepting, accuracy, dfa.minimize().num_states, right)
+            if best is None or replaces(candidate, best, self.significance):
                 best = candidate
         assert best is not None
         return best
 
     def table_candidate(
-        self, hard: "Hardened", train_set: LabelledBatch, val_set: LabelledBatch
-    ) -> "Hardened | None":
+        self, hard: Hardened, train_set: LabelledBatch, val_set: LabelledBatch
+    ) -> Hardened | None:
         """The automaton an observation table reads off ``hard`` (see :mod:`.observation_table`).
 
         The table asks ``hard`` only about strings no longer than the longest training string,
@@ -165,7 +167,7 @@ class SoftAutomaton(Classifier):
         right = run_table(table, accepting, val_set.ids) == val_set.labels.bool()
         dfa = DFA(table.cpu().numpy(), 0, accepting.cpu().numpy(), self.alphabet)
         accuracy = float(right.float().mean())
-        return Hardened(hard.restart, table, accepting, accuracy, dfa.minimize().num_states)
+        return Hardened(hard.restart, table, accepting, accuracy, dfa.minimize().num_states, right)
 
     def keep(self, restart: int) -> None:
         """Answer with restart ``restart`` alone, from its soft matrices."""
@@ -191,19 +193,6 @@ class SoftAutomaton(Classifier):
             symbols = torch.arange(self.symbols)[None, :].expand(n, self.symbols)
             self.logits[:, symbols, rows, table] += sharpness
             self.accept[:, :n] = torch.where(accepting, 3.0, -3.0)
-
-
-
-@dataclass(frozen=True)
-class Hardened:
-    """One restart's DFA -- hardened, or read off by the table -- with its validation accuracy
-    and minimal size."""
-
-    restart: int
-    table: torch.Tensor  # [n, symbols] int64: n = K when hardened, n <= K when read off
-    accepting: torch.Tensor  # [n] bool
-    accuracy: float
-    minimal_states: int
 
 
 

@@ -15,8 +15,10 @@ from baselines.dfa_tables import merge_states, refit_readout, run_table
 from baselines.encoding import encode
 from baselines.references import exact_automaton
 from baselines.soft_automaton import Hardened, SoftAutomatonConfig, SoftAutomatonModel, run_matrices
+from baselines.soft_choice import Candidate, replaces, significantly_better
 from baselines.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge
+from challenges.errors import InvalidArgument
 
 DIV3 = get_challenge("div3-base10")
 
@@ -170,3 +172,52 @@ def test_an_imperfect_first_stage_is_retrained_from_its_table_and_never_worse():
     assert report.extra["retrained"] and all(round_["steps"] >= 1 for round_ in report.extra["retrained"])
     assert report.best_val_accuracy >= first
     assert report.steps <= 400
+
+
+# --- choosing among candidates: the smaller unless the larger is significantly better -----------
+
+
+def verdicts(right: int, total: int = 500) -> torch.Tensor:
+    """A candidate right on the first ``right`` of ``total`` validation strings."""
+    return torch.arange(total) < right
+
+
+def test_a_larger_automaton_right_on_one_more_noisy_string_does_not_replace_a_smaller():
+    small = Candidate("hard", 450 / 500, 7, 0, right=verdicts(450))
+    large = Candidate("hard", 451 / 500, 16, 0, right=verdicts(451))
+    assert not replaces(large, small, significance=2.0)
+    assert replaces(small, large, significance=2.0)
+    assert replaces(large, small, significance=0.0)  # the plain rule: the more accurate
+
+
+def test_a_larger_automaton_clearly_better_replaces_a_smaller():
+    small = Candidate("hard", 480 / 500, 3, 0, right=verdicts(480))
+    large = Candidate("hard", 1.0, 9, 0, right=verdicts(500))  # 20 gains, no loss
+    assert replaces(large, small, significance=2.0)
+    assert not replaces(small, large, significance=2.0)
+
+
+def test_only_the_strings_where_two_candidates_disagree_count():
+    # The larger is right on 14 strings the smaller gets wrong, and wrong on 6 it gets right:
+    # 8 more in all, but 8 < 2 x sqrt(20), so the smaller stays; with 6 such losses fewer, it goes.
+    small_right, large_right = verdicts(400), verdicts(400)
+    large_right[400:414] = True
+    large_right[:6] = False
+    small = Candidate("hard", float(small_right.float().mean()), 7, 0, right=small_right)
+    large = Candidate("hard", float(large_right.float().mean()), 16, 0, right=large_right)
+    assert large.accuracy > small.accuracy and not replaces(large, small, 2.0)
+    large_right[:6] = True
+    assert significantly_better(large_right, small_right, 2.0)  # 14 > 2 x sqrt(14)
+
+
+def test_a_soft_network_ranks_above_a_dfa_of_as_many_states():
+    dfa = Candidate("hard", 0.9, 4, 0, right=verdicts(450))
+    network = Candidate("soft", 0.902, 4.5, 0, right=verdicts(451))  # K = 4, right once more
+    assert not replaces(network, dfa, 2.0) and replaces(dfa, network, 2.0)
+
+
+def test_significance_must_be_a_non_negative_number():
+    with pytest.raises(InvalidArgument, match="significance"):
+        SoftAutomatonConfig(significance=-1.0)
+    with pytest.raises(InvalidArgument, match="significance"):
+        SoftAutomatonConfig(significance=float("nan"))
