@@ -53,6 +53,7 @@ the snap out: a plain GRU (with the noise and drift options).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -74,8 +75,8 @@ from .snapped_network import (
 from .threads import one_torch_thread
 from .train import LabelledBatch, accuracies, train_network
 
+# The network and its configs live in snapped_network.py; named here too, beside the models.
 __all__ = [
-    "PrefixLabels",
     "StateRegularisedGRU",
     "StateRegularisedGRUConfig",
     "StateRegularisedGRUModel",
@@ -224,7 +225,7 @@ class StateRegularisedGRUModel(NetworkModel):
         return best, placed
 
     def try_sizes(
-        self, val_set: LabelledBatch, centroids_of: Any, most: int | None = None
+        self, val_set: LabelledBatch, centroids_of: Callable[[int], torch.Tensor], most: int | None = None
     ) -> tuple[Placement, dict[int, float]]:
         """The ladder's sizes (at most ``most``), smallest first, each set by ``centroids_of(k)``
         and checked: the smallest perfect one, else the best, and every size's accuracy."""

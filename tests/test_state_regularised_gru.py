@@ -11,7 +11,8 @@ from baselines import create_model, get_model_class
 from baselines.answer_groups import answer_groups
 from baselines.encoding import encode
 from baselines.hidden_states import recurrence_of
-from baselines.state_regularised_gru import PrefixLabels, StateRegularisedGRUConfig, StateRegularisedGRUModel
+from baselines.prefix_labels import PrefixLabels
+from baselines.state_regularised_gru import StateRegularisedGRUConfig, StateRegularisedGRUModel
 from baselines.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
