@@ -7,7 +7,7 @@ approach), in four steps:
    length (:func:`record_prefixes`). Prefixes form a tree: each node is its parent plus one
    symbol, so one batched step per level records every node, and every tree edge is an observed
    transition ``h(p) --a--> h(pa)``.
-2. **Cluster** the hidden states into ``k`` groups with k-means (:func:`kmeans`, numpy, seeded).
+2. **Cluster** the hidden states into ``k`` groups with k-means (:mod:`baselines.kmeans`, seeded).
 3. **Vote**: the transition of cluster ``c`` on symbol ``a`` is the cluster most of its nodes'
    children on ``a`` fall in; a cluster accepts when most of its nodes are accepted by the
    network's readout (:func:`automaton_from_clusters`).
@@ -39,6 +39,7 @@ from typing import Protocol
 import numpy as np
 
 from .automata import DFA
+from .kmeans import Clustering, kmeans, nearest
 
 # k-means is fitted on at most this many hidden states, then every state is assigned: the cost
 # of a fit stays flat however many prefixes are recorded, and 20k points pin down 64 centroids.
@@ -160,88 +161,7 @@ def record_prefixes(
 # --- 2. cluster -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Clustering:
-    """A fitted k-means: ``k`` centroids, and how tightly they hold the points they were fitted on."""
-
-    centroids: np.ndarray
-    inertia: float  # sum of squared distances of the fitted points to their centroids
-
-    def assign(self, points: np.ndarray) -> np.ndarray:
-        """Index of the nearest centroid of every point."""
-        return _nearest(points, self.centroids)[0]
-
-
-def _nearest(
-    points: np.ndarray, centroids: np.ndarray, squared: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(nearest centroid, squared distance to it) of every point; ``squared``: the points' squared
-    norms, when the caller has them (Lloyd's iterations reuse them)."""
-    # ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2, as one matrix product rather than a (n, k, d) cube
-    if squared is None:
-        squared = (points**2).sum(1)
-    distances = squared[:, None] - 2 * points @ centroids.T + (centroids**2).sum(1)[None, :]
-    nearest = distances.argmin(1)
-    return nearest, np.maximum(distances[np.arange(len(points)), nearest], 0.0)
-
-
-def kmeans(
-    points: np.ndarray,
-    k: int,
-    rng: np.random.Generator,
-    restarts: int = 3,
-    iterations: int = 100,
-) -> Clustering:
-    """k-means++ seeding and Lloyd's iterations; the best of ``restarts`` fits.
-
-    All randomness comes from ``rng``, so equal generators give equal clusterings. A cluster
-    left empty is re-seeded at the point farthest from its centroid.
-
-    >>> points = np.array([[0.0], [0.1], [5.0], [5.2]])
-    >>> fit = kmeans(points, 2, np.random.default_rng(0))
-    >>> sorted(np.round(fit.centroids[:, 0], 2).tolist())
-    [0.05, 5.1]
-    >>> bool(fit.assign(np.array([[4.0]]))[0] == fit.assign(points[2:3])[0])  # 4.0 joins 5.0
-    True
-    """
-    points = np.asarray(points, dtype=np.float64)
-    squared = (points**2).sum(1)
-    best: Clustering | None = None
-    for _ in range(restarts):
-        centroids = _plus_plus(points, k, rng)
-        for _ in range(iterations):
-            labels, distances = _nearest(points, centroids, squared)
-            counts = np.bincount(labels, minlength=k)
-            # Each cluster's sum, one bincount per dimension: the same sums as np.add.at, in the same
-            # order, three to four times faster (np.add.at was half of explain's time).
-            sums = np.zeros_like(centroids)
-            for dimension in range(points.shape[1]):
-                sums[:, dimension] = np.bincount(labels, weights=points[:, dimension], minlength=k)
-            moved = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centroids)
-            for empty in np.flatnonzero(counts == 0):
-                far = int(distances.argmax())
-                moved[empty], distances[far] = points[far], 0.0
-            if np.allclose(moved, centroids, rtol=0, atol=1e-10):
-                break
-            centroids = moved
-        fit = Clustering(centroids, float(_nearest(points, centroids, squared)[1].sum()))
-        if best is None or fit.inertia < best.inertia:
-            best = fit
-    assert best is not None
-    return best
-
-
-def _plus_plus(points: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means++: each new centre drawn with probability proportional to squared distance."""
-    centres = [points[rng.integers(len(points))]]
-    distances = ((points - centres[0]) ** 2).sum(1)
-    for _ in range(1, k):
-        total = distances.sum()
-        # Fewer distinct points than k: any point will do (a duplicate centre is re-seeded later).
-        chosen = rng.integers(len(points)) if total <= 0 else rng.choice(len(points), p=distances / total)
-        centres.append(points[chosen])
-        distances = np.minimum(distances, ((points - points[chosen]) ** 2).sum(1))
-    return np.array(centres)
+# k-means (numpy, seeded; k-means++ shared with the snapped networks) is :mod:`baselines.kmeans`.
 
 
 # --- 3. vote, 4. minimise -------------------------------------------------------------------
@@ -303,10 +223,8 @@ def automaton_from_clusters(
     accepting = accepted * 2 > np.bincount(inside, minlength=k)
     # The network never judged the empty string: pick its verdict by Occam (see module docstring);
     # on a tie, the verdict of the cluster nearest the initial state.
-    nearest = bool(accepting[_nearest(trace.states[:1], centroids)[0][0]])
-    options = [
-        DFA(table, k, np.append(accepting, choice), trace.alphabet) for choice in (nearest, not nearest)
-    ]
+    start = bool(accepting[nearest(trace.states[:1], centroids)[0][0]])
+    options = [DFA(table, k, np.append(accepting, choice), trace.alphabet) for choice in (start, not start)]
     return min(options, key=lambda dfa: dfa.minimize().num_states)
 
 

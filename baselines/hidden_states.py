@@ -27,7 +27,8 @@ from baselines.extraction import Recurrence
 from baselines.linear_rnn import LinearRNN, LinearRNNModel
 from baselines.network_model import one_torch_thread
 from baselines.rnn import RecurrentModel
-from baselines.state_regularised_gru import StateRegularisedGRU, StateRegularisedGRUModel
+from baselines.snapped_network import StateRegularisedGRU
+from baselines.state_regularised_gru import StateRegularisedGRUModel
 from challenges.errors import NotApplicable
 
 

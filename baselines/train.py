@@ -181,6 +181,22 @@ def accuracies(network: Classifier, batch: LabelledBatch) -> torch.Tensor:
     return (guesses == batch.labels.bool()).float().mean(dim=-1)
 
 
+def _gradient_step(
+    network: Classifier, optimiser: torch.optim.Optimizer, batch: LabelledBatch, config: TrainConfig
+) -> None:
+    """One optimiser step on ``batch``'s loss plus the network's penalty."""
+    logits = network(batch.ids, batch.lengths)
+    targets = batch.labels.expand_as(logits)
+    loss = network.loss(logits, targets) + network.penalty()
+    optimiser.zero_grad(set_to_none=True)
+    loss.backward()
+    # A config may clip the gradient's norm (the linear RNN's does: its products can explode).
+    # Not a field here, so that the configs, and the run keys, of the other models stay as they were.
+    if getattr(config, "max_grad_norm", None) is not None:
+        nn.utils.clip_grad_norm_(network.parameters(), config.max_grad_norm)
+    optimiser.step()
+
+
 def train_network(
     network: Classifier,
     train_set: LabelledBatch,
@@ -205,17 +221,7 @@ def train_network(
         rows, order = order[: config.batch_size], order[config.batch_size :]
         network.train()
         network.anneal(min(1.0, step / config.max_steps))  # by steps: the clock must not shape results
-        batch = train_set.take(rows.to(train_set.ids.device))
-        logits = network(batch.ids, batch.lengths)
-        targets = batch.labels.expand_as(logits)
-        loss = network.loss(logits, targets) + network.penalty()
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        # A config may clip the gradient's norm (the linear RNN's does: its products can explode).
-        # Not a field here, so that the configs, and the run keys, of the other models stay as they were.
-        if getattr(config, "max_grad_norm", None) is not None:
-            nn.utils.clip_grad_norm_(network.parameters(), config.max_grad_norm)
-        optimiser.step()
+        _gradient_step(network, optimiser, train_set.take(rows.to(train_set.ids.device)), config)
         step += 1
         elapsed = time.perf_counter() - started
         out_of_time = elapsed >= config.max_seconds

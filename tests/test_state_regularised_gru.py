@@ -8,9 +8,11 @@ import pytest
 import torch
 
 from baselines import create_model, get_model_class
+from baselines.answer_groups import answer_groups
 from baselines.encoding import encode
 from baselines.hidden_states import recurrence_of
-from baselines.state_regularised_gru import PrefixLabels, StateRegularisedGRUConfig, StateRegularisedGRUModel
+from baselines.prefix_labels import PrefixLabels
+from baselines.state_regularised_gru import StateRegularisedGRUConfig, StateRegularisedGRUModel
 from baselines.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
@@ -101,6 +103,7 @@ def test_states_that_answer_alike_after_every_short_suffix_are_one_group(fitted)
     net = fitted.network
     points = net.centroids.detach()
     groups = net.answer_groups(points)
+    assert torch.equal(groups, answer_groups(points, net.cell, lambda s: net.head(s) > 0, net.symbols))
     answers = (net.head(points).squeeze(-1) > 0).tolist()
     assert len(groups) == len(set(answers)) == 2
     accepting = net.head(groups).squeeze(-1) > 0
@@ -144,6 +147,13 @@ def test_the_second_order_model_is_sr_gru_with_that_cell_and_right_at_300_digits
     rng = np.random.default_rng(0)
     texts = np.array(["".join(rng.choice(list("0123456789"), size=n)) for n in rng.integers(1, 40, size=300)])
     assert (model.as_dfa().run_many(texts) == model.predict(texts)).all()
+    # The merge is the recipe's last step: undoing its alias gives merge=false's network.
+    unmerged = create_model("sr-so-gru", hidden_size=16, max_steps=600, merge=False)
+    unmerged.fit(div3.learner_view(), div3.sample("train", 3000), div3.sample("val", 500), seed=0)
+    assert all(torch.equal(t, unmerged.network.state_dict()[n]) for n, t in model.network.state_dict().items()
+               if n != "alias")  # fmt: skip
+    model.network.alias = torch.arange(len(model.network.centroids))
+    assert (model.predict(texts) == unmerged.predict(texts)).all()
 
 
 def test_merge_classes_maps_each_state_to_the_state_it_is_folded_into():
