@@ -185,6 +185,14 @@ def register_model(cls: type[Model], *, origin: str | None = None) -> type[Model
     return MODELS.register(cls.id, cls, origin=origin)
 
 
+def register_model_by_name(model_id: str, entry_point: str, *, origin: str | None = None) -> None:
+    """Register ``model_id`` as ``"package.module:Class"``, imported when the model is first asked for.
+
+    The module's own ``@register_model`` then fills the place (the protocol is checked there).
+    """
+    MODELS.register_lazy(model_id, entry_point, origin=origin)
+
+
 def get_model_class(model_id: str) -> type[Model]:
     """The class registered as ``model_id``; unknown ids raise with suggestions."""
     return MODELS.get(model_id)

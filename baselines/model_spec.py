@@ -30,6 +30,8 @@ from typing import Any, Literal, Union
 
 from challenges.errors import ChallengeError, InvalidArgument
 
+from .base import get_model_class
+
 _TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 _NONE = ("none", "null")
 # int() and float() also take '１２', '٣' and '1_000': numbers on the command line are ASCII.
@@ -92,10 +94,8 @@ def parse_model_spec(text: str) -> ModelSpec:
     Raises :class:`InvalidArgument` (unknown key, bad value, malformed pair) or
     :class:`UnknownModel` (unknown id, with suggestions).
     """
-    import baselines
-
     model_id, colon, rest = text.partition(":")
-    cls = baselines.get_model_class(model_id.strip())
+    cls = get_model_class(model_id.strip())
     model_id = model_id.strip()
     if not colon:
         return ModelSpec(model_id)

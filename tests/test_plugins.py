@@ -143,6 +143,7 @@ def test_a_plugin_that_hangs_is_refused_within_the_time_limit(
 def test_built_in_models_are_credited_to_no_plugin(monkeypatch, capsys, clean_registries):
     """A plugin that is the first to import baselines must not be credited with its models."""
     monkeypatch.syspath_prepend(str(EXAMPLE))
+    MODELS.items()  # loads every model's module now, so that the ones removed below all come back
     for module in [m for m in sys.modules if m == "baselines" or m.startswith("baselines.")]:
         monkeypatch.delitem(sys.modules, module)
     monkeypatch.setattr(MODELS, "_items", {})
