@@ -27,9 +27,10 @@ from challenges.core import Challenge, Examples, LearnerView
 from challenges.errors import ChallengeError, InvalidArgument, UnknownModel
 from challenges.registry import Registry
 
+from .exactness import Exactness, prove
+
 if TYPE_CHECKING:
     from .automata import DFA
-    from .exactness import Exactness
 
 
 class BudgetExceeded(ChallengeError):
@@ -114,13 +115,12 @@ class Model(ABC):
         """The fitted model as a DFA, where that is its final form (so exactness can be proven)."""
         return None
 
-    def prove_exact(self, challenge: Challenge) -> "Exactness | None":
+    def prove_exact(self, challenge: Challenge) -> Exactness | None:
         """After fitting: is the model's DFA the challenge's language? None where it is no DFA.
 
-        Called by the runner once training is over, to score, never by ``fit``.
+        Called by the runner once training is over, to score, never by ``fit``. The proof needs the
+        hand-built automata (:mod:`baselines.rule_automata`), never a model: no circle.
         """
-        from .exactness import prove
-
         dfa = self.as_dfa()
         return None if dfa is None else prove(dfa, challenge)
 

@@ -27,10 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from challenges.core import Challenge
+from challenges.cache import cached_sample
+from challenges.core import SPLITS, Challenge
+from challenges.evaluate import EVAL_SEED
+from challenges.splits import classes_available
 
 from .automata import DFA
-from .references import exact_automaton, why_no_exact_automaton
+from .rule_automata import exact_automaton, why_no_exact_automaton
 
 
 class ProofError(RuntimeError):
@@ -103,11 +106,6 @@ def prove(dfa: DFA, challenge: Challenge) -> Exactness:
 
 def _without_reference(dfa: DFA, challenge: Challenge, states: int, reason: str) -> Exactness:
     """The verdict where no reference automaton exists: a sampled counterexample, or none."""
-    from challenges.cache import cached_sample
-    from challenges.core import SPLITS
-    from challenges.evaluate import EVAL_SEED
-    from challenges.splits import classes_available
-
     low, high = 1, challenge.max_train_length
     for length in range(low, high + 1):
         for split in (s for s in SPLITS if all(classes_available(challenge, s, length))):

@@ -107,7 +107,7 @@ class Registry(Generic[T]):
         self.check_id(name, origin)
         module, colon, attribute = entry_point.partition(":")
         if not (module and colon and attribute):
-            raise InvalidArgument(f"{self.kind} '{name}': entry point {entry_point!r} is not 'module:attribute'")
+            raise InvalidArgument(f"{self.kind} '{name}': entry point {entry_point!r} is not module:name")
         if name in self._items:
             raise DuplicateName(
                 f"{self.kind} id '{name}' from {origin} collides with the one from "
