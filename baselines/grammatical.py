@@ -169,7 +169,7 @@ class RPNI(_StateMerging):
     algorithm = "rpni-gsm"
 
     def learn(self, data: list[tuple[tuple[str, ...], bool]], budget: WorkBudget) -> Any:
-        from aalpy.learning_algs.deterministic_passive.GsmRPNI import GsmRPNI
+        from aalpy.learning_algs.deterministic_passive.GsmRPNI import GsmRPNI  # aalpy: rpni's cells only
 
         class Counted(GsmRPNI):  # AALpy's run_RPNI(algorithm="gsm"), each merge check charged
             def _partition_from_merge(self, red: Any, blue: Any) -> Any:
@@ -200,6 +200,7 @@ class EDSM(_StateMerging):
     cpu_symbol_limit = 0
 
     def learn(self, data: list[tuple[tuple[str, ...], bool]], budget: WorkBudget) -> Any:
+        # aalpy is loaded by edsm's and rpni's cells only
         from aalpy.learning_algs.general_passive.GeneralizedStateMerging import GeneralizedStateMerging
         from aalpy.learning_algs.general_passive.GsmNode import GsmNode
         from aalpy.learning_algs.general_passive.ScoreFunctionsGSM import SimpleScoreCalculation
@@ -234,7 +235,7 @@ def _edsm_evidence(partition: dict) -> int:
     """EDSM's score of a merge: labelled states that agree with one another, AALpy's definition."""
     from collections import defaultdict
 
-    from aalpy.learning_algs.general_passive.GsmNode import unknown_output
+    from aalpy.learning_algs.general_passive.GsmNode import unknown_output  # aalpy: edsm only
 
     merged_into = defaultdict(list)
     for original, merged in partition.items():

@@ -46,7 +46,7 @@ def available_bytes(device: str = "cpu") -> int | None:
     by a cgroup's limit; elsewhere the physical memory (``os.sysconf``). CUDA: the device's total.
     """
     if device.startswith("cuda"):
-        import torch
+        import torch  # only for a GPU: the CPU answer needs no torch
 
         if not torch.cuda.is_available():
             return None  # the device check says so, in its own words

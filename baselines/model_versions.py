@@ -26,6 +26,8 @@ import inspect
 import sys
 from types import ModuleType
 
+from baselines.base import MODELS, get_model_class
+
 PACKAGE = "baselines"
 
 
@@ -94,12 +96,10 @@ def _without_imports_and_docstrings(tree: ast.AST) -> ast.AST:
 
 def recorded_versions() -> dict[str, dict]:
     """Each built-in model's version and code fingerprint: what the fixture holds."""
-    import baselines
-
     return {
         model: {"version": cls.version, "fingerprint": code_fingerprint(cls)}
-        for model in sorted(baselines.MODELS)
-        if (cls := baselines.get_model_class(model)).__module__.startswith(PACKAGE + ".")
+        for model in sorted(MODELS)
+        if (cls := get_model_class(model)).__module__.startswith(PACKAGE + ".")
     }
 
 

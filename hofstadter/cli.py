@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from challenges.errors import ChallengeError, ChallengeWarning
 from hofstadter.commands import COMMAND_MODULES
+from hofstadter.plugins import load_plugins, plugin_name
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,8 +71,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.showwarning = _one_line_warning
     args.argv = list(sys.argv[1:] if argv is None else argv)  # for manifests that record the command
     try:
-        from hofstadter.plugins import load_plugins, plugin_name
-
         args.plugin = [plugin_name(p) for p in [*args.plugin, *args.plugins_after]]
         load_plugins(args.plugin)
         return int(args.handler(args) or 0)

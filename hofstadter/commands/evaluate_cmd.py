@@ -18,6 +18,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+import baselines  # registers the built-in models; challenges never import it at load time
+from baselines.model_spec import parse_model_spec
 from challenges import evaluate, get_challenge
 from challenges.core import Challenge, Examples, Split
 from challenges.errors import InvalidArgument, NotApplicable
@@ -25,6 +27,7 @@ from challenges.evaluate import Metric, score
 from challenges.splits import check_sample_size
 from hofstadter.commands import _args
 from hofstadter.commands._output import console
+from hofstadter.experiment import model_options_for, training_data
 from hofstadter.profiles import PROFILES, get_profile
 
 
@@ -56,16 +59,11 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def eval_command(args: argparse.Namespace) -> int:
-    import baselines  # registers the built-in models; challenges never import it at load time
-    from baselines.model_spec import parse_model_spec
-    from hofstadter.experiment import training_data
-    from hofstadter.run import model_options_for
-
     challenge = get_challenge(args.id)
     profile = get_profile(args.profile)
     spec = parse_model_spec(args.model)
-    options = {**model_options_for(spec.model, profile, args.device), **dict(spec.options)}
-    model = baselines.create_model(spec.model, **options)
+    model = baselines.create_model(spec.model, **model_options_for(spec.model, profile, args.device,
+                                                                     dict(spec.options)))
     task = baselines.task_for(model, challenge)
     reason = model.applies_to(task)
     if reason is not None:
@@ -147,8 +145,6 @@ def _no_examples(split: Split) -> Examples:
 
 
 def models_command(args: argparse.Namespace) -> int:
-    import baselines
-
     rows = [
         {
             "id": model_id,

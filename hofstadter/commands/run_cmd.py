@@ -22,14 +22,42 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from challenges import get_challenge
 from challenges.errors import InvalidArgument
+from challenges.evaluate import scored_lengths
 from hofstadter.commands import _args
 from hofstadter.commands._output import Ticker
 from hofstadter.commands._output import console as make_console
 from hofstadter.commands.board import add_board_option, use_board
+from hofstadter.concurrency import claim_holder
+from hofstadter.draw_costs import drawing_seconds, not_cached, read_costs, save_costs
 from hofstadter.estimate import duration, estimate
+from hofstadter.evaluation_seeds import evaluation_seed
+from hofstadter.executors import ray_executor
+from hofstadter.outputs import refuse_foreign
 from hofstadter.profiles import PROFILES, get_profile
-from hofstadter.draw_costs import save_costs
+from hofstadter.reports.default_cells import select
+from hofstadter.reports.leaderboard import (
+    headline,
+    latest_records,
+    not_scored,
+    placeable,
+    statuses,
+    tidy,
+    write_leaderboard,
+)
+from hofstadter.reports.site import build_site, site_files
+from hofstadter.reports.terminal_table import TITLE, fit_headline
+from hofstadter.run import (
+    execute,
+    pending,
+    plan,
+    prepare_test_sets,
+    split_slow_cells,
+    test_sets_of,
+    worker_count,
+)
+from hofstadter.store import ResultStore
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -94,11 +122,6 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from challenges import get_challenge
-    from challenges.evaluate import scored_lengths
-    from hofstadter.run import execute, pending, plan, prepare_test_sets, split_slow_cells, worker_count
-    from hofstadter.store import ResultStore
-
     if not args.all and not (args.ids and args.model):
         raise InvalidArgument("name challenges and --model, or use --all (see 'run --help')")
     if args.jobs is None:
@@ -107,8 +130,6 @@ def run_command(args: argparse.Namespace) -> int:
     _args.require_writable_dir(args.results, "--results")  # before any training, not after it
     run_cells = execute
     if args.executor == "ray":
-        from hofstadter.executors import ray_executor
-
         run_cells = ray_executor(args.device)  # refuses at once, in one line, if Ray is missing
     profile = get_profile(args.profile)
     if args.development and args.seed:
@@ -154,8 +175,6 @@ def run_command(args: argparse.Namespace) -> int:
                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console, transient=False, disable=not live) as progress:
         if todo:
-            from hofstadter.evaluation_seeds import evaluation_seed
-
             sets = dict.fromkeys((cell.challenge, evaluation_seed(cell.seed)) for cell in todo)
             lengths = sum(len(scored_lengths(get_challenge(c))) for c, _ in sets)
             preparing = progress.add_task("test sets", total=lengths)
@@ -247,8 +266,6 @@ def since(started: float) -> str:
 
 def run_estimate(todo: list, store, results: Path, jobs: int):  # noqa: ANN001, ANN201
     """The estimate of the cells ``todo``, with drawing the test sets the disk cache lacks."""
-    from hofstadter.run import test_sets_of
-    from hofstadter.draw_costs import drawing_seconds, not_cached, read_costs
 
     missing = not_cached(test_sets_of(todo))
     published = sorted(path.parent for path in _args.PUBLISHED_RESULTS.glob("**/runs.jsonl"))
@@ -258,7 +275,6 @@ def run_estimate(todo: list, store, results: Path, jobs: int):  # noqa: ANN001, 
 
 def time_sources(store) -> list[tuple[str, list[dict]]]:  # noqa: ANN001
     """Where earlier cells' times are read: this run's store, then the published stores."""
-    from hofstadter.store import ResultStore
 
     sources = [(f"earlier runs in {store.path}", store.records())]
     published = sorted(_args.PUBLISHED_RESULTS.glob("**/runs.jsonl"))
@@ -313,8 +329,6 @@ def summary_text(records: list[dict], width: int = 80, elsewhere: Iterable[str] 
     model adds its accuracy per length (mean over its seeds); runs that did not score are named.
     ``elsewhere`` (:func:`running_elsewhere`) names the run's cells still running in another process.
     """
-    from hofstadter.reports.leaderboard import headline, not_scored, placeable, statuses, tidy
-    from hofstadter.reports.terminal_table import TITLE, fit_headline
 
     newest: dict[str, dict] = {}
     for record in records:
@@ -361,7 +375,6 @@ def headline_size(records: list[dict]) -> tuple[int | None, list[int]]:
     >>> headline_size([{"profile": "quick", "train_size": n} for n in (1000, 100_000, 300)])
     (100000, [300, 1000])
     """
-    from hofstadter.profiles import PROFILES
 
     sizes = sorted({r["train_size"] for r in records if isinstance(r.get("train_size"), int)})
     if len(sizes) < 2:
@@ -376,7 +389,6 @@ def running_elsewhere(cells: list, store) -> list[str]:  # noqa: ANN001
 
     A cell claimed by a process that hangs is named here, never skipped without a word.
     """
-    from hofstadter.concurrency import claim_holder
 
     done = store.done_keys()
     lines = []
@@ -398,7 +410,6 @@ def write_board(
     Their count and the reason go to ``console`` and to the end of LEADERBOARD.md; their plots
     stay where they are. If no record can be placed, nothing is rewritten (returns None).
     """
-    from hofstadter.reports.leaderboard import placeable, write_leaderboard
 
     placed, unplaced = placeable(r for r in records if r.get("profile") == profile)
     notes = [
@@ -423,16 +434,11 @@ def write_board(
 
 def board_seed_note(records: list[dict], profile: str) -> str | None:
     """:func:`hofstadter.reports.default_cells.seed_note` of the board ``records`` make."""
-    from hofstadter.profiles import get_profile
-    from hofstadter.reports.default_cells import select
-    from hofstadter.reports.leaderboard import latest_records
 
     return select(latest_records(records, profile), get_profile(profile)).seed_note
 
 
 def leaderboard_command(args: argparse.Namespace) -> int:
-    from hofstadter.store import ResultStore
-
     store = ResultStore(args.results / "runs.jsonl")
     if not store.path.exists():
         raise InvalidArgument(
@@ -441,9 +447,6 @@ def leaderboard_command(args: argparse.Namespace) -> int:
         )
     _args.require_writable_dir(args.results, "--results")
     if getattr(args, "html", None) is not None:
-        from hofstadter.outputs import refuse_foreign
-        from hofstadter.reports.site import site_files
-
         _args.require_writable_dir(args.html, "--html")
         refuse_foreign(args.html, site_files, "--html")  # before the board is rewritten
     records = store.records()
@@ -456,9 +459,6 @@ def leaderboard_command(args: argparse.Namespace) -> int:
         return 1
     console.print(f"wrote {paths['markdown']}, {paths['csv']} and {len(paths) - 2} plot(s)")
     if getattr(args, "html", None) is not None:
-        from hofstadter.reports.leaderboard import placeable
-        from hofstadter.reports.site import build_site
-
         pages = build_site(placeable(records)[0], args.html, args.profile)
         console.print(f"wrote the site: {pages['index']} and {len(pages) - 1} more page(s)")
     return 0

@@ -10,15 +10,18 @@ importable from here too, as they were before the split.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from challenges import CHALLENGES
 from hofstadter.profiles import get_profile
+from hofstadter.records import newest_per_key
 from hofstadter.reports.default_cells import Selection, apart_lines, select, set_aside_lines
-from hofstadter.reports.plots import challenge_figure, line_style, plot_challenge, plot_curve
+from hofstadter.reports.plots import FRONTIER, challenge_figure, line_style, plot_challenge, plot_curve
 from hofstadter.reports.tables import (
     CAPPED,
     KIND_MARKS,
@@ -58,20 +61,18 @@ __all__ = [
 
 def latest_records(records: Iterable[dict[str, Any]], profile: str | None = None) -> list[dict]:
     """The newest record per run key, of one profile, on each challenge's default lengths."""
-    from challenges import CHALLENGES
 
-    newest: dict[str, dict] = {}
-    for record in records:
+    def on_board(record: dict[str, Any]) -> bool:
         if profile is not None and record.get("profile") != profile:
-            continue
+            return False
         challenge = CHALLENGES.find(record.get("challenge"))  # a plugin's id may not be loaded
         default = list(challenge.train_lengths) if challenge else None
-        if record.get("train_lengths") not in (None, default):
-            continue  # narrower training ranges are experiments, not leaderboard entries
-        key = record.get("key") or f"{record.get('challenge')}/{record.get('model')}/{record.get('seed')}"
-        if key not in newest or str(record.get("date", "")) >= str(newest[key].get("date", "")):
-            newest[key] = record
-    return list(newest.values())
+        return record.get("train_lengths") in (None, default)  # narrower ranges are experiments
+
+    def key(record: dict[str, Any]) -> str:
+        return record.get("key") or f"{record.get('challenge')}/{record.get('model')}/{record.get('seed')}"
+
+    return newest_per_key(filter(on_board, records), key)
 
 
 
@@ -242,9 +243,7 @@ def write_leaderboard(
 
 def frontier_link(out_dir: Path) -> str | None:
     """The frontier plot's path relative to ``out_dir``, where there is one to link."""
-    import os
 
-    from hofstadter.reports.plots import FRONTIER
 
     if not FRONTIER.exists():
         return None
@@ -258,7 +257,6 @@ def placeable(records: Iterable[dict[str, Any]]) -> tuple[list[dict], dict[str, 
     neither its default training range nor its place in the order is known. Callers keep such
     records out of the tables and say so, rather than rewriting the tables without them.
     """
-    from challenges import CHALLENGES
 
     placed, unplaced = [], {}
     for record in records:
