@@ -126,6 +126,19 @@ def parse_model_spec(text: str) -> ModelSpec:
     return spec
 
 
+def _coerce_union(value: str, arguments: tuple) -> Any:
+    """``value`` as the first of the union's types that takes it; None for 'none' where allowed."""
+    if value.lower() in _NONE and type(None) in arguments:
+        return None
+    errors = []
+    for kind in (a for a in arguments if a is not type(None)):
+        try:
+            return coerce(value, kind)
+        except ValueError as error:
+            errors.append(str(error))
+    raise ValueError("; ".join(errors) + (" (or none)" if type(None) in arguments else ""))
+
+
 def coerce(value: str, annotation: Any) -> Any:
     """``value`` as an instance of ``annotation``; ``ValueError`` says what was expected.
 
@@ -146,16 +159,7 @@ def coerce(value: str, annotation: Any) -> Any:
     """
     origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
     if origin in (Union, types.UnionType):
-        if value.lower() in _NONE and type(None) in arguments:
-            return None
-        kinds = [a for a in arguments if a is not type(None)]
-        errors = []
-        for kind in kinds:
-            try:
-                return coerce(value, kind)
-            except ValueError as error:
-                errors.append(str(error))
-        raise ValueError("; ".join(errors) + (" (or none)" if type(None) in arguments else ""))
+        return _coerce_union(value, arguments)
     if origin is Literal:
         for choice in arguments:
             if str(choice) == value:

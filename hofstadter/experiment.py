@@ -102,6 +102,9 @@ def run_experiment(
     information wall, :func:`baselines.base.task_for`). A model whose final form is a DFA is
     compared with the challenge's minimal DFA: ``equivalent`` and ``counterexample`` say whether
     it is proven exact (see :mod:`baselines.exactness`).
+
+    Over 60 lines, on purpose: one experiment read top to bottom -- build, draw, fit, score, prove
+    -- with each step's time taken where it happens; split, the timings would thread through helpers.
     """
 
     model = baselines.create_model(model_id, **model_options_for(model_id, profile, device, model_options))

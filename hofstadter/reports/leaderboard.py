@@ -91,6 +91,41 @@ def render_markdown(
     learning-curve frame."""
     selection = selection or Selection(default=list(records))
     challenges = in_registry_order([r["challenge"] for r in records], _registered_challenges())
+    parts = _introduction(records, frame, selection)
+    parts += [
+        "## Headline: accuracy at the longest tested length (* = solved at every length)\n",
+        markdown(headline(frame, status), index="challenge"),
+        *built_in_lines(frame),
+    ]
+    if frontier is not None:
+        parts.append(f"The [finite-state frontier]({frontier}): the best finite-state check within each "
+                     "state budget, against the learners (`python -m benchmarks.frontier`).\n")
+    if curve is not None and not curve.empty:
+        parts += _curve_section(curve, selection, curve_plots or {})
+    if frame["capped"].any():
+        parts.append(f"{CAPPED} The wall-clock safety cap (`max_seconds`), not the step budget, "
+                     "stopped the training of at least one seed: those figures depend on the "
+                     "machine's speed.\n")  # fmt: skip
+    if any(NOT_CLEAN in str(column) for c in challenges for column in challenge_table(frame, c).columns):
+        parts.append(f"{NOT_CLEAN_NOTE}\n")
+    kinds = model_kinds(frame)
+    for challenge_id in challenges:
+        parts += _challenge_section(challenge_id, frame, status, plots, selection, kinds)
+    unscored = not_scored(statuses(_unique(records, selection.curve)))
+    if unscored:
+        parts += ["## Not scored\n", *(f"* {line}\n" for line in unscored)]
+    if selection.apart:
+        parts += [
+            "## Also in this store\n",
+            "Not in the tables above (variants, one-off training sizes, seeds outside the profile); "
+            "`leaderboard --all-variants` shows them as columns of their own:\n",
+            *(f"* {line}\n" for line in apart_lines(selection.apart)),
+        ]
+    return "\n".join(parts)
+
+
+def _introduction(records: list[dict], frame: pd.DataFrame, selection: Selection) -> list[str]:
+    """The board's opening: where its figures come from, how to read them, what was left out."""
     profiles = sorted({str(r.get("profile")) for r in records})
     commits = sorted({str(r.get("git_commit"))[:10] for r in records if r.get("git_commit")})
     sizes = sorted({int(s) for s in frame["train_size"].dropna()})
@@ -128,62 +163,43 @@ def render_markdown(
                      "(model config, model version or evaluation seed); each cell shows its newest "
                      "configuration only.\n")  # fmt: skip
         parts += [f"* {line}\n" for line in set_aside_lines(selection.set_aside)]
-    parts += [
-        "## Headline: accuracy at the longest tested length (* = solved at every length)\n",
-        markdown(headline(frame, status), index="challenge"),
-        *built_in_lines(frame),
+    return parts
+
+
+def _curve_section(curve: pd.DataFrame, selection: Selection, curve_plots: dict[str, str]) -> list[str]:
+    """Strings needed: the fewest training strings at which every seed is solved, and the plots."""
+    curve_status = statuses(selection.curve)
+    return [
+        "## Strings needed: the fewest training strings at which every seed is solved\n",
+        markdown(strings_needed(curve), index="challenge"),
+        "A size where a seed has no figures (over its budget, failed) is not solved; "
+        "\"> N\" names the largest size with figures.\n",
+        *(f"* {line}\n" for line in unscored_sizes(curve_status)),
+        *(f"![{challenge_id} learning curve]({path})\n" for challenge_id, path in curve_plots.items()),
     ]
-    if frontier is not None:
-        parts.append(f"The [finite-state frontier]({frontier}): the best finite-state check within each "
-                     "state budget, against the learners (`python -m benchmarks.frontier`).\n")
-    if curve is not None and not curve.empty:
-        curve_status = statuses(selection.curve)
-        parts += [
-            "## Strings needed: the fewest training strings at which every seed is solved\n",
-            markdown(strings_needed(curve), index="challenge"),
-            "A size where a seed has no figures (over its budget, failed) is not solved; "
-            "\"> N\" names the largest size with figures.\n",
-            *(f"* {line}\n" for line in unscored_sizes(curve_status)),
-        ]
-        for challenge_id, path in (curve_plots or {}).items():
-            parts.append(f"![{challenge_id} learning curve]({path})\n")
-    if frame["capped"].any():
-        parts.append(f"{CAPPED} The wall-clock safety cap (`max_seconds`), not the step budget, "
-                     "stopped the training of at least one seed: those figures depend on the "
-                     "machine's speed.\n")  # fmt: skip
-    if any(NOT_CLEAN in str(column) for c in challenges for column in challenge_table(frame, c).columns):
-        parts.append(f"{NOT_CLEAN_NOTE}\n")
-    kinds = model_kinds(frame)
-    for challenge_id in challenges:
-        parts.append(f"## {challenge_id}\n")
-        if challenge_id in selection.old_versions:
-            version = int(frame.loc[frame["challenge"] == challenge_id, "version"].max())
-            parts.append(f"Version {version}; older versions left out.\n")
-        if challenge_id in plots:
-            parts.append(f"![{challenge_id}]({plots[challenge_id]})\n")
-        table = challenge_table(frame, challenge_id, status)
-        if not len(table):
-            parts.append(markdown(table))
-            continue
-        kind = table["model"].map(lambda m: kinds.get(m.removesuffix(f" {CAPPED}"), "learner"))
-        parts.append(markdown(table[kind == "learner"]))
-        for apart, title in (("structured", f"Structured learners {STRUCTURED_MARK}, over an encoding "
-                              "built by hand:"), ("reference", f"References {REFERENCE_MARK}, built "
-                              "from the rule:")):  # fmt: skip
-            rows = table[kind == apart]
-            if len(rows) and not (rows["in-distribution"] == "not-applicable").all():  # named in Not scored
-                parts += [f"{title}\n", markdown(rows)]
-    unscored = not_scored(statuses(_unique(records, selection.curve)))
-    if unscored:
-        parts += ["## Not scored\n", *(f"* {line}\n" for line in unscored)]
-    if selection.apart:
-        parts += [
-            "## Also in this store\n",
-            "Not in the tables above (variants, one-off training sizes, seeds outside the profile); "
-            "`leaderboard --all-variants` shows them as columns of their own:\n",
-            *(f"* {line}\n" for line in apart_lines(selection.apart)),
-        ]
-    return "\n".join(parts)
+
+
+def _challenge_section(challenge_id: str, frame: pd.DataFrame, status: pd.DataFrame, plots: dict[str, str],
+                       selection: Selection, kinds: dict[str, str]) -> list[str]:  # fmt: skip
+    """One challenge's part: its plot, the learners' table, then structured learners and references apart."""
+    parts = [f"## {challenge_id}\n"]
+    if challenge_id in selection.old_versions:
+        version = int(frame.loc[frame["challenge"] == challenge_id, "version"].max())
+        parts.append(f"Version {version}; older versions left out.\n")
+    if challenge_id in plots:
+        parts.append(f"![{challenge_id}]({plots[challenge_id]})\n")
+    table = challenge_table(frame, challenge_id, status)
+    if not len(table):
+        return [*parts, markdown(table)]
+    kind = table["model"].map(lambda m: kinds.get(m.removesuffix(f" {CAPPED}"), "learner"))
+    parts.append(markdown(table[kind == "learner"]))
+    for apart, title in (("structured", f"Structured learners {STRUCTURED_MARK}, over an encoding "
+                          "built by hand:"), ("reference", f"References {REFERENCE_MARK}, built "
+                          "from the rule:")):  # fmt: skip
+        rows = table[kind == apart]
+        if len(rows) and not (rows["in-distribution"] == "not-applicable").all():  # named in Not scored
+            parts += [f"{title}\n", markdown(rows)]
+    return parts
 
 
 def built_in_lines(frame: pd.DataFrame) -> list[str]:
