@@ -25,6 +25,7 @@ from rich.progress import (
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
 from challenges.evaluate import scored_lengths
+from hofstadter import run as runner  # .execute, .prepare_test_sets looked up when used: tests stand in
 from hofstadter.commands import _args
 from hofstadter.commands._output import Ticker
 from hofstadter.commands._output import console as make_console
@@ -50,10 +51,8 @@ from hofstadter.reports.site import build_site, site_files
 from hofstadter.reports.terminal_table import TITLE, fit_headline
 from hofstadter.run import (
     Cell,
-    execute,
     pending,
     plan,
-    prepare_test_sets,
     split_slow_cells,
     test_sets_of,
     worker_count,
@@ -132,7 +131,7 @@ def run_command(args: argparse.Namespace) -> int:
     profile = get_profile(args.profile)
     board = use_board(args, profile, several_seeds=True)  # --board published
     _args.require_writable_dir(args.results, "--results")  # before any training, not after it
-    run_cells = execute
+    run_cells = runner.execute
     if args.executor == "ray":
         run_cells = ray_executor(args.device)  # refuses at once, in one line, if Ray is missing
     cells, left_out, seeds = _planned(args, profile)
@@ -259,7 +258,7 @@ def _draw_test_sets(todo: list[Cell], args: argparse.Namespace, progress: Progre
             tick(f"test sets: {drawn[0]} of {lengths} lengths ready ({since(started)})")
 
     drawn_seconds: dict = {}
-    prepare_test_sets(todo, on_length, jobs=args.jobs, seconds=drawn_seconds)
+    runner.prepare_test_sets(todo, on_length, jobs=args.jobs, seconds=drawn_seconds)
     save_costs(args.results, drawn_seconds)  # for the next run's estimate
     if say:
         say(f"test sets: all {lengths} ready ({since(started)})")
