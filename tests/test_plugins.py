@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from baselines import MODELS
-from challenges import CHALLENGES
+from challenges import CHALLENGES, registry
 from hofstadter import plugins
 from hofstadter.cli import main
 
@@ -141,13 +141,13 @@ def test_a_plugin_that_hangs_is_refused_within_the_time_limit(
 
 
 def test_built_in_models_are_credited_to_no_plugin(monkeypatch, capsys, clean_registries):
-    """A plugin that is the first to import baselines must not be credited with its models."""
+    """A plugin whose import is the first to load a built-in model's module (models register by
+    name and load on first use) must not be credited with its models."""
     monkeypatch.syspath_prepend(str(EXAMPLE))
     MODELS.items()  # loads every model's module now, so that the ones removed below all come back
-    for module in [m for m in sys.modules if m == "baselines" or m.startswith("baselines.")]:
-        monkeypatch.delitem(sys.modules, module)
-    monkeypatch.setattr(MODELS, "_items", {})
-    monkeypatch.setattr(MODELS, "_origin", {})
+    for module in [m for m in sys.modules if m.startswith("baselines.") and m != "baselines.base"]:
+        monkeypatch.delitem(sys.modules, module)  # the registry stays; the models' modules go
+    monkeypatch.setattr(MODELS, "_items", {name: registry._UNLOADED for name in MODELS._items})
     code, out, _ = run(capsys, "--plugin", "hofstadter_example", "models", "--json")
     origins = {row["id"]: row["origin"] for row in json.loads(out)}
     assert code == 0
