@@ -5,15 +5,13 @@ module is imported the first time the model is asked for, so ``import baselines`
 network and no torch, and listing the models loads none of them.
 
 >>> import sys, baselines
->>> "gru" in baselines.MODELS, "baselines.rnn" in sys.modules or "not loaded by listing"
+>>> "gru" in baselines.MODELS, "baselines.networks.rnn" in sys.modules or "not loaded by listing"
 (True, 'not loaded by listing')
 >>> baselines.get_model_class("gru").__name__
 'GRUModel'
 """
 
-from challenges.registry import BUILT_IN, registering_from
-
-from .base import (
+from baselines.base import (
     MODELS,
     FitReport,
     Model,
@@ -23,31 +21,32 @@ from .base import (
     register_model_by_name,
     task_for,
 )
+from challenges.registry import BUILT_IN, registering_from
 
 # In the order tables list them: networks, state-merging learners, trivial baselines; references,
 # shown apart, last.
 BUILT_IN_MODELS = (
-    ("rnn", "baselines.rnn:ElmanModel"),
-    ("gru", "baselines.rnn:GRUModel"),
-    ("lstm", "baselines.rnn:LSTMModel"),
-    ("soft-automaton", "baselines.soft_automaton:SoftAutomatonModel"),
-    ("sr-gru", "baselines.state_regularised_gru:StateRegularisedGRUModel"),
-    ("sr-so-gru", "baselines.state_regularised_gru:StateRegularisedSecondOrderGRUModel"),
-    ("stack-rnn", "baselines.augmented_rnn:StackRNNModel"),
-    ("tape-rnn", "baselines.augmented_rnn:TapeRNNModel"),
-    ("linear-rnn", "baselines.linear_rnn:LinearRNNModel"),
-    ("neural-select", "baselines.selection:NeuralSelect"),
-    ("transformer", "baselines.transformer:TransformerModel"),
-    ("place-attention", "baselines.place_attention:PlaceAttentionModel"),
-    ("fsa", "baselines.references:ExactAutomaton"),
-    ("fsa-approx", "baselines.references:ApproximateAutomaton"),
-    ("column-automaton", "baselines.column_automaton:ColumnAutomatonModel"),
-    ("rpni", "baselines.grammatical:RPNI"),
-    ("edsm", "baselines.grammatical:EDSM"),
-    ("majority", "baselines.trivial:Majority"),
-    ("last-digits", "baselines.trivial:LastDigits"),
-    ("length-only", "baselines.trivial:LengthOnly"),
-    ("rnn-compiled", "baselines.compiled:CompiledRNN"),
+    ("rnn", "baselines.networks.rnn:ElmanModel"),
+    ("gru", "baselines.networks.rnn:GRUModel"),
+    ("lstm", "baselines.networks.rnn:LSTMModel"),
+    ("soft-automaton", "baselines.automaton_learners.soft_automaton:SoftAutomatonModel"),
+    ("sr-gru", "baselines.automaton_learners.state_regularised_gru:StateRegularisedGRUModel"),
+    ("sr-so-gru", "baselines.automaton_learners.state_regularised_gru:StateRegularisedSecondOrderGRUModel"),
+    ("stack-rnn", "baselines.networks.augmented_rnn:StackRNNModel"),
+    ("tape-rnn", "baselines.networks.augmented_rnn:TapeRNNModel"),
+    ("linear-rnn", "baselines.automaton_learners.linear_rnn:LinearRNNModel"),
+    ("neural-select", "baselines.automaton_learners.selection:NeuralSelect"),
+    ("transformer", "baselines.networks.transformer:TransformerModel"),
+    ("place-attention", "baselines.networks.place_attention:PlaceAttentionModel"),
+    ("fsa", "baselines.references.fsa:ExactAutomaton"),
+    ("fsa-approx", "baselines.references.fsa:ApproximateAutomaton"),
+    ("column-automaton", "baselines.structured.column_automaton:ColumnAutomatonModel"),
+    ("rpni", "baselines.classical.grammatical:RPNI"),
+    ("edsm", "baselines.classical.grammatical:EDSM"),
+    ("majority", "baselines.references.trivial:Majority"),
+    ("last-digits", "baselines.references.trivial:LastDigits"),
+    ("length-only", "baselines.references.trivial:LengthOnly"),
+    ("rnn-compiled", "baselines.references.compiled:CompiledRNN"),
 )
 
 # Credited to this package even when the first import of it comes from inside a plugin's registration.

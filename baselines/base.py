@@ -23,14 +23,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from baselines.automata.exactness import Exactness, prove
 from challenges.core import Challenge, Examples, LearnerView
 from challenges.errors import ChallengeError, InvalidArgument, UnknownModel
 from challenges.registry import Registry
 
-from .exactness import Exactness, prove
-
 if TYPE_CHECKING:
-    from .automata import DFA
+    from baselines.automata.dfa import DFA
 
 
 class BudgetExceeded(ChallengeError):
@@ -119,7 +118,7 @@ class Model(ABC):
         """After fitting: is the model's DFA the challenge's language? None where it is no DFA.
 
         Called by the runner once training is over, to score, never by ``fit``. The proof needs the
-        hand-built automata (:mod:`baselines.rule_automata`), never a model: no circle.
+        hand-built automata (:mod:`baselines.references.rule_automata`), never a model: no circle.
         """
         dfa = self.as_dfa()
         return None if dfa is None else prove(dfa, challenge)

@@ -28,9 +28,8 @@ import typing
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, Literal, Union
 
+from baselines.base import get_model_class
 from challenges.errors import ChallengeError, InvalidArgument
-
-from .base import get_model_class
 
 _TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 _NONE = ("none", "null")

@@ -14,7 +14,7 @@ behaviour changed) or the fingerprint is taken again (it did not: a comment, a r
 >>> from baselines import get_model_class
 >>> len(code_fingerprint(get_model_class("rpni")))
 16
->>> "baselines.grammatical" in code_modules(get_model_class("rpni"))
+>>> "baselines.classical.grammatical" in code_modules(get_model_class("rpni"))
 True
 """
 

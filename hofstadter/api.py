@@ -13,7 +13,7 @@ drift from what the leaderboard measures:
 
 ``export`` writes the same sets to files (:mod:`hofstadter.commands.export_cmd`), and a test holds
 the two equal. The PyTorch side, a ``Dataset`` and ``DataLoader`` over these sets, is
-:mod:`baselines.torch_data` (``challenges`` and this module import no torch).
+:mod:`baselines.training.torch_data` (``challenges`` and this module import no torch).
 
 >>> data = training_sets("div3-base10", seed=100, profile="smoke")
 >>> len(data.train), len(data.val), data.train_lengths

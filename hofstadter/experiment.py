@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 import baselines
+from baselines.automata.exactness import ProofError
 from baselines.base import BudgetExceeded, fit_report, options_taken, task_for
-from baselines.exactness import ProofError
 from challenges.cache import cached_sample
 from challenges.core import Challenge, Examples
 from challenges.evaluate import score
@@ -101,7 +101,7 @@ def run_experiment(
     A learner is fitted on the challenge's :class:`~challenges.core.LearnerView` (the
     information wall, :func:`baselines.base.task_for`). A model whose final form is a DFA is
     compared with the challenge's minimal DFA: ``equivalent`` and ``counterexample`` say whether
-    it is proven exact (see :mod:`baselines.exactness`).
+    it is proven exact (see :mod:`baselines.automata.exactness`).
 
     Over 60 lines, on purpose: one experiment read top to bottom -- build, draw, fit, score, prove
     -- with each step's time taken where it happens; split, the timings would thread through helpers.
@@ -171,7 +171,7 @@ def exactness_fields(model: Any, challenge: Challenge, metrics: list | None = No
     None of them for the others: their exactness is sampled, not proven. A DFA proven equivalent
     to the reference that errs on a test string (``metrics``) means the test labels and the rule
     disagree -- a plugin's sampler wrong at 1000 digits, a forged conformance pass --: the cell
-    fails with that reason (:class:`baselines.exactness.ProofError`) instead of recording both.
+    fails with that reason (:class:`baselines.automata.exactness.ProofError`) instead of recording both.
     So does a verdict of inexactness (a plugin's own ``prove_exact``) without a counterexample,
     or with one on which the oracle agrees with the model.
     """

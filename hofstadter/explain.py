@@ -2,7 +2,7 @@
 
 ``explain(challenge, model_id, seed)`` fits the model (or builds it, for ``rnn-compiled``), records
 its hidden state after every prefix of every well-formed string up to ``max_length`` symbols,
-clusters the states and reads off a minimal automaton (:mod:`baselines.extraction`), then:
+clusters the states and reads off a minimal automaton (:mod:`baselines.automata.extraction`), then:
 
 * picks the number of clusters ``k`` by measurement: the smallest ``k`` whose automaton agrees with
   the network on ``threshold`` of held-out strings (test-split strings one and two symbols longer
@@ -33,11 +33,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import baselines
+from baselines.automata.extraction import (
+    choose_k,
+    default_ks,
+    extract,
+    purity,
+    record_prefixes,
+    without_empty,
+)
 from baselines.base import fit_report, task_for
-from baselines.extraction import choose_k, default_ks, extract, purity, record_prefixes, without_empty
-from baselines.hidden_states import recurrence_of, why_no_hidden_states
-from baselines.references import exact_automaton, why_no_exact_automaton
-from baselines.train import read_checkpoint, save_checkpoint
+from baselines.references.fsa import exact_automaton, why_no_exact_automaton
+from baselines.training.hidden_states import recurrence_of, why_no_hidden_states
+from baselines.training.train import read_checkpoint, save_checkpoint
 from challenges.core import Challenge
 from challenges.errors import InvalidArgument, InvalidInput, NotApplicable
 from challenges.evaluate import Metric, score
@@ -46,9 +53,9 @@ from hofstadter.profiles import Profile, get_profile
 from hofstadter.reports.hidden_state_plot import plot_states
 
 if TYPE_CHECKING:  # challenges never import baselines at load time (see commands/evaluate_cmd.py)
-    from baselines.automata import DFA
+    from baselines.automata.dfa import DFA
+    from baselines.automata.extraction import Extraction, PrefixTrace, Purity, SweepPoint
     from baselines.base import Model
-    from baselines.extraction import Extraction, PrefixTrace, Purity, SweepPoint
 
 MAX_PREFIXES = 2_000_000
 

@@ -28,7 +28,7 @@ A JSONL file may also carry the model's automaton as one line ``{"automaton": {.
 
 It must be complete (a transition from every state on every symbol) and must answer every test
 string as the predictions do; then it is proven like any built-in DFA
-(:func:`baselines.exactness.prove`), and the record says ``equivalent`` and ``counterexample``.
+(:func:`baselines.automata.exactness.prove`), and the record says ``equivalent`` and ``counterexample``.
 
 >>> dfa = automaton_from_json({"states": 2, "alphabet": "01", "start": 0, "accepting": [0],
 ...     "transitions": {"0": {"0": 0, "1": 1}, "1": {"0": 1, "1": 0}}}, alphabet="01")
@@ -51,8 +51,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from baselines.automata import DFA
-from baselines.exactness import ProofError, prove
+from baselines.automata.dfa import DFA
+from baselines.automata.exactness import ProofError, prove
 from challenges.core import Challenge
 from challenges.errors import InvalidArgument, InvalidInput, LimitExceeded, NonConformant
 from challenges.evaluate import evaluation_set, score, scored_lengths
@@ -63,7 +63,7 @@ from hofstadter.profiles import PLAN_FIELDS, Profile
 from hofstadter.records import RECORD_SCHEMA, environment, json_safe
 
 if TYPE_CHECKING:
-    from baselines.automata import DFA
+    from baselines.automata.dfa import DFA
 
 EXTERNAL = "external"  # the kind of a model scored from a file, and the prefix of its model id
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
@@ -346,7 +346,7 @@ class _Answers:
     def predict(self, texts: np.ndarray) -> np.ndarray:
         return np.array([self.answers[t] for t in texts.tolist()], dtype=bool)
 
-    def prove_exact(self, challenge: Challenge):  # noqa: ANN201 - baselines.exactness.Exactness
+    def prove_exact(self, challenge: Challenge):  # noqa: ANN201 - baselines.automata.exactness.Exactness
         return None if self.dfa is None else prove(self.dfa, challenge)
 
 

@@ -49,14 +49,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from baselines.base import FitReport, register_model
+from baselines.networks.transformer import _digits_in, digit_indices
+from baselines.training.network_model import NetworkModel
+from baselines.training.threads import one_torch_thread
+from baselines.training.train import Classifier, LabelledBatch, TrainConfig, logits_of, train_network
 from challenges.core import Examples, LearnerView
 from challenges.errors import InvalidArgument
-
-from .base import FitReport, register_model
-from .network_model import NetworkModel
-from .threads import one_torch_thread
-from .train import Classifier, LabelledBatch, TrainConfig, logits_of, train_network
-from .transformer import _digits_in, digit_indices
 
 # Gathered keys and values held at once when predicting (rows x symbols x numbers x offsets x
 # (key + value) floats, 64 MB): a 1000-digit equation is 3,000 symbols, about 11 rows a chunk.

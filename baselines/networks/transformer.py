@@ -44,11 +44,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from baselines.base import register_model
+from baselines.training.network_model import NetworkModel
+from baselines.training.train import Classifier, TrainConfig
 from challenges.errors import InvalidArgument
-
-from .base import register_model
-from .network_model import NetworkModel
-from .train import Classifier, TrainConfig
 
 Positions = Literal["digit-index", "none", "absolute"]
 _POSITIONS = ("digit-index", "none", "absolute")

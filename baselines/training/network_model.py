@@ -1,7 +1,7 @@
 """The adapter between a torch network and the model protocol: fit, predict, restore.
 
 A :class:`NetworkModel` subclass names its config dataclass and says how to build its network
-for an alphabet; fitting (the shared loop of :mod:`baselines.train`), batched prediction under
+for an alphabet; fitting (the shared loop of :mod:`baselines.training.train`), batched prediction under
 ``torch.no_grad()`` and checkpoint restore are the same for every learned model, so they live here.
 """
 
@@ -15,9 +15,9 @@ import torch
 
 from baselines.base import FitReport, learner_view_of
 from baselines.configured import ConfiguredModel
-from baselines.encoding import encode, length_buckets
-from baselines.threads import one_torch_thread
-from baselines.train import (
+from baselines.training.encoding import encode, length_buckets
+from baselines.training.threads import one_torch_thread
+from baselines.training.train import (
     Classifier,
     LabelledBatch,
     ProgressHook,
@@ -30,7 +30,7 @@ from challenges.errors import InvalidArgument
 
 
 class NetworkModel(ConfiguredModel):
-    """A model backed by a :class:`~baselines.train.Classifier`, configured by a dataclass.
+    """A model backed by a :class:`~baselines.training.train.Classifier`, configured by a dataclass.
 
     Built from a config or from its fields as keywords (see :class:`ConfiguredModel`).
     ``progress`` may be set to a hook before ``fit`` to watch training.

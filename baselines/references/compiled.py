@@ -42,14 +42,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from baselines.automata.dfa import DFA
+from baselines.base import FitReport, register_model
+from baselines.configured import ConfiguredModel
+from baselines.references.fsa import exact_automaton, why_no_exact_automaton
+from baselines.training.threads import one_torch_thread
 from challenges.core import Challenge, Examples
 from challenges.errors import InvalidArgument
-
-from .automata import DFA
-from .base import FitReport, register_model
-from .configured import ConfiguredModel
-from .references import exact_automaton, why_no_exact_automaton
-from .threads import one_torch_thread
 
 _ROWS_PER_BATCH = 512
 

@@ -14,7 +14,7 @@ multiples of 29, while the linear RNN learns multiples of 29 from 30,000 strings
 more than RPNI on the two smallest automata. Each is sure of itself where it is right (it agrees
 with every validation string) and visibly unsure where it is wrong. Neither is given a size:
 the linear RNN widens from 32 and the soft automaton grows from 2 states while validation asks
-for more (:meth:`baselines.linear_rnn.LinearRNNConfig.widths`).
+for more (:meth:`baselines.automaton_learners.linear_rnn.LinearRNNConfig.widths`).
 
 >>> from challenges import get_challenge
 >>> c = get_challenge("div3-base10")
@@ -34,11 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from challenges.core import Examples
-from challenges.errors import ChallengeError, InvalidArgument
-
-from .automata import DFA
-from .base import (
+from baselines.automata.dfa import DFA
+from baselines.base import (
     FitReport,
     Model,
     Task,
@@ -48,8 +45,10 @@ from .base import (
     options_taken,
     register_model,
 )  # fmt: skip
-from .configured import ConfiguredModel
-from .train import ProgressHook, TrainProgress, check_device_name
+from baselines.configured import ConfiguredModel
+from baselines.training.train import ProgressHook, TrainProgress, check_device_name
+from challenges.core import Examples
+from challenges.errors import ChallengeError, InvalidArgument
 
 DEFAULT_CANDIDATES = ("linear-rnn", "soft-automaton:start_states=2")
 

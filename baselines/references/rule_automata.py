@@ -5,8 +5,8 @@ Strings are read most significant digit first. The automata's domain is well-for
 do not police leading zeros (``"007"`` reads as 7), which is the oracle's business, so that their
 state counts are those of the languages of numbers (``Challenge.min_states``).
 
-The models built on them (``fsa``, ``fsa-approx``) are in :mod:`baselines.references`; the proofs
-(:mod:`baselines.exactness`) compare a learned automaton with them. Apart from the models so that
+The models built on them (``fsa``, ``fsa-approx``) are in :mod:`baselines.references.fsa`; the proofs
+(:mod:`baselines.automata.exactness`) compare a learned automaton with them. Apart from the models so that
 a proof needs no model, and the model protocol no proof.
 
 >>> from challenges import get_challenge
@@ -22,12 +22,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from baselines.automata.dfa import DFA
+from baselines.structured.column_encoding import EquationAlphabet
 from challenges.core import Challenge
 from challenges.errors import DuplicateName, NotApplicable
 from challenges.numbers import DIGITS
-
-from .automata import DFA
-from .column_encoding import EquationAlphabet
 
 
 @lru_cache(maxsize=None)
@@ -158,14 +157,14 @@ def why_no_exact_automaton(challenge: Challenge, model_id: str) -> str | None:
 
 @lru_cache(maxsize=None)
 def carry_automaton(base: int) -> DFA:
-    """The schoolbook carry rule as a DFA over aligned columns (see :mod:`baselines.column_automaton`).
+    """The schoolbook carry rule as a DFA over aligned columns (see :mod:`baselines.structured.column_automaton`).
 
     States: carry 0 (accepting), carry 1, and wrong. A column ``(a, b, c)`` read least
     significant first, a blank counting as 0, is right when ``(a + b + carry) mod base == c``;
     the carry becomes ``(a + b + carry) // base``. The reference a learned column automaton is
     proved equivalent to, on well-formed column strings.
 
-    >>> from baselines.column_encoding import EquationAlphabet
+    >>> from baselines.structured.column_encoding import EquationAlphabet
     >>> eq = EquationAlphabet.of("0123456789+=")
     >>> carry = carry_automaton(10)
     >>> [carry.accepts(eq.align(np.array([t])).columns[0]) for t in ("12+29=41", "12+29=31")]

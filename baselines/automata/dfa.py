@@ -30,9 +30,8 @@ from functools import cached_property
 
 import numpy as np
 
+from baselines.automata.symbols import reject_foreign, symbol_matrix
 from challenges.errors import InvalidArgument, InvalidInput
-
-from .symbols import reject_foreign, symbol_matrix
 
 # Past this many states, running every state through a chunk costs more than the plain loop.
 _CHUNKED_MAX_STATES = 40  # measured break-even on a million digits: about 45 states

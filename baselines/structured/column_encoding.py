@@ -3,8 +3,8 @@
 An equation ``a+b=c`` (or ``axb=c``) is split at its operator and ``=``, the three numbers are
 right-aligned and read from their last digit, and column ``i`` -- the digits ``i`` places from the
 end, a blank where a number is shorter -- becomes one symbol of the **column alphabet**. No
-arithmetic is coded here; this is the part of :mod:`baselines.column_automaton` that is built in,
-and the carry automaton (:func:`baselines.references.carry_automaton`) reads the same columns.
+arithmetic is coded here; this is the part of :mod:`baselines.structured.column_automaton` that is built in,
+and the carry automaton (:func:`baselines.references.fsa.carry_automaton`) reads the same columns.
 
 >>> eq = EquationAlphabet.of("0123456789+=")
 >>> [eq.triple(s) for s in eq.align(np.array(["12+9=21"])).columns[0]]
@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from baselines.automata import DFA
-from baselines.symbols import symbol_matrix
+from baselines.automata.dfa import DFA
+from baselines.automata.symbols import symbol_matrix
 from challenges.core import Examples
 from challenges.errors import InvalidArgument
 from challenges.numbers import DIGITS

@@ -16,13 +16,13 @@ side by side first. Its **alignment step** is fixed, documented and knows no ari
 >>> [eq.triple(s) for s in eq.align(np.array(["12+9=21"])).columns[0]]
 [('2', '9', '1'), ('1', '_', '2')]
 
-A :class:`~baselines.soft_automaton.SoftAutomaton` over the column alphabet then learns, from the
+A :class:`~baselines.automaton_learners.soft_automaton.SoftAutomaton` over the column alphabet then learns, from the
 labelled strings only, which column strings are correct -- the carry rule is never coded. The
 soft automaton's own machinery (restarts, hardening, observation table, retraining, Occam
 tie-break) applies unchanged, so a trained model is a DFA over columns: :meth:`as_dfa` gives it,
 restricted to the column strings alignment can produce from well-formed equations (the
 *well-formed column strings*, :func:`column_shape_automaton`), and the tests prove it equivalent
-to the hand-built carry automaton (:func:`baselines.references.carry_automaton`).
+to the hand-built carry automaton (:func:`baselines.references.fsa.carry_automaton`).
 
 The model has no arithmetic of its own beyond the alignment; what it learns on multiplications
 (where a column of ``c`` depends on every column of ``a`` and ``b`` before it) is an approximation.
@@ -37,14 +37,20 @@ from typing import Any
 import numpy as np
 import torch
 
-from baselines.automata import DFA
+from baselines.automata.dfa import DFA
+from baselines.automata.dfa_tables import run_table
+from baselines.automata.exactness import Exactness
+from baselines.automaton_learners.soft_automaton import SoftAutomaton, SoftAutomatonConfig, SoftAutomatonModel
 from baselines.base import FitReport, register_model
-from baselines.column_encoding import BLANK, COLUMN_CODE, Aligned, EquationAlphabet, column_shape_automaton  # noqa: F401
 from baselines.configured import ConfiguredModel
-from baselines.dfa_tables import run_table
-from baselines.exactness import Exactness
-from baselines.soft_automaton import SoftAutomaton, SoftAutomatonConfig, SoftAutomatonModel
-from baselines.train import LabelledBatch, ProgressHook
+from baselines.structured.column_encoding import (  # noqa: F401
+    BLANK,
+    COLUMN_CODE,
+    Aligned,
+    EquationAlphabet,
+    column_shape_automaton,
+)
+from baselines.training.train import LabelledBatch, ProgressHook
 from challenges.core import Examples, LearnerView
 from challenges.errors import InvalidArgument
 
@@ -175,8 +181,8 @@ class ColumnAutomatonModel(ConfiguredModel):
         additions that language is regular: the schoolbook carry rule. A counterexample is a
         string of column symbols (see :class:`EquationAlphabet`).
         """
-        from baselines.exactness import Exactness
-        from baselines.references import carry_automaton
+        from baselines.automata.exactness import Exactness
+        from baselines.references.fsa import carry_automaton
 
         dfa = self.as_dfa()
         if dfa is None or self.equation is None:

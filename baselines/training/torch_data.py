@@ -1,6 +1,6 @@
 """A challenge's examples as a PyTorch ``Dataset`` and ``DataLoader``: padded symbol ids, lengths, labels.
 
-Batches are encoded as the built-in networks encode them (:func:`baselines.encoding.encode`):
+Batches are encoded as the built-in networks encode them (:func:`baselines.training.encoding.encode`):
 symbol ``i`` of the alphabet is id ``i``, padding is ``len(alphabet)``, strings padded on the
 right to the batch's longest. Any :class:`~challenges.core.Examples` will do; the ones a run trains
 on come from :func:`hofstadter.api.training_sets`.
@@ -20,9 +20,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from baselines.training.encoding import encode
 from challenges.core import Examples
-
-from .encoding import encode
 
 
 class StringDataset(Dataset):

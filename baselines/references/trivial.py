@@ -23,11 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from baselines.base import FitReport, Model, learner_view_of, register_model
+from baselines.configured import ConfiguredModel
 from challenges.core import Examples, LearnerView
 from challenges.errors import InvalidArgument
-
-from .base import FitReport, Model, learner_view_of, register_model
-from .configured import ConfiguredModel
 
 
 @dataclass(frozen=True)

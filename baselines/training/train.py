@@ -32,11 +32,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from baselines.base import FitReport, Model, create_model
+from baselines.training.encoding import encode, length_buckets
 from challenges.core import Examples
 from challenges.errors import InvalidArgument
-
-from .base import FitReport, Model, create_model
-from .encoding import encode, length_buckets
 
 
 @dataclass

@@ -28,13 +28,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from baselines.automata.dfa import DFA
+from baselines.base import BudgetExceeded, FitReport, Task, learner_view_of, register_model
+from baselines.configured import ConfiguredModel
 from challenges.core import Examples, LearnerView
 from challenges.deadline import deadline
 from challenges.errors import InvalidArgument
-
-from .automata import DFA
-from .base import BudgetExceeded, FitReport, Task, learner_view_of, register_model
-from .configured import ConfiguredModel
 
 
 @dataclass(frozen=True)

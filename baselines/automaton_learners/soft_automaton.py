@@ -38,15 +38,13 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from challenges.errors import InvalidArgument
-
-from .automata import DFA
-from .base import FitReport, register_model
-from .dfa_tables import hardened_dfa, merge_states, pad_table, refit_readout, run_table
-from .memory import check_fits, training_bytes
-from .network_model import NetworkModel
-from .observation_table import AutomatonOracle, observation_table_automaton
-from .train import (
+from baselines.automata.dfa import DFA
+from baselines.automata.dfa_tables import hardened_dfa, merge_states, pad_table, refit_readout, run_table
+from baselines.automata.observation_table import AutomatonOracle, observation_table_automaton
+from baselines.base import FitReport, register_model
+from baselines.training.memory import check_fits, training_bytes
+from baselines.training.network_model import NetworkModel
+from baselines.training.train import (
     Classifier,
     LabelledBatch,
     ProgressHook,
@@ -55,6 +53,7 @@ from .train import (
     accuracies,
     train_network,
 )
+from challenges.errors import InvalidArgument
 
 _CERTAIN = 30.0  # the logit a hard automaton answers with: sigmoid(30) is 1 in float32
 _EPSILON = 1e-6  # probabilities are clamped this far from 0 and 1 before taking log-odds
@@ -82,7 +81,7 @@ class SoftAutomatonConfig(TrainConfig):
     ``retrain_factor`` times the best table DFA's size, started ``retrain_sharpness`` logits from
     it, on the budget the sizes (``first_share`` of the largest one's) left, for at most
     ``max_rounds`` rounds. ``merge`` finally merges the kept DFA's states that no training string
-    tells apart (:func:`~baselines.dfa_tables.merge_states`). Batches of 64 were measured best per
+    tells apart (:func:`~baselines.automata.dfa_tables.merge_states`). Batches of 64 were measured best per
     step on div29-base10 (CHANGELOG.md).
     """
 
@@ -583,7 +582,7 @@ class SoftAutomatonModel(NetworkModel):
         return network.to(self.device)
 
     def as_dfa(self) -> DFA | None:
-        """The hardened automaton as a :class:`~baselines.automata.DFA`; None while it is soft."""
+        """The hardened automaton as a :class:`~baselines.automata.dfa.DFA`; None while it is soft."""
         network = self.network
         if not isinstance(network, SoftAutomaton):
             raise InvalidArgument("the soft automaton must be fitted (or loaded) first")

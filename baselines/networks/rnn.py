@@ -24,13 +24,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from baselines.base import register_model
+from baselines.training.memory import check_fits, training_bytes
+from baselines.training.network_model import NetworkModel
+from baselines.training.train import Classifier, TrainConfig
 from challenges.core import LearnerView
 from challenges.errors import InvalidArgument
-
-from .base import register_model
-from .memory import check_fits, training_bytes
-from .network_model import NetworkModel
-from .train import Classifier, TrainConfig
 
 Cell = Literal["rnn", "gru", "lstm"]
 _CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}

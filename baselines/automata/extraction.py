@@ -38,7 +38,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .automata import DFA
+from baselines.automata.dfa import DFA
 
 # k-means is fitted on at most this many hidden states, then every state is assigned: the cost
 # of a fit stays flat however many prefixes are recorded, and 20k points pin down 64 centroids.
@@ -49,7 +49,7 @@ class Recurrence(Protocol):
     """What extraction needs from a recurrent network: its state, one step, and its verdict.
 
     Hidden states are ``(rows, features)`` numpy arrays; symbols are indices into ``alphabet``.
-    Adapters for the benchmark's networks live in :mod:`baselines.hidden_states`.
+    Adapters for the benchmark's networks live in :mod:`baselines.training.hidden_states`.
     """
 
     alphabet: str

@@ -39,13 +39,10 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
-from challenges.core import Challenge, Examples
-from challenges.errors import InvalidArgument, NotApplicable
-
-from .automata import DFA, intersection_accepts
-from .base import FitReport, Model, register_model
-from .configured import ConfiguredModel
-from .rule_automata import (
+from baselines.automata.dfa import DFA, intersection_accepts
+from baselines.base import FitReport, Model, register_model
+from baselines.configured import ConfiguredModel
+from baselines.references.rule_automata import (
     EXACT_BUILDERS,
     carry_automaton,
     challenge_parameter,
@@ -56,8 +53,10 @@ from .rule_automata import (
     wheel_automaton,
     why_no_exact_automaton,
 )
+from challenges.core import Challenge, Examples
+from challenges.errors import InvalidArgument, NotApplicable
 
-# The automata the references are built on live in baselines.rule_automata; named here too,
+# The automata the references are built on live in baselines.references.rule_automata; named here too,
 # where callers (plugins, notebooks) have long found them.
 __all__ = [
     "EXACT_BUILDERS",

@@ -7,7 +7,7 @@ could ask about. What a learned automaton says about "007" is no error when "007
 question, so the comparison is restricted to well-formed inputs (no leading zeros, not empty).
 
 >>> from challenges import get_challenge
->>> from baselines.references import residue_automaton
+>>> from baselines.references.fsa import residue_automaton
 >>> div3 = get_challenge("div3-base10")
 >>> prove(residue_automaton(3, 10), div3)
 Exactness(equivalent=True, counterexample=None, states=3, note=None)
@@ -27,13 +27,12 @@ from typing import Any
 
 import numpy as np
 
+from baselines.automata.dfa import DFA
+from baselines.references.rule_automata import exact_automaton, why_no_exact_automaton
 from challenges.cache import cached_sample
 from challenges.core import SPLITS, Challenge
 from challenges.evaluate import EVAL_SEED
 from challenges.splits import classes_available
-
-from .automata import DFA
-from .rule_automata import exact_automaton, why_no_exact_automaton
 
 
 class ProofError(RuntimeError):
@@ -88,7 +87,7 @@ def prove(dfa: DFA, challenge: Challenge) -> Exactness:
     inexactness); where there is none, the verdict is None, "not provable", and the note says why.
 
     >>> from challenges import get_challenge
-    >>> from baselines.references import residue_automaton
+    >>> from baselines.references.fsa import residue_automaton
     >>> verdict = prove(residue_automaton(3, 2), get_challenge("prime-base2"))
     >>> verdict.equivalent, verdict.counterexample
     (False, '110')
@@ -126,7 +125,7 @@ def check_counterexample(dfa: DFA, challenge: Challenge, counterexample: str) ->
     they do not both confirm would report a right answer as an error.
 
     >>> from challenges import get_challenge
-    >>> from baselines.references import residue_automaton
+    >>> from baselines.references.fsa import residue_automaton
     >>> check_counterexample(residue_automaton(9, 10), get_challenge("div3-base10"), "3")  # 3 is one
     >>> try:
     ...     check_counterexample(residue_automaton(3, 10), get_challenge("div3-base10"), "3")

@@ -21,10 +21,10 @@ RNNs with full L*; here equivalence queries are replaced by the caller's validat
 >>> parity = torch.tensor([[1, 0], [0, 1]])  # over "ab": accept an even number of a's
 >>> oracle = AutomatonOracle(parity, torch.tensor([True, False]))
 >>> words = ["a", "b", "ab", "ba", "aab", "bba", "abab", "baba", "aabb", "bbbb"]
->>> from baselines.encoding import encode
+>>> from baselines.training.encoding import encode
 >>> import numpy as np
 >>> table, accepting = observation_table_automaton(oracle, encode(np.array(words), "ab").ids, 2, 4)
->>> from baselines.automata import DFA
+>>> from baselines.automata.dfa import DFA
 >>> DFA(table.numpy(), 0, accepting.numpy(), "ab").minimize().num_states
 2
 """
@@ -38,7 +38,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from .dfa_tables import final_states
+from baselines.automata.dfa_tables import final_states
 
 Oracle = Callable[[torch.Tensor], torch.Tensor]  # right-padded ids [B, T] -> accepted [B] bool
 

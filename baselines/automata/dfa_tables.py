@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from baselines.automata import DFA
+from baselines.automata.dfa import DFA
 
 
 def run_table(table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:

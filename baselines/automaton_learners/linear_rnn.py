@@ -15,9 +15,9 @@ until a DFA agrees with every labelled string or the budget is spent.
 
 Training fits the labels by **least squares** (binary cross-entropy, tried first, pushes the
 scores to grow without bound and stalls about 95% on multiples of 29), with Adam, clipped
-gradients and the shared loop of :mod:`baselines.train`. A linear recurrence run for 1000 steps
+gradients and the shared loop of :mod:`baselines.training.train`. A linear recurrence run for 1000 steps
 amplifies any error in its matrices, so the kept model is a **DFA read off the network by an
-observation table** (:mod:`baselines.observation_table`), asking only about strings of training
+observation table** (:mod:`baselines.automata.observation_table`), asking only about strings of training
 length. The table is cheap here: a prefix's state times a suffix's backward vector is the answer,
 so a table of 1,024 prefixes by 1,000 suffixes is one matrix product. Every validation check reads
 a table and scores its DFA on the validation and the training strings, so training stops as soon
@@ -44,17 +44,16 @@ from typing import Any
 import torch
 from torch import nn
 
+from baselines.automata.dfa import DFA
+from baselines.automata.dfa_tables import hardened_dfa, merge_states, pad_table, run_table
+from baselines.automata.observation_table import observation_table_automaton
+from baselines.automaton_learners.soft_automaton import continued_progress
+from baselines.base import FitReport, register_model
+from baselines.training.memory import check_fits, training_bytes
+from baselines.training.network_model import NetworkModel
+from baselines.training.train import Classifier, LabelledBatch, TrainConfig, accuracies, train_network
 from challenges.core import LearnerView
 from challenges.errors import InvalidArgument
-
-from .automata import DFA
-from .base import FitReport, register_model
-from .dfa_tables import hardened_dfa, merge_states, pad_table, run_table
-from .memory import check_fits, training_bytes
-from .network_model import NetworkModel
-from .observation_table import observation_table_automaton
-from .soft_automaton import continued_progress
-from .train import Classifier, LabelledBatch, TrainConfig, accuracies, train_network
 
 _CERTAIN = 30.0  # the logit a DFA answers with (as the hardened soft automaton does)
 LR_WIDTH = 32  # the width the learning rate is given for (where it was measured): see lr_at
@@ -71,7 +70,7 @@ class LinearRNNConfig(TrainConfig):
     the identity plus Gaussian noise of standard deviation ``init_noise / sqrt(width)``, so that
     early products neither vanish nor explode. ``table_states`` bounds the DFA read off (and
     sizes the checkpoint's table); ``merge`` merges the DFA's states that no training string
-    tells apart (:func:`~baselines.dfa_tables.merge_states`). Measured choices: CHANGELOG.md.
+    tells apart (:func:`~baselines.automata.dfa_tables.merge_states`). Measured choices: CHANGELOG.md.
     """
 
     lr: float = 0.02  # Adam's rate for a network LR_WIDTH wide; see lr_at

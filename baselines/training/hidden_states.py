@@ -1,11 +1,11 @@
 """Hidden states of the benchmark's recurrent models, one step at a time, for extraction.
 
-Each adapter turns a fitted model into a :class:`baselines.extraction.Recurrence`: the initial
+Each adapter turns a fitted model into a :class:`baselines.automata.extraction.Recurrence`: the initial
 state, one step on a batch of symbols, and the model's own verdict on a state. It reads the
 model's public torch module and never changes it; :func:`recurrence_of` picks the adapter.
 
 >>> from challenges import get_challenge
->>> from baselines.compiled import CompiledRNN
+>>> from baselines.references.compiled import CompiledRNN
 >>> model = CompiledRNN()
 >>> _ = model.fit(get_challenge("div3-base10"), None, None, seed=0)
 >>> net = recurrence_of(model)
@@ -21,13 +21,13 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from baselines.automata.extraction import Recurrence
+from baselines.automaton_learners.linear_rnn import LinearRNN, LinearRNNModel
+from baselines.automaton_learners.state_regularised_gru import StateRegularisedGRU, StateRegularisedGRUModel
 from baselines.base import Model
-from baselines.compiled import CompiledRNN
-from baselines.extraction import Recurrence
-from baselines.linear_rnn import LinearRNN, LinearRNNModel
-from baselines.network_model import one_torch_thread
-from baselines.rnn import RecurrentModel
-from baselines.state_regularised_gru import StateRegularisedGRU, StateRegularisedGRUModel
+from baselines.networks.rnn import RecurrentModel
+from baselines.references.compiled import CompiledRNN
+from baselines.training.network_model import one_torch_thread
 from challenges.errors import NotApplicable
 
 

@@ -55,16 +55,22 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from baselines.automata.dfa import DFA
+from baselines.automata.dfa_tables import breadth_first_order, merge_classes
+from baselines.automaton_learners.soft_automaton import doubling_ladder
+from baselines.base import FitReport, register_model
+from baselines.networks.second_order_gru import SecondOrderGRUCell
+from baselines.training.network_model import NetworkModel
+from baselines.training.train import (
+    Classifier,
+    LabelledBatch,
+    TrainConfig,
+    accuracies,
+    logits_of,
+    train_network,
+)
 from challenges.core import LearnerView
 from challenges.errors import InvalidArgument
-
-from .automata import DFA
-from .base import FitReport, register_model
-from .dfa_tables import breadth_first_order, merge_classes
-from .network_model import NetworkModel
-from .second_order_gru import SecondOrderGRUCell
-from .soft_automaton import doubling_ladder
-from .train import Classifier, LabelledBatch, TrainConfig, accuracies, logits_of, train_network
 
 # States recorded for k-means: the prefixes of this many training strings.
 _KMEANS_STRINGS = 4000
@@ -149,7 +155,7 @@ class PrefixLabels:
     there if that prefix is a training string, else -1. Built from the learner's own labelled
     strings only, so no label comes from anywhere else (a text labelled both ways gets -1).
 
-    >>> from baselines.encoding import encode
+    >>> from baselines.training.encoding import encode
     >>> texts, labels = np.array(["1", "12", "123", "4"]), np.array([True, False, True, False])
     >>> ids, lengths = encode(texts, "0123456789")
     >>> lookup = PrefixLabels.of(ids, lengths, torch.from_numpy(labels), symbols=10)
@@ -570,7 +576,7 @@ class StateRegularisedSecondOrderGRUConfig(StateRegularisedGRUConfig):
 
 @register_model
 class StateRegularisedSecondOrderGRUModel(StateRegularisedGRUModel):
-    """``sr-gru`` over a second-order GRU cell (:mod:`baselines.second_order_gru`): the symbol
+    """``sr-gru`` over a second-order GRU cell (:mod:`baselines.networks.second_order_gru`): the symbol
     read chooses the recurrent weights, so each digit can move the states its own way.
 
     Warm-up, centroids, snap and prefix loss are ``sr-gru``'s; what differs is the cell and three
@@ -670,7 +676,7 @@ class StateRegularisedSecondOrderGRUModel(StateRegularisedGRUModel):
     def merge_centroids(self, train_set: LabelledBatch) -> int:
         """Snap centroids that no training string tells apart to one; returns how many are used.
 
-        RPNI's Occam step (:func:`baselines.dfa_tables.merge_classes`) on the automaton the hard
+        RPNI's Occam step (:func:`baselines.automata.dfa_tables.merge_classes`) on the automaton the hard
         forward pass is: the states it folds together become one region of the snap, which
         answers with the centroid the shortest strings reach first. The network still runs its
         own cell from that centroid; it is only told to treat the others as it.

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .symbols import symbol_matrix
+from baselines.automata.symbols import symbol_matrix
 
 
 class Encoded(NamedTuple):
