@@ -16,8 +16,23 @@ from rich.console import Console
 from rich.markup import escape
 
 from challenges.errors import ChallengeError, ChallengeWarning
-from hofstadter.commands import COMMAND_MODULES
+from hofstadter.commands import (
+    conform_cmd,
+    data,
+    evaluate_cmd,
+    explain_cmd,
+    export_cmd,
+    noise_cmd,
+    reproduce_cmd,
+    run_cmd,
+    score_cmd,
+)
 from hofstadter.plugins import load_plugins, plugin_name
+
+# In the order `--help` lists them.
+COMMAND_MODULES = (
+    data, evaluate_cmd, run_cmd, reproduce_cmd, noise_cmd, explain_cmd, export_cmd, score_cmd, conform_cmd
+)
 
 
 class _Parser(argparse.ArgumentParser):

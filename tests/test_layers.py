@@ -114,6 +114,13 @@ def module_graph(*, inside_functions: bool = False) -> dict[str, set[str]]:
                     target = target.rpartition(".")[0]
                 if target and target != name:
                     graph[name].add(target)
+                # Importing a.b.c first runs a/__init__.py and a/b/__init__.py: those are imported too
+                # (but for the importer's own packages, already under way when it runs).
+                parent = target.rpartition(".")[0]
+                while parent:
+                    if parent in modules and not (name == parent or name.startswith(parent + ".")):
+                        graph[name].add(parent)
+                    parent = parent.rpartition(".")[0]
     return graph
 
 
