@@ -55,8 +55,8 @@ def newest_per_key(records: Iterable[dict[str, Any]], key: Callable[[dict[str, A
     in the store. The one rule for "the newest record", for boards and for ``reproduce``. In the
     order each key first appears.
 
-    >>> rows = [{"k": "a", "date": "2026-01-02", "v": 1}, {"k": "b", "v": 2}, {"k": "a", "date": "2026-01-01", "v": 3},
-    ...         {"k": "b", "v": 4}]
+    >>> rows = [{"k": "a", "date": "2026-01-02", "v": 1}, {"k": "b", "v": 2},
+    ...         {"k": "a", "date": "2026-01-01", "v": 3}, {"k": "b", "v": 4}]
     >>> [r["v"] for r in newest_per_key(rows, lambda r: r["k"])]
     [1, 4]
     """

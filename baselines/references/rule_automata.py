@@ -157,7 +157,7 @@ def why_no_exact_automaton(challenge: Challenge, model_id: str) -> str | None:
 
 @lru_cache(maxsize=None)
 def carry_automaton(base: int) -> DFA:
-    """The schoolbook carry rule as a DFA over aligned columns (see :mod:`baselines.structured.column_automaton`).
+    """The schoolbook carry rule as a DFA over aligned columns (:mod:`baselines.structured.column_automaton`).
 
     States: carry 0 (accepting), carry 1, and wrong. A column ``(a, b, c)`` read least
     significant first, a blank counting as 0, is right when ``(a + b + carry) mod base == c``;
