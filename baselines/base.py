@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from baselines.automata.exactness import Exactness, prove
 from challenges.core import Challenge, Examples, LearnerView
 from challenges.errors import ChallengeError, InvalidArgument, UnknownModel
 from challenges.registry import Registry
 
 if TYPE_CHECKING:
-    from .automata import DFA
-    from .exactness import Exactness
+    from baselines.automata.dfa import DFA
 
 
 class BudgetExceeded(ChallengeError):
@@ -114,13 +114,12 @@ class Model(ABC):
         """The fitted model as a DFA, where that is its final form (so exactness can be proven)."""
         return None
 
-    def prove_exact(self, challenge: Challenge) -> "Exactness | None":
+    def prove_exact(self, challenge: Challenge) -> Exactness | None:
         """After fitting: is the model's DFA the challenge's language? None where it is no DFA.
 
-        Called by the runner once training is over, to score, never by ``fit``.
+        Called by the runner once training is over, to score, never by ``fit``. The proof needs the
+        hand-built automata (:mod:`baselines.references.rule_automata`), never a model: no circle.
         """
-        from .exactness import prove
-
         dfa = self.as_dfa()
         return None if dfa is None else prove(dfa, challenge)
 
@@ -183,6 +182,14 @@ def register_model(cls: type[Model], *, origin: str | None = None) -> type[Model
         missing = ", ".join(sorted(cls.__abstractmethods__))
         raise InvalidArgument(f"model '{cls.id}' ({cls.__name__}) does not implement: {missing}")
     return MODELS.register(cls.id, cls, origin=origin)
+
+
+def register_model_by_name(model_id: str, entry_point: str, *, origin: str | None = None) -> None:
+    """Register ``model_id`` as ``"package.module:Class"``, imported when the model is first asked for.
+
+    The module's own ``@register_model`` then fills the place (the protocol is checked there).
+    """
+    MODELS.register_lazy(model_id, entry_point, origin=origin)
 
 
 def get_model_class(model_id: str) -> type[Model]:

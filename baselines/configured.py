@@ -23,9 +23,8 @@ import inspect
 from dataclasses import fields
 from typing import Any, ClassVar
 
+from baselines.base import Model
 from challenges.errors import InvalidArgument
-
-from .base import Model
 
 
 class ConfiguredModel(Model):

@@ -28,6 +28,7 @@ import typing
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, Literal, Union
 
+from baselines.base import get_model_class
 from challenges.errors import ChallengeError, InvalidArgument
 
 _TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
@@ -92,10 +93,8 @@ def parse_model_spec(text: str) -> ModelSpec:
     Raises :class:`InvalidArgument` (unknown key, bad value, malformed pair) or
     :class:`UnknownModel` (unknown id, with suggestions).
     """
-    import baselines
-
     model_id, colon, rest = text.partition(":")
-    cls = baselines.get_model_class(model_id.strip())
+    cls = get_model_class(model_id.strip())
     model_id = model_id.strip()
     if not colon:
         return ModelSpec(model_id)
@@ -126,6 +125,19 @@ def parse_model_spec(text: str) -> ModelSpec:
     return spec
 
 
+def _coerce_union(value: str, arguments: tuple) -> Any:
+    """``value`` as the first of the union's types that takes it; None for 'none' where allowed."""
+    if value.lower() in _NONE and type(None) in arguments:
+        return None
+    errors = []
+    for kind in (a for a in arguments if a is not type(None)):
+        try:
+            return coerce(value, kind)
+        except ValueError as error:
+            errors.append(str(error))
+    raise ValueError("; ".join(errors) + (" (or none)" if type(None) in arguments else ""))
+
+
 def coerce(value: str, annotation: Any) -> Any:
     """``value`` as an instance of ``annotation``; ``ValueError`` says what was expected.
 
@@ -146,16 +158,7 @@ def coerce(value: str, annotation: Any) -> Any:
     """
     origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
     if origin in (Union, types.UnionType):
-        if value.lower() in _NONE and type(None) in arguments:
-            return None
-        kinds = [a for a in arguments if a is not type(None)]
-        errors = []
-        for kind in kinds:
-            try:
-                return coerce(value, kind)
-            except ValueError as error:
-                errors.append(str(error))
-        raise ValueError("; ".join(errors) + (" (or none)" if type(None) in arguments else ""))
+        return _coerce_union(value, arguments)
     if origin is Literal:
         for choice in arguments:
             if str(choice) == value:

@@ -4,7 +4,9 @@ A run key names a model by its id, config and :attr:`baselines.Model.version`. C
 a fitted model's answers without a new version would give one key two results, so each model's
 code is fingerprinted -- the source of the modules of ``baselines`` its class reaches through
 module-level names, followed transitively -- and the test holds the fingerprint beside the
-version it was taken at. A changed fingerprint fails the test until the version is bumped (the
+version it was taken at. What is hashed is each module's code without its imports, docstrings and
+comments, and not its name: moving a module to another package, or a comment, leaves it as it
+was. A changed fingerprint fails the test until the version is bumped (the
 behaviour changed) or the fingerprint is taken again (it did not: a comment, a rename):
 
     python -m baselines.model_versions tests/fixtures/model_versions.json
@@ -12,16 +14,19 @@ behaviour changed) or the fingerprint is taken again (it did not: a comment, a r
 >>> from baselines import get_model_class
 >>> len(code_fingerprint(get_model_class("rpni")))
 16
->>> "baselines.grammatical" in code_modules(get_model_class("rpni"))
+>>> "baselines.classical.grammatical" in code_modules(get_model_class("rpni"))
 True
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import inspect
 import sys
 from types import ModuleType
+
+from baselines.base import MODELS, get_model_class
 
 PACKAGE = "baselines"
 
@@ -57,21 +62,44 @@ def code_modules(model_class: type) -> list[str]:
 
 
 def code_fingerprint(model_class: type) -> str:
-    """sha256 (16 hex digits) of the sources of :func:`code_modules`, in name order."""
-    digest = hashlib.sha256()
-    for name in code_modules(model_class):
-        digest.update(name.encode() + b"\0" + inspect.getsource(sys.modules[name]).encode() + b"\0")
-    return digest.hexdigest()[:16]
+    """sha256 (16 hex digits) of the code of :func:`code_modules` (:func:`module_code`), in hash order."""
+    digests = sorted(hashlib.sha256(module_code(sys.modules[name]).encode()).hexdigest()
+                     for name in code_modules(model_class))  # fmt: skip
+    return hashlib.sha256("\0".join(digests).encode()).hexdigest()[:16]
+
+
+def module_code(module: ModuleType) -> str:
+    """The module's syntax tree without imports and docstrings: what runs, wherever the module lives.
+
+    >>> tree = ast.parse("'Doc.'\\nfrom .x import y  # why\\nZ = y + 1\\n")
+    >>> ast.dump(_without_imports_and_docstrings(tree)) == ast.dump(ast.parse("Z = y + 1"))
+    True
+    """
+    return ast.dump(_without_imports_and_docstrings(ast.parse(inspect.getsource(module))))
+
+
+def _without_imports_and_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        kept = [child for child in body if not isinstance(child, (ast.Import, ast.ImportFrom))]
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and kept:
+            first = kept[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(
+                first.value.value, str
+            ):
+                kept = kept[1:]
+        node.body = kept or [ast.Pass()]
+    return tree
 
 
 def recorded_versions() -> dict[str, dict]:
     """Each built-in model's version and code fingerprint: what the fixture holds."""
-    import baselines
-
     return {
         model: {"version": cls.version, "fingerprint": code_fingerprint(cls)}
-        for model in sorted(baselines.MODELS)
-        if (cls := baselines.get_model_class(model)).__module__.startswith(PACKAGE + ".")
+        for model in sorted(MODELS)
+        if (cls := get_model_class(model)).__module__.startswith(PACKAGE + ".")
     }
 
 

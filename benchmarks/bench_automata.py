@@ -19,8 +19,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from baselines.automata import DFA
-from baselines.references import exact_automaton
+from baselines.automata.dfa import DFA
+from baselines.references.fsa import exact_automaton
 from challenges import get_challenge
 from hofstadter.reports.leaderboard import markdown
 

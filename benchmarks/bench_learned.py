@@ -9,7 +9,7 @@ Run one of::
 Every run goes through :func:`hofstadter.experiment.run_experiment` with a profile's budgets
 (``--profile quick`` by default), so the figures are what the benchmark itself would record.
 Prints Markdown; ``--jsonl PATH`` also writes the raw records. The models train and predict on
-one torch thread (see :func:`baselines.network_model.one_torch_thread`).
+one torch thread (see :func:`baselines.training.network_model.one_torch_thread`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 finite-state approximation (``fsa-approx`` with a state budget) on primes, products and sums.
 
 For each challenge and each budget, ``fsa-approx:max_states=S`` picks the largest prime wheel
-that fits (``baselines.references.budget_wheel``) or searches the equation checks that fit for
+that fits (``baselines.references.fsa.budget_wheel``) or searches the equation checks that fit for
 the most accurate on the validation split -- the quick profile's, seed 0 -- never on test
 (``search_moduli``); the automaton's real state count (the product automaton's, for several
 checks) is the x value.

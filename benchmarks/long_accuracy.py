@@ -59,8 +59,8 @@ def measure(
         "accuracy": {m.length: m.accuracy for m in metrics}, "n": {m.length: m.n for m in metrics},
     }  # fmt: skip
     if model_id == "column-automaton" and dict(challenge.parameters).get("operator") == "+":
-        from baselines.column_automaton import column_shape_automaton, intersect
-        from baselines.references import carry_automaton
+        from baselines.references.fsa import carry_automaton
+        from baselines.structured.column_automaton import column_shape_automaton, intersect
 
         dfa = model.as_dfa()
         reference = intersect(carry_automaton(challenge.base), column_shape_automaton(challenge.base))

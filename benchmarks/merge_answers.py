@@ -1,6 +1,6 @@
 """How often ``sr-so-gru``'s merge changes an answer: one fitted network, merged and not.
 
-The merge is the last step of ``sr-so-gru``'s recipe (:mod:`baselines.state_regularised_gru`):
+The merge is the last step of ``sr-so-gru``'s recipe (:mod:`baselines.automaton_learners.state_regularised_gru`):
 nothing trains after it, so a network fitted with the merge and then given back its identity
 alias (every centroid snaps to itself) *is* the network ``sr-so-gru:merge=false`` fits on the same
 seed. This fits each cell once, exactly as a quick-profile run does (same strings, budgets and
@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 import baselines
-from baselines.state_regularised_gru import StateRegularisedSecondOrderGRUModel
+from baselines.automaton_learners.state_regularised_gru import StateRegularisedSecondOrderGRUModel
 from challenges import get_challenge
 from hofstadter.api import test_sets
 from hofstadter.experiment import model_options_for, training_data

@@ -14,7 +14,7 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from baselines.references import ApproxConfig, approximation
+from baselines.references.fsa import ApproxConfig, approximation
 from challenges import get_challenge, list_challenges
 from challenges.families.arithmetic import HIDDEN_KIND, NEAR_MISS_KINDS
 from hofstadter.reports.leaderboard import markdown

@@ -337,7 +337,7 @@ def _commit() -> str:
 
 def derive_table() -> int:
     """Print ``fitting_prime_powers`` for every base and operator and whether the table agrees."""
-    from baselines.references import fitting_prime_powers
+    from baselines.references.fsa import fitting_prime_powers
     from challenges.families.arithmetic import GUARD_STATES
 
     wrong = 0

@@ -20,7 +20,7 @@ from collections import Counter
 
 import numpy as np
 
-from baselines.references import exact_automaton
+from baselines.references.fsa import exact_automaton
 from challenges import get_challenge
 from hofstadter.profiles import PROFILES
 

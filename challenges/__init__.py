@@ -9,9 +9,11 @@ True
 
 from __future__ import annotations
 
+from .builtin import BUILTIN_CHALLENGES
+from .conformance import require_conformance
 from .core import Challenge, Examples, Language, LearnerView, Verdict
-from .errors import ChallengeError, UnknownChallenge
-from .registry import BUILT_IN, Registry, registering_from
+from .errors import ChallengeError, InvalidArgument, UnknownChallenge
+from .registry import BUILT_IN, Registry, current_origin, registering_from
 
 __version__ = "0.1.0"
 
@@ -26,8 +28,6 @@ def register_challenge(challenge: Challenge, *, origin: str | None = None) -> Ch
     pass the conformance checks of :mod:`challenges.conformance` (its sampler's labels against its
     oracle, lengths, splits, balance, determinism) on a small seeded sample.
     """
-    from .errors import InvalidArgument
-    from .registry import current_origin
 
     if not isinstance(challenge, Challenge):
         raise InvalidArgument(f"expected a Challenge, got {type(challenge).__name__}")
@@ -44,7 +44,6 @@ def register_challenge(challenge: Challenge, *, origin: str | None = None) -> Ch
     if challenge.id in CHALLENGES:  # the registry's message names both origins
         return CHALLENGES.register(challenge.id, challenge, origin=origin)
     if (origin or current_origin()) != BUILT_IN:  # built-ins are checked in depth by the test suite
-        from .conformance import require_conformance
 
         require_conformance(challenge)
     return CHALLENGES.register(challenge.id, challenge, origin=origin)
@@ -61,8 +60,6 @@ def list_challenges() -> list[str]:
 
 
 def _register_builtins() -> None:
-    from .builtin import BUILTIN_CHALLENGES
-
     with registering_from(BUILT_IN):  # even when a plugin's import is what imports this package
         for challenge in BUILTIN_CHALLENGES:
             register_challenge(challenge)

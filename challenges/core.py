@@ -8,7 +8,8 @@ around a :class:`Language`, which supplies the two behaviours that tests check a
   decide membership with exact integer arithmetic, and say why in words;
 * the **sampler** -- draw members and non-members of a given length.
 
-Everything else (splits, balance, seeding) is generic and lives in :mod:`challenges.splits`.
+Everything else (splits, balance, seeding) is generic and lives in :mod:`challenges.splits`;
+labelled strings are :class:`~challenges.examples.Examples` (named here too, where callers look).
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from .errors import InvalidInput
-
-Split = Literal["train", "val", "test"]
-SPLITS: tuple[Split, ...] = ("train", "val", "test")
+from .examples import SPLITS, Examples, Split
+from .splits import sample
 
 
 @dataclass(frozen=True)
@@ -193,34 +193,11 @@ class Challenge:
         length: int | None = None,
         length_range: tuple[int, int] | None = None,
         on_rows: Callable[[int], None] | None = None,
-    ) -> "Examples":
+    ) -> Examples:
         """Balanced, seeded examples of one split; see :func:`challenges.splits.sample`."""
-        from .splits import sample
-
         return sample(self, split, n=n, seed=seed, length=length, length_range=length_range,
                       on_rows=on_rows)  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Examples:
-    """Labelled strings of one split: parallel numpy arrays, ready to encode in bulk."""
-
-    texts: np.ndarray  # unicode strings
-    labels: np.ndarray  # bool
-    lengths: np.ndarray  # int64
-    split: Split
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-    def at_length(self, length: int) -> "Examples":
-        """The examples of one length."""
-        keep = self.lengths == length
-        return Examples(self.texts[keep], self.labels[keep], self.lengths[keep], self.split)
-
-    def records(self) -> list[dict[str, Any]]:
-        """One dict per example, as ``sample --json`` prints them."""
-        return [
-            {"text": t, "label": bool(y), "length": int(n), "split": self.split}
-            for t, y, n in zip(self.texts.tolist(), self.labels.tolist(), self.lengths.tolist())
-        ]
+# SPLITS, Split and Examples live in challenges.examples; named here, where callers look for them.
+__all__ = ["SPLITS", "Challenge", "Examples", "Language", "LearnerView", "Split", "Verdict"]

@@ -26,11 +26,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .core import SPLITS, Challenge, Examples, Split
 from .errors import EmptyClass, InvalidArgument
+from .examples import SPLITS, Examples, Split
+
+if TYPE_CHECKING:
+    from .core import Challenge
 
 SPLIT_FRACTIONS = {"train": 0.8, "val": 0.1, "test": 0.1}
 ENUMERATION_LIMIT = 4096

@@ -13,7 +13,7 @@ drift from what the leaderboard measures:
 
 ``export`` writes the same sets to files (:mod:`hofstadter.commands.export_cmd`), and a test holds
 the two equal. The PyTorch side, a ``Dataset`` and ``DataLoader`` over these sets, is
-:mod:`baselines.torch_data` (``challenges`` and this module import no torch).
+:mod:`baselines.training.torch_data` (``challenges`` and this module import no torch).
 
 >>> data = training_sets("div3-base10", seed=100, profile="smoke")
 >>> len(data.train), len(data.val), data.train_lengths
@@ -27,6 +27,8 @@ the two equal. The PyTorch side, a ``Dataset`` and ``DataLoader`` over these set
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -36,8 +38,14 @@ import numpy as np
 
 from challenges import get_challenge
 from challenges.core import Challenge, Examples
+from challenges.errors import InvalidArgument
+from challenges.evaluate import checked_predictions, evaluation_set, scored_lengths
+from hofstadter.commands.board import BOARD_PROFILE, BOARD_RESULTS, BOARDS, join_published
 from hofstadter.evaluation_seeds import REPORT_EVAL_SEED, evaluation_seed
+from hofstadter.experiment import training_data
 from hofstadter.profiles import get_profile
+from hofstadter.scoring import Predictions, score_predictions
+from hofstadter.store import ResultStore
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,6 @@ def training_sets(
     Seeds 0-99 are development seeds (tune on them), 100 and up report seeds (publish on them).
     The same arguments give the same strings, in the same order, on every machine.
     """
-    from hofstadter.experiment import training_data
 
     chosen = _challenge(challenge)
     train, val, lengths = training_data(chosen, seed, get_profile(profile), train_lengths, train_size)
@@ -90,7 +97,6 @@ def test_sets(
     every development-seed run (0-99) on strings of its own (:mod:`hofstadter.evaluation_seeds`).
     Lengths beyond the training range are the extrapolation test.
     """
-    from challenges.evaluate import evaluation_set, scored_lengths
 
     chosen = _challenge(challenge)
     size = get_profile(profile).test_size_for(chosen)
@@ -130,11 +136,7 @@ def evaluate(
     >>> {m["length"]: m["accuracy"] for m in record["metrics"]}[1000]
     1.0
     """
-    import hashlib
-    import json
 
-    from challenges.evaluate import checked_predictions
-    from hofstadter.scoring import Predictions, score_predictions
 
     chosen = _challenge(challenge)
     answers: dict[str, bool] = {}
@@ -156,9 +158,6 @@ def evaluate(
 
 def _add_to_board(record: dict[str, Any], board: str, profile: str) -> None:
     """Append ``record`` to the local copy of the ``board`` (the published records, and yours)."""
-    from challenges.errors import InvalidArgument
-    from hofstadter.commands.board import BOARD_PROFILE, BOARD_RESULTS, BOARDS, join_published
-    from hofstadter.store import ResultStore
 
     if board not in BOARDS or profile != BOARD_PROFILE:
         raise InvalidArgument(f"board must be one of {', '.join(BOARDS)}, with the {BOARD_PROFILE} "

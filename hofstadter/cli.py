@@ -16,7 +16,23 @@ from rich.console import Console
 from rich.markup import escape
 
 from challenges.errors import ChallengeError, ChallengeWarning
-from hofstadter.commands import COMMAND_MODULES
+from hofstadter.commands import (
+    conform_cmd,
+    data,
+    evaluate_cmd,
+    explain_cmd,
+    export_cmd,
+    noise_cmd,
+    reproduce_cmd,
+    run_cmd,
+    score_cmd,
+)
+from hofstadter.plugins import load_plugins, plugin_name
+
+# In the order `--help` lists them.
+COMMAND_MODULES = (
+    data, evaluate_cmd, run_cmd, reproduce_cmd, noise_cmd, explain_cmd, export_cmd, score_cmd, conform_cmd
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,8 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.showwarning = _one_line_warning
     args.argv = list(sys.argv[1:] if argv is None else argv)  # for manifests that record the command
     try:
-        from hofstadter.plugins import load_plugins, plugin_name
-
         args.plugin = [plugin_name(p) for p in [*args.plugin, *args.plugins_after]]
         load_plugins(args.plugin)
         return int(args.handler(args) or 0)

@@ -20,6 +20,9 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from challenges import get_challenge
+from challenges.cache import cache_path
+
 FILE = "test-set-seconds.json"  # beside runs.jsonl: "challenge|length|n|seed" -> seconds to draw
 
 TestSet = tuple[str, int, int, int]  # challenge, length, strings, evaluation seed
@@ -31,8 +34,6 @@ def name(item: TestSet) -> str:
 
 def not_cached(wanted: Iterable[TestSet]) -> list[TestSet]:
     """The test sets of ``wanted`` that the disk cache does not hold (all of them without a cache)."""
-    from challenges import get_challenge
-    from challenges.cache import cache_path
 
     missing = []
     for item in wanted:

@@ -31,7 +31,7 @@ def ray_executor(device: str = "cpu") -> Executor:
     Raises :class:`InvalidArgument` at once when Ray is not installed, before any work starts.
     """
     try:
-        import ray  # noqa: F401
+        import ray  # noqa: F401 - an optional extra: is it installed?
     except ImportError:
         raise InvalidArgument(
             "--executor ray needs Ray, which is not installed: pip install 'hofstadter-challenges[ray]' "
@@ -56,7 +56,7 @@ def _run_on_ray(
     cells: list[Cell], store: ResultStore, jobs: int, device: str,
     on_finish: Callable[[Cell, dict], None] | None,
 ) -> Iterator[dict]:  # fmt: skip
-    import ray
+    import ray  # an optional extra (pip install 'hofstadter-challenges[ray]'); checked by ray_executor
 
     if not cells:
         return

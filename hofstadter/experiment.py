@@ -17,6 +17,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+import baselines
+from baselines.automata.exactness import ProofError
+from baselines.base import BudgetExceeded, fit_report, options_taken, task_for
 from challenges.cache import cached_sample
 from challenges.core import Challenge, Examples
 from challenges.evaluate import score
@@ -26,12 +31,19 @@ from hofstadter.profiles import Profile
 from hofstadter.provenance import data_fingerprint
 
 
-def model_options_for(model_id: str, profile: Profile, device: str) -> dict[str, Any]:
-    """Constructor options a model takes from the profile (budgets, device), by its signature."""
-    from baselines.base import options_taken
+def model_options_for(
+    model_id: str, profile: Profile, device: str, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The options a model is built with: those its constructor takes from the profile (budgets,
+    device, by its signature), then ``overrides`` (``gru:lr=0.1``) over them. The one place that
+    decides it, for runs, keys, ``eval`` and ``explain``.
 
+    >>> from hofstadter.profiles import PROFILES
+    >>> model_options_for("rpni", PROFILES["smoke"], "cpu", {"time_budget": 5.0})
+    {'time_budget': 5.0}
+    """
     wanted = {"max_steps": profile.max_steps, "max_seconds": profile.max_seconds, "device": device}
-    return options_taken(model_id, wanted)
+    return {**options_taken(model_id, wanted), **(overrides or {})}
 
 
 def training_data(
@@ -55,7 +67,7 @@ def training_data(
     """
     low, high = train_lengths or challenge.train_lengths
     size, val_size = profile.train_size, profile.val_size
-    if train_size is not None and train_size != profile.train_size:
+    if profile.size_apart(train_size) is not None:
         size, val_size = train_size, min(val_size, max(1, train_size // 10))
     train = cached_sample(challenge, "train", size, seed, length_range=(low, high))
     val = cached_sample(challenge, "val", val_size, seed, length_range=(low, high))
@@ -89,13 +101,13 @@ def run_experiment(
     A learner is fitted on the challenge's :class:`~challenges.core.LearnerView` (the
     information wall, :func:`baselines.base.task_for`). A model whose final form is a DFA is
     compared with the challenge's minimal DFA: ``equivalent`` and ``counterexample`` say whether
-    it is proven exact (see :mod:`baselines.exactness`).
-    """
-    import baselines
-    from baselines.base import BudgetExceeded, fit_report, task_for
+    it is proven exact (see :mod:`baselines.automata.exactness`).
 
-    options = {**model_options_for(model_id, profile, device), **(model_options or {})}
-    model = baselines.create_model(model_id, **options)
+    Over 60 lines, on purpose: one experiment read top to bottom -- build, draw, fit, score, prove
+    -- with each step's time taken where it happens; split, the timings would thread through helpers.
+    """
+
+    model = baselines.create_model(model_id, **model_options_for(model_id, profile, device, model_options))
     record: dict[str, Any] = {
         "challenge": challenge.id,
         "challenge_version": challenge.version,
@@ -159,11 +171,10 @@ def exactness_fields(model: Any, challenge: Challenge, metrics: list | None = No
     None of them for the others: their exactness is sampled, not proven. A DFA proven equivalent
     to the reference that errs on a test string (``metrics``) means the test labels and the rule
     disagree -- a plugin's sampler wrong at 1000 digits, a forged conformance pass --: the cell
-    fails with that reason (:class:`baselines.exactness.ProofError`) instead of recording both.
+    fails with that reason (:class:`baselines.automata.exactness.ProofError`) instead of recording both.
     So does a verdict of inexactness (a plugin's own ``prove_exact``) without a counterexample,
     or with one on which the oracle agrees with the model.
     """
-    from baselines.exactness import ProofError
 
     verdict = model.prove_exact(challenge)
     if verdict is None:
@@ -186,9 +197,7 @@ def exactness_fields(model: Any, challenge: Challenge, metrics: list | None = No
 
 def _check_disproof(model: Any, challenge: Challenge, counterexample: str | None) -> None:
     """A proof of inexactness carries a string on which the oracle and the model disagree."""
-    import numpy as np
 
-    from baselines.exactness import ProofError
 
     if counterexample is None:
         raise ProofError(f"{challenge.id}: the model is declared not exact without a counterexample")

@@ -2,7 +2,7 @@
 
 ``explain(challenge, model_id, seed)`` fits the model (or builds it, for ``rnn-compiled``), records
 its hidden state after every prefix of every well-formed string up to ``max_length`` symbols,
-clusters the states and reads off a minimal automaton (:mod:`baselines.extraction`), then:
+clusters the states and reads off a minimal automaton (:mod:`baselines.automata.extraction`), then:
 
 * picks the number of clusters ``k`` by measurement: the smallest ``k`` whose automaton agrees with
   the network on ``threshold`` of held-out strings (test-split strings one and two symbols longer
@@ -26,21 +26,36 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import baselines
+from baselines.automata.extraction import (
+    choose_k,
+    default_ks,
+    extract,
+    purity,
+    record_prefixes,
+    without_empty,
+)
+from baselines.base import fit_report, task_for
+from baselines.references.fsa import exact_automaton, why_no_exact_automaton
+from baselines.training.hidden_states import recurrence_of, why_no_hidden_states
+from baselines.training.train import read_checkpoint, save_checkpoint
 from challenges.core import Challenge
 from challenges.errors import InvalidArgument, InvalidInput, NotApplicable
 from challenges.evaluate import Metric, score
+from hofstadter.experiment import model_options_for, training_data
 from hofstadter.profiles import Profile, get_profile
+from hofstadter.reports.hidden_state_plot import plot_states
 
 if TYPE_CHECKING:  # challenges never import baselines at load time (see commands/evaluate_cmd.py)
-    from baselines.automata import DFA
+    from baselines.automata.dfa import DFA
+    from baselines.automata.extraction import Extraction, PrefixTrace, Purity, SweepPoint
     from baselines.base import Model
-    from baselines.extraction import Extraction, PrefixTrace, Purity, SweepPoint
 
 MAX_PREFIXES = 2_000_000
 
@@ -161,8 +176,6 @@ def explain(
     ``overrides`` replace fields of ``options`` (``explain(c, "gru", lengths=(6,))``);
     ``progress`` receives a line saying what is being done.
     """
-    from baselines.extraction import purity, record_prefixes, without_empty
-    from baselines.hidden_states import recurrence_of
 
     options = ExplainOptions(**{**(options or ExplainOptions()).__dict__, **overrides})
     say = progress or (lambda message: None)
@@ -178,8 +191,6 @@ def explain(
         say(f"fitting {model_id} on {challenge.id} (seed {seed})")
         fit = fit_model(model, challenge, seed, profile, options.train_lengths)
         if options.checkpoint is not None:
-            from baselines.train import save_checkpoint
-
             trained_on = {"challenge": challenge.id, "challenge_version": challenge.version, "seed": seed,
                           "train_lengths": fit["train_lengths"], "profile": profile.name}  # fmt: skip
             fit["checkpoint"] = str(save_checkpoint(model, options.checkpoint, trained_on))
@@ -200,8 +211,6 @@ def explain(
     net_metrics = score(model.predict, challenge, options.lengths, n=sizes)
     plot = None
     if options.plot is not None:
-        from hofstadter.reports.hidden_state_plot import plot_states
-
         plot = plot_states(
             trace.states[inner], labels.values[inner], options.plot,
             f"{model_id} on {challenge.id}, seed {seed}: hidden states after each prefix",
@@ -221,9 +230,6 @@ def check_explainable(challenge: Challenge, model_id: str, options: ExplainOptio
 
     Everything is checked before training, which takes a while.
     """
-    import baselines
-    from baselines.hidden_states import why_no_hidden_states
-    from baselines.references import exact_automaton, why_no_exact_automaton
 
     reason = why_no_exact_automaton(challenge, "explain")
     if reason:
@@ -235,7 +241,8 @@ def check_explainable(challenge: Challenge, model_id: str, options: ExplainOptio
             f"prefixes; the limit is {MAX_PREFIXES:,}"
         )
     profile = get_profile(options.profile)
-    model = baselines.create_model(model_id, **_model_options(model_id, profile, options))
+    built_with = model_options_for(model_id, profile, "cpu", options.model_options)
+    model = baselines.create_model(model_id, **built_with)
     reason = why_no_hidden_states(model) or model.applies_to(baselines.task_for(model, challenge))
     if reason:
         raise NotApplicable(reason)
@@ -253,7 +260,6 @@ def _extract(
     Agreement is measured on test-split strings one and two symbols longer than any recorded
     prefix: strings the clustering never saw, in the range where the network is still reliable.
     """
-    from baselines.extraction import choose_k, default_ks, extract
 
     held_out = np.concatenate([
         challenge.sample("test", n=options.held_out, seed=seed, length=max_length + extra).texts
@@ -273,12 +279,6 @@ def _extract(
     return extraction, sweep, agreement(extraction.minimal)
 
 
-def _model_options(model_id: str, profile: Profile, options: ExplainOptions) -> dict[str, Any]:
-    from hofstadter.experiment import model_options_for
-
-    return {**model_options_for(model_id, profile, "cpu"), **options.model_options}
-
-
 def fit_model(
     model: Model, challenge: Challenge, seed: int, profile: Profile,
     train_lengths: tuple[int, int] | None,
@@ -288,10 +288,7 @@ def fit_model(
     Same sizes, seed and length range, so ``explain`` looks inside the network ``run`` scores
     (up to the wall-clock budget, which cuts training short on a busy machine).
     """
-    from dataclasses import asdict
 
-    from baselines.base import fit_report, task_for
-    from hofstadter.experiment import training_data
 
     train, val, lengths = training_data(challenge, seed, profile, train_lengths)
     task = task_for(model, challenge, train_lengths)
@@ -309,7 +306,6 @@ def load_fitted(
     ``asked`` is the unfitted model built from the command line: each option given there
     (``gru:hidden_size=8``) must be the checkpoint's; the others are the checkpoint's own.
     """
-    from baselines.train import read_checkpoint
 
     model, trained_on = read_checkpoint(path)
     if model.id != asked.id or model.alphabet != challenge.alphabet:

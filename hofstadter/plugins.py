@@ -18,6 +18,7 @@ import importlib
 import importlib.util
 import os
 import sys
+import traceback
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -124,7 +125,6 @@ def _where(error: BaseException) -> str | None:
     ...     print(_where(error))
     at plugin.py, line 1
     """
-    import traceback
 
     if isinstance(error, SyntaxError) and error.filename:
         return f"at {error.filename}, line {error.lineno}"

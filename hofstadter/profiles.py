@@ -76,6 +76,15 @@ class Profile:
 
         return size
 
+    def size_apart(self, train_size: int | None) -> int | None:
+        """``train_size`` where it is not this profile's, else None: the one rule by which keys,
+        draws, board columns and reproductions tell a one-off training size from the default.
+
+        >>> PROFILES["quick"].size_apart(PROFILES["quick"].train_size), PROFILES["quick"].size_apart(7)
+        (None, 7)
+        """
+        return train_size if train_size is not None and train_size != self.train_size else None
+
     @property
     def development_seeds(self) -> tuple[int, ...]:
         """As many development seeds as the profile has report seeds: where its defaults are tuned."""

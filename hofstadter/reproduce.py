@@ -28,10 +28,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from baselines.model_spec import model_label
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
 from hofstadter.profiles import get_profile
-from hofstadter.run import Cell
+from hofstadter.records import newest_per_key
+from hofstadter.run import Cell, run_cell
 from hofstadter.store import DONE_STATUSES
 
 # Fields compared, besides the metrics and the fit's report. Absent from both records: not compared.
@@ -76,7 +78,7 @@ def cell_of(record: dict[str, Any], plugins: tuple[str, ...] = ()) -> Cell:
         challenge.id, str(record["model"]), int(record["seed"]), profile.name,
         train_lengths=lengths, device=str(record.get("device", "cpu")), plugins=plugins,
         model_options=tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in overrides.items()),
-        train_size=size if isinstance(size, int) and size != profile.train_size else None,
+        train_size=profile.size_apart(size if isinstance(size, int) else None),
         label_noise=float(record.get("label_noise") or 0.0),
     )  # fmt: skip
 
@@ -87,22 +89,19 @@ def cell_name(record: dict[str, Any]) -> str:
     >>> cell_name({"challenge": "div3-base10", "model": "gru", "seed": 100, "overrides": {"lr": 0.1}})
     'div3-base10/gru[lr=0.1]/100'
     """
-    from baselines.model_spec import model_label
 
     return f"{record['challenge']}/{model_label(str(record['model']), record.get('overrides'))}/{record['seed']}"
 
 
 def reproducible(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The newest record of each key that finished (ok, over budget, not applicable), in store order.
+    """The newest record (:func:`~hofstadter.records.newest_per_key`) of each key that finished (ok,
+    over budget, not applicable), in the store order of those newest records.
 
     Failed records are left out: a failure is retried by ``run``, not reproduced.
     """
-    newest: dict[str, dict[str, Any]] = {}
-    for record in records:
-        if record.get("status") in DONE_STATUSES:
-            newest.pop(record["key"], None)  # keep store order: the newest takes the last place
-            newest[record["key"]] = record
-    return list(newest.values())
+    done = [record for record in records if record.get("status") in DONE_STATUSES]
+    newest = {id(record) for record in newest_per_key(done, lambda record: record["key"])}
+    return [record for record in done if id(record) in newest]
 
 
 def choose(records: list[dict[str, Any]], names: Iterable[str] = (), sample: int | None = None,
@@ -182,7 +181,6 @@ def _short(value: Any, width: int = 120) -> str:
 
 def reproduce(record: dict[str, Any], plugins: tuple[str, ...] = ()) -> Outcome:
     """Run ``record``'s cell again with this code and compare (see the module docstring)."""
-    from hofstadter.run import run_cell
 
     cell = cell_of(record, plugins)
     now = run_cell(cell)

@@ -7,13 +7,10 @@ a JSON-ready record and touches no shared state. Only the caller writes records 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import itertools
 import json
 import os
-import platform
-import subprocess
 import time
 import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -22,19 +19,27 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
-from challenges import CHALLENGES, get_challenge, list_challenges
-from challenges.errors import ChallengeError, InvalidArgument
-from hofstadter.concurrency import WorkerMarks, claim, die_with_parent, mark_running, worker_deaths
-from hofstadter.evaluation_seeds import evaluation_identity, evaluation_seed
-from hofstadter.experiment import model_options_for
-from hofstadter.profiles import PLAN_FIELDS, get_profile, seed_kind
-from hofstadter.store import ResultStore
+import numpy as np
 
-RECORD_SCHEMA = 1
+import baselines
+from baselines.model_spec import model_label, parse_model_spec
+from challenges import get_challenge, list_challenges
+from challenges.cache import cache_dir
+from challenges.errors import ChallengeError, InvalidArgument
+from challenges.evaluate import TestSetTimeout, evaluation_set, remember_timeout, scored_lengths
+from challenges.noise import check_label_noise
+from challenges.numbers import search_processes
+from hofstadter.concurrency import WorkerMarks, claim, die_with_parent, mark_running, worker_deaths
+from hofstadter.draw_costs import not_cached
+from hofstadter.evaluation_seeds import evaluation_identity, evaluation_seed
+from hofstadter.experiment import model_options_for, run_experiment
+from hofstadter.isolation import kept_global_state
+from hofstadter.plugins import load_plugins
+from hofstadter.profiles import PLAN_FIELDS, get_profile
+from hofstadter.records import closed, record_base, worker_died_record
+from hofstadter.store import ResultStore
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,6 @@ class Cell:
 
     @property
     def label(self) -> str:
-        from baselines.model_spec import model_label
-
         noise = f" / label noise {self.label_noise:g}" if self.label_noise else ""
         return f"{self.challenge} / {model_label(self.model, self.model_options)} / seed {self.seed}{noise}"
 
@@ -69,7 +72,6 @@ class Cell:
 def cell_key(cell: Cell) -> str:
     """What makes two runs the same experiment: challenge version, model config, seed, lengths,
     and the training size and label noise where they are not the profile's defaults."""
-    import baselines
 
     challenge = get_challenge(cell.challenge)
     profile = get_profile(cell.profile)
@@ -84,7 +86,7 @@ def cell_key(cell: Cell) -> str:
         "train_lengths": list(cell.train_lengths or challenge.train_lengths),
         "profile": {k: v for k, v in profile.to_dict().items() if k not in PLAN_FIELDS},
     }
-    if cell.train_size is not None and cell.train_size != profile.train_size:
+    if profile.size_apart(cell.train_size) is not None:
         identity["train_size"] = cell.train_size  # absent otherwise: keys of earlier runs hold
     if cell.label_noise:
         identity["label_noise"] = cell.label_noise  # absent at 0: clean runs keep their keys
@@ -101,10 +103,9 @@ def _config_json(model_class: type, model: str, options: tuple, profile: str, de
     """A model's config for a cell, built once per (class, options, profile, device): cells that
     differ only in challenge and seed share it. The class is part of the key, so a model id that a
     plugin registers anew never gets the old class's config."""
-    import baselines
 
     chosen = get_profile(profile)
-    built = baselines.create_model(model, **{**model_options_for(model, chosen, device), **dict(options)})
+    built = baselines.create_model(model, **model_options_for(model, chosen, device, dict(options)))
     return json.dumps(built.config_dict(), sort_keys=True, default=str)
 
 
@@ -128,8 +129,6 @@ def plan(
     profile's list, else every registered model. A model may carry options,
     ``gru:hidden_size=128`` (see :mod:`baselines.model_spec`).
     """
-    from baselines.model_spec import parse_model_spec
-    from challenges.noise import check_label_noise
 
     chosen = get_profile(profile)
     if challenge_ids:
@@ -163,7 +162,6 @@ def check_train_lengths(challenge, train_lengths: tuple[int, int] | None) -> Non
 
 def default_models() -> list[str]:
     """Every registered model (a whole run on CPU then leaves out its slow cells: :func:`slow_on_cpu`)."""
-    import baselines
 
     return list(baselines.MODELS)
 
@@ -178,7 +176,6 @@ def longest_training_string(challenge_id: str) -> int:
     >>> longest_training_string("div7-base10"), longest_training_string("add-base10") > 20
     (6, True)
     """
-    import numpy as np
 
     challenge = get_challenge(challenge_id)
     rng, length = np.random.default_rng(0), challenge.max_train_length
@@ -197,7 +194,6 @@ def slow_on_cpu(cell: Cell) -> bool:
     >>> slow_on_cpu(Cell("div7-base10", "transformer", 0)), slow_on_cpu(Cell("add-base2", "rpni", 0))
     (True, False)
     """
-    import baselines
 
     limit = baselines.MODELS.get(cell.model).cpu_symbol_limit
     if cell.device != "cpu" or limit is None:
@@ -211,42 +207,16 @@ def split_slow_cells(cells: list[Cell]) -> tuple[list[Cell], list[Cell]]:
     return [c for c, s in zip(cells, slow) if not s], [c for c, s in zip(cells, slow) if s]
 
 
-@lru_cache(maxsize=1)
-def environment() -> dict[str, Any]:
-    """Package versions, git commit and machine, stored with every record."""
-    versions = {}
-    for package in ("torch", "numpy", "pandas", "sympy", "gmpy2", "hofstadter-challenges"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent,
-        ).stdout.strip() or None  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        commit = None
-    from hofstadter.provenance import tree_dirty
-
-    return {"versions": versions, "git_commit": commit, "git_dirty": tree_dirty(Path(__file__).parent),
-            "python": platform.python_version(), "machine": platform.machine()}  # fmt: skip
-
-
 def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dict[str, Any]:
     """Run one cell; always returns a record (status ok, not-applicable or failed)."""
-    from hofstadter.experiment import run_experiment
-    from hofstadter.isolation import kept_global_state
-    from hofstadter.plugins import load_plugins
 
     started = time.perf_counter()
-    base = _record_base(cell)
+    base = record_base(cell)
     try:
         load_plugins(cell.plugins)
         base["key"] = cell.key
         challenge = get_challenge(cell.challenge)
         profile = get_profile(cell.profile)
-        options = {**model_options_for(cell.model, profile, cell.device), **dict(cell.model_options)}
         # What the model changes in torch's, NumPy's or Python's global settings ends with its cell.
         record = kept_global_state()(run_experiment)(
             challenge,
@@ -255,7 +225,7 @@ def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dic
             profile=profile,
             train_lengths=cell.train_lengths,
             device=cell.device,
-            model_options=options,
+            model_options=dict(cell.model_options),
             progress=progress,
             train_size=cell.train_size,
             label_noise=cell.label_noise,
@@ -271,56 +241,7 @@ def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dic
             "reason": f"{type(error).__name__}: {error}",
             "traceback": traceback.format_exc(limit=6) if not isinstance(error, ChallengeError) else None,
         }
-    return _closed(record, cell, time.perf_counter() - started)
-
-
-def _record_base(cell: Cell) -> dict[str, Any]:
-    """What every record of ``cell`` says, whatever became of it."""
-    return {
-        "schema": RECORD_SCHEMA,
-        "challenge": cell.challenge,
-        "model": cell.model,
-        "seed": cell.seed,
-        "seed_kind": seed_kind(cell.seed),
-        "profile": cell.profile,
-        "device": cell.device,
-        **({"label_noise": cell.label_noise} if cell.label_noise else {}),
-        **({"train_size": cell.train_size} if cell.train_size is not None else {}),  # a failed one too
-        **({"overrides": dict(cell.model_options)} if cell.model_options else {}),
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        **environment(),
-    }
-
-
-def _closed(record: dict[str, Any], cell: Cell, seconds: float) -> dict[str, Any]:
-    known = CHALLENGES.find(cell.challenge)  # a failed plugin may have left it unregistered
-    record.setdefault("challenge_version", known.version if known else None)
-    record["wall_seconds"] = round(seconds, 3)
-    return _json_safe(record)
-
-
-def worker_died_record(cell: Cell, how: str, seconds: float) -> dict[str, Any]:
-    """The failed record of a cell whose worker process died under it (killed, out of memory)."""
-    record = {**_record_base(cell), "key": cell.key, "status": "failed",
-              "reason": f"worker died ({how})", "traceback": None}  # fmt: skip
-    return _closed(record, cell, seconds)
-
-
-def _json_safe(value: Any) -> Any:
-    """Records go to JSON: numpy scalars become Python numbers, NaN becomes None."""
-    import math
-
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    return closed(record, cell, time.perf_counter() - started)
 
 
 def worker_count(jobs: int, tasks: int) -> int:
@@ -335,7 +256,6 @@ def worker_count(jobs: int, tasks: int) -> int:
 
 def test_sets_of(cells: list[Cell]) -> list[tuple[str, int, int, int]]:
     """(challenge, length, strings, evaluation seed) of every test set ``cells`` score on, in plan order."""
-    from challenges.evaluate import scored_lengths
 
     return [
         (challenge_id, length, get_profile(profile_name).test_size_for(get_challenge(challenge_id))(length),
@@ -365,9 +285,6 @@ def prepare_test_sets(
     that hangs) stops nothing here: it is remembered, and every cell scored on it fails at once
     with that reason (workers forked later inherit what is remembered).
     """
-    from challenges.cache import cache_dir
-    from challenges.evaluate import TestSetTimeout, remember_timeout
-    from hofstadter.draw_costs import not_cached
 
     wanted = test_sets_of(cells)
     to_draw = set(not_cached(wanted)) if seconds is not None else set()
@@ -402,8 +319,6 @@ def prepare_test_sets(
 
 def _draw_test_set(challenge_id: str, length: int, n: int, seed: int, plugins: tuple[str, ...] = ()) -> float:
     """Draw (or load) one test set; returns the seconds it took."""
-    from challenges.evaluate import evaluation_set
-    from hofstadter.plugins import load_plugins
 
     load_plugins(plugins)  # a worker that was not forked has not registered them
     started = time.perf_counter()
@@ -566,7 +481,6 @@ def _run_marked(cell: Cell, marks: str, token: int) -> dict[str, Any]:
 def _start_worker(threads: int) -> None:
     """Worker start-up: die with the parent (no orphans after kill -9), share the cores -- torch's
     threads, and the processes a prime search may start (none: no pool inside a pool)."""
-    from challenges.numbers import search_processes
 
     die_with_parent()
     search_processes(1)
@@ -575,6 +489,6 @@ def _start_worker(threads: int) -> None:
 
 def _limit_threads(threads: int) -> None:
     """Worker start-up: share the cores. Oversubscribed torch threads slow down by 100x or more."""
-    import torch
+    import torch  # in the worker only: the parent that plans and stores never pays for torch
 
     torch.set_num_threads(threads)

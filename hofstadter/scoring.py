@@ -28,7 +28,7 @@ A JSONL file may also carry the model's automaton as one line ``{"automaton": {.
 
 It must be complete (a transition from every state on every symbol) and must answer every test
 string as the predictions do; then it is proven like any built-in DFA
-(:func:`baselines.exactness.prove`), and the record says ``equivalent`` and ``counterexample``.
+(:func:`baselines.automata.exactness.prove`), and the record says ``equivalent`` and ``counterexample``.
 
 >>> dfa = automaton_from_json({"states": 2, "alphabet": "01", "start": 0, "accepting": [0],
 ...     "transitions": {"0": {"0": 0, "1": 1}, "1": {"0": 1, "1": 0}}}, alphabet="01")
@@ -51,13 +51,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from baselines.automata.dfa import DFA
+from baselines.automata.exactness import ProofError, prove
 from challenges.core import Challenge
-from challenges.errors import InvalidArgument, InvalidInput, LimitExceeded
+from challenges.errors import InvalidArgument, InvalidInput, LimitExceeded, NonConformant
+from challenges.evaluate import evaluation_set, score, scored_lengths
+from hofstadter.evaluation_seeds import evaluation_seed
+from hofstadter.experiment import exactness_fields
 from hofstadter.limits import MAX_AUTOMATON_STATES, MAX_FILE_BYTES, MAX_LINE_BYTES, loads_json, read_bytes
 from hofstadter.profiles import PLAN_FIELDS, Profile
+from hofstadter.records import RECORD_SCHEMA, environment, json_safe
 
 if TYPE_CHECKING:
-    from baselines.automata import DFA
+    from baselines.automata.dfa import DFA
 
 EXTERNAL = "external"  # the kind of a model scored from a file, and the prefix of its model id
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
@@ -197,7 +203,6 @@ def _prediction(row: dict, where: str) -> bool:
 def benchmark_strings(challenge: Challenge, profile: Profile, eval_seed: int = 0) -> dict[int, np.ndarray]:
     """length -> the test strings ``run`` scores ``challenge`` on under ``profile``, for runs
     scored on ``eval_seed`` (see :mod:`hofstadter.evaluation_seeds`)."""
-    from challenges.evaluate import evaluation_set, scored_lengths
 
     size = profile.test_size_for(challenge)
     return {n: evaluation_set(challenge, n, size(n), eval_seed).texts for n in scored_lengths(challenge)}
@@ -259,7 +264,6 @@ def automaton_from_json(data: Any, alphabet: str) -> DFA:
     ...
     challenges.errors.InvalidInput: automaton: 'states' must be a count or a list of names, got null
     """
-    from baselines.automata import DFA
 
     if not isinstance(data, dict):
         raise InvalidInput("automaton: expected an object with states, alphabet, start, accepting and "
@@ -342,9 +346,7 @@ class _Answers:
     def predict(self, texts: np.ndarray) -> np.ndarray:
         return np.array([self.answers[t] for t in texts.tolist()], dtype=bool)
 
-    def prove_exact(self, challenge: Challenge):  # noqa: ANN201 - baselines.exactness.Exactness
-        from baselines.exactness import prove
-
+    def prove_exact(self, challenge: Challenge):  # noqa: ANN201 - baselines.automata.exactness.Exactness
         return None if self.dfa is None else prove(self.dfa, challenge)
 
 
@@ -365,12 +367,6 @@ def score_predictions(
     description: str | None = None,
 ) -> dict[str, Any]:
     """The run record of an external model's predictions (refused, in one line, if incomplete)."""
-    from baselines.exactness import ProofError
-    from challenges.errors import NonConformant
-    from challenges.evaluate import score
-    from hofstadter.evaluation_seeds import evaluation_seed
-    from hofstadter.experiment import exactness_fields
-    from hofstadter.run import RECORD_SCHEMA, _json_safe, environment
 
     model = external_model_id(name)
     eval_seed = evaluation_seed(seed)  # the strings run scores this kind of seed on
@@ -412,4 +408,4 @@ def score_predictions(
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         **environment(),
     }
-    return _json_safe(record)
+    return json_safe(record)

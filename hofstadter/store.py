@@ -49,6 +49,7 @@ try:  # POSIX; on other systems appends are still single writes, just not cross-
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
+from challenges.cache import secret
 from challenges.errors import ChallengeError
 from challenges.splits import MAX_LENGTH, MAX_SAMPLES
 from hofstadter.limits import MAX_INDEX_BYTES, MAX_LINE_BYTES, read_bytes
@@ -361,7 +362,6 @@ def _seal(offset: int, digest: str, keys: list[str]) -> str:
     """HMAC-SHA256 of an index's offset, store digest and sorted keys, keyed with the sample cache's
     secret (:func:`challenges.cache.secret`): a key added to the index, or all of them removed,
     breaks it, and no one without the secret can seal an index anew."""
-    from challenges.cache import secret
 
     body = json.dumps([offset, digest, sorted(keys)], separators=(",", ":")).encode()
     return hmac.new(secret(), body, hashlib.sha256).hexdigest()

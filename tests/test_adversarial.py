@@ -11,8 +11,8 @@ import types
 
 import pytest
 
-import baselines.soft_automaton
-import baselines.train
+import baselines.automaton_learners.soft_automaton
+import baselines.training.train
 from challenges import get_challenge
 from hofstadter.experiment import run_experiment
 from hofstadter.profiles import PROFILES
@@ -30,7 +30,7 @@ def clock(monkeypatch, seconds_per_call: float) -> None:
     """Time in the training code runs ``seconds_per_call`` per reading: a machine under load."""
     ticks = itertools.count()
     fake = types.SimpleNamespace(perf_counter=lambda: next(ticks) * seconds_per_call)
-    for module in (baselines.train, baselines.soft_automaton):
+    for module in (baselines.training.train, baselines.automaton_learners.soft_automaton):
         monkeypatch.setattr(module, "time", fake)
 
 
@@ -70,8 +70,8 @@ import time  # noqa: E402
 
 import torch  # noqa: E402
 
-from baselines.rnn import GRUModel  # noqa: E402
-from baselines.train import load_checkpoint, save_checkpoint  # noqa: E402
+from baselines.networks.rnn import GRUModel  # noqa: E402
+from baselines.training.train import load_checkpoint, save_checkpoint  # noqa: E402
 from challenges.errors import InvalidArgument  # noqa: E402
 from hofstadter.cli import main  # noqa: E402
 from hofstadter.run import Cell, cell_key, execute  # noqa: E402
@@ -279,7 +279,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-import baselines.trivial  # noqa: E402
+import baselines.references.trivial  # noqa: E402
 import hofstadter.run as run_module  # noqa: E402
 from challenges import CHALLENGES, conformance, evaluate, registry  # noqa: E402
 from hofstadter import plugins  # noqa: E402
@@ -299,7 +299,7 @@ from hofstadter.run import run_cell  # noqa: E402
 )
 def test_answers_that_are_not_one_boolean_per_string_fail_the_cell(monkeypatch, answers, says):
     """Each of these used to score about 0.5 with status ok (NumPy reads NaN, 0.2, 'no' as True)."""
-    monkeypatch.setattr(baselines.trivial.Majority, "predict", lambda self, texts: answers(texts))
+    monkeypatch.setattr(baselines.references.trivial.Majority, "predict", lambda self, texts: answers(texts))
     record = run_cell(Cell("div3-base10", "majority", 0, profile="smoke"))
     assert record["status"] == "failed" and "metrics" not in record
     assert record["reason"].startswith("InvalidPredictions: predict must return") and says in record["reason"]
@@ -307,8 +307,8 @@ def test_answers_that_are_not_one_boolean_per_string_fail_the_cell(monkeypatch, 
 
 def test_answers_as_integers_zero_and_one_are_scored_like_booleans(monkeypatch):
     honest = run_cell(Cell("div3-base10", "majority", 0, profile="smoke"))
-    predict = baselines.trivial.Majority.predict
-    monkeypatch.setattr(baselines.trivial.Majority, "predict", lambda s, t: predict(s, t).astype(np.int8))
+    predict = baselines.references.trivial.Majority.predict
+    monkeypatch.setattr(baselines.references.trivial.Majority, "predict", lambda s, t: predict(s, t).astype(np.int8))
     as_integers = run_cell(Cell("div3-base10", "majority", 0, profile="smoke"))
     assert as_integers["status"] == "ok" and as_integers["metrics"] == honest["metrics"]
 
@@ -437,7 +437,7 @@ def test_a_plugin_challenge_that_passed_is_not_checked_again(capsys, tmp_path, m
 _KILLER_PLUGIN = '''
 import os, signal, time
 from baselines import register_model
-from baselines.trivial import Majority
+from baselines.references.trivial import Majority
 
 class Killed(Majority):
     id = "killed-worker"

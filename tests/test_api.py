@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from baselines.torch_data import data_loader
+from baselines.training.torch_data import data_loader
 from challenges import get_challenge
 from hofstadter import api
 from hofstadter.cli import main

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from baselines import create_model
-from baselines.augmented_rnn import (
+from baselines.networks.augmented_rnn import (
     AugmentedClassifier,
     StackMemory,
     StackRNNConfig,
@@ -18,7 +18,7 @@ from baselines.augmented_rnn import (
     update_stack,
     update_tape,
 )
-from baselines.encoding import encode
+from baselines.training.encoding import encode
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
 
@@ -78,7 +78,7 @@ def test_learns_multiples_of_3_in_range_from_a_small_budget(model_id):
 
 
 def test_same_seed_same_weights_and_a_checkpoint_round_trip(tmp_path):
-    from baselines.train import load_checkpoint, save_checkpoint
+    from baselines.training.train import load_checkpoint, save_checkpoint
 
     train, val = ADD2.sample("train", 128, seed=0), ADD2.sample("val", 32, seed=0)
     first, second = TapeRNNModel(hidden_size=8, max_steps=5), TapeRNNModel(hidden_size=8, max_steps=5)

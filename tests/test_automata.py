@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from baselines.automata import DFA, intersection_accepts
-from baselines.references import exact_automaton, residue_automaton
+from baselines.automata.dfa import DFA, intersection_accepts
+from baselines.references.fsa import exact_automaton, residue_automaton
 from challenges import get_challenge
 from challenges.errors import InvalidArgument, InvalidInput
 from challenges.numbers import render

@@ -9,14 +9,14 @@ import pytest
 import torch
 
 from baselines import create_model
-from baselines.column_automaton import (
+from baselines.references.fsa import carry_automaton
+from baselines.structured.column_automaton import (
     ColumnAutomatonModel,
     EquationAlphabet,
     column_shape_automaton,
     intersect,
 )
-from baselines.references import carry_automaton
-from baselines.train import load_checkpoint, save_checkpoint
+from baselines.training.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge
 from challenges.errors import InvalidInput
 
@@ -103,8 +103,8 @@ def test_large_alphabets_take_the_gather_path_with_the_same_answers():
     # Column alphabets are large (27 to 1,331 symbols): run_matrices gathers each row's matrix.
     import torch.nn.functional as F
 
-    from baselines.dfa_tables import run_table
-    from baselines.soft_automaton import _GATHER_SYMBOLS, run_matrices
+    from baselines.automata.dfa_tables import run_table
+    from baselines.automaton_learners.soft_automaton import _GATHER_SYMBOLS, run_matrices
 
     rng = np.random.default_rng(0)
     states, symbols = 5, _GATHER_SYMBOLS + 6

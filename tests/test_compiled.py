@@ -7,8 +7,8 @@ import pytest
 import torch
 
 import baselines
-from baselines.compiled import CONSTRUCTIONS, compile_dfa, network_inputs, run_network
-from baselines.references import exact_automaton
+from baselines.references.compiled import CONSTRUCTIONS, compile_dfa, network_inputs, run_network
+from baselines.references.fsa import exact_automaton
 from challenges import get_challenge
 from challenges.evaluate import score
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-import baselines.exactness as exactness
-from baselines.exactness import ProofError, prove
-from baselines.references import residue_automaton
+import baselines.automata.exactness as exactness
+from baselines.automata.exactness import ProofError, prove
+from baselines.references.fsa import residue_automaton
 from challenges import get_challenge
 from hofstadter.run import Cell, run_cell
 

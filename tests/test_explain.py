@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-import baselines.extraction as extraction_module
-import baselines.hidden_states as hidden_module
+import baselines.automata.extraction as extraction_module
+import baselines.training.hidden_states as hidden_module
 import hofstadter.explain as explain_module
 import hofstadter.reports.hidden_state_plot as state_plot_module
 from baselines import create_model
-from baselines.automata import DFA
-from baselines.extraction import (
+from baselines.automata.dfa import DFA
+from baselines.automata.extraction import (
     DFARecurrence,
     PrefixTrace,
     extract,
@@ -23,8 +23,8 @@ from baselines.extraction import (
     record_prefixes,
     without_empty,
 )
-from baselines.hidden_states import recurrence_of
-from baselines.references import exact_automaton
+from baselines.references.fsa import exact_automaton
+from baselines.training.hidden_states import recurrence_of
 from challenges import get_challenge
 from hofstadter.cli import main
 from hofstadter.explain import explain
@@ -145,7 +145,7 @@ def test_what_cannot_be_explained_is_one_line_and_exit_2(argv, words, capsys):
 def _saved_gru(path, trained_on, hidden_size=64):
     """An untrained GRU saved as a checkpoint that says what it was trained on (no training: the
     checks refuse it before anything would use its weights)."""
-    from baselines.train import save_checkpoint
+    from baselines.training.train import save_checkpoint
 
     model = create_model("gru", hidden_size=hidden_size)
     model.alphabet, model.network = "0123456789", model.build("0123456789", None)

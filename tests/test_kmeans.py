@@ -1,12 +1,12 @@
 """One k-means++ for both k-means: the numpy one of extraction and the torch one of the snapped
-networks (``baselines/kmeans.py``)."""
+networks (``baselines/automata/kmeans.py``)."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from baselines.kmeans import NumpySpace, TorchSpace, kmeans, plus_plus, torch_kmeans
+from baselines.automata.kmeans import NumpySpace, TorchSpace, kmeans, plus_plus, torch_kmeans
 
 BLOBS = np.concatenate(
     [np.random.default_rng(0).normal(centre, 0.01, (50, 2)) for centre in (0.0, 5.0, 10.0)]

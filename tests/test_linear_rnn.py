@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from baselines.encoding import encode
-from baselines.linear_rnn import LinearRNN, LinearRNNConfig, LinearRNNModel
-from baselines.train import load_checkpoint, save_checkpoint
+from baselines.automaton_learners.linear_rnn import LinearRNN, LinearRNNConfig, LinearRNNModel
+from baselines.training.encoding import encode
+from baselines.training.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
 from challenges.families import divisibility
@@ -68,7 +68,7 @@ def test_bad_settings_are_refused_in_one_line():
 
 
 def test_explain_reads_the_networks_own_states_step_by_step(fitted):
-    from baselines.hidden_states import recurrence_of
+    from baselines.training.hidden_states import recurrence_of
 
     model, _ = fitted
     net = recurrence_of(model)

@@ -110,7 +110,7 @@ def test_the_guides_model_takes_its_config_from_the_command_line(tmp_path, capsy
 
 
 def test_a_plugin_family_is_proven_exact_once_it_registers_its_automaton(tmp_path, capsys, clean_registries):
-    from baselines.references import EXACT_BUILDERS
+    from baselines.references.fsa import EXACT_BUILDERS
 
     family = guide_example_starting('"""Numbers whose digits never decrease')
     results = str(tmp_path / "r")

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from baselines.automata import DFA
-from baselines.dfa_tables import run_table
-from baselines.encoding import encode
-from baselines.observation_table import AutomatonOracle, _rows, observation_table_automaton
-from baselines.references import exact_automaton, residue_automaton
+from baselines.automata.dfa import DFA
+from baselines.automata.dfa_tables import run_table
+from baselines.automata.observation_table import AutomatonOracle, _rows, observation_table_automaton
+from baselines.references.fsa import exact_automaton, residue_automaton
+from baselines.training.encoding import encode
 from challenges import get_challenge
 from challenges.evaluate import evaluation_set
 

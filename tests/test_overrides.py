@@ -105,7 +105,7 @@ def test_eval_takes_options(capsys):
 
 # --- attacks on model options (issues 19 and 24, item 10): refused in one line, before training ---
 
-import baselines.memory  # noqa: E402
+import baselines.training.memory  # noqa: E402
 
 SIXTEEN_GIB = 16 * 1024**3
 
@@ -113,7 +113,7 @@ SIXTEEN_GIB = 16 * 1024**3
 @pytest.fixture
 def sixteen_gib(monkeypatch):
     """A machine with 16 GiB available, whatever this one has."""
-    monkeypatch.setattr(baselines.memory, "available_bytes", lambda device="cpu": SIXTEEN_GIB)
+    monkeypatch.setattr(baselines.training.memory, "available_bytes", lambda device="cpu": SIXTEEN_GIB)
 
 
 @pytest.mark.parametrize(
@@ -136,18 +136,18 @@ def test_a_network_too_large_for_memory_is_refused_in_one_line_before_training(
 
 
 def test_the_default_sizes_fit_in_a_small_machine(monkeypatch):
-    monkeypatch.setattr(baselines.memory, "available_bytes", lambda device="cpu": 256 * 1024**2)
+    monkeypatch.setattr(baselines.training.memory, "available_bytes", lambda device="cpu": 256 * 1024**2)
     for spec in ("gru", "lstm", "rnn", "linear-rnn", "soft-automaton"):
         assert parse_model_spec(spec).model == spec
         parse_model_spec(f"{spec}:max_steps=10")  # options build the config: its check runs
 
 
 def test_memory_is_checked_again_with_the_datas_sizes_before_training(monkeypatch):
-    from baselines.rnn import GRUModel
+    from baselines.networks.rnn import GRUModel
     from challenges import get_challenge
 
     model = GRUModel(hidden_size=8, max_steps=5)  # fits: the config's check passed
-    monkeypatch.setattr(baselines.memory, "available_bytes", lambda device="cpu": 1024)
+    monkeypatch.setattr(baselines.training.memory, "available_bytes", lambda device="cpu": 1024)
     c = get_challenge("div3-base10")
     with pytest.raises(InvalidArgument, match="needs at least .* of memory to train; this machine has 1 KiB"):
         model.fit(c.learner_view(), c.sample("train", 64, seed=0), c.sample("val", 16, seed=0), seed=0)

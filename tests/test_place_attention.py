@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from baselines import place_attention
-from baselines.encoding import encode
-from baselines.place_attention import (
+from baselines.networks import place_attention
+from baselines.networks.place_attention import (
     PlaceAttention,
     PlaceAttentionClassifier,
     PlaceAttentionConfig,
     PlaceAttentionModel,
     places_and_numbers,
 )
+from baselines.training.encoding import encode
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
 
@@ -93,7 +93,7 @@ def test_same_seed_same_model_and_the_curriculum_runs_first():
 def test_gradients_reach_every_part():
     import torch.nn.functional as F
 
-    from baselines.train import LabelledBatch
+    from baselines.training.train import LabelledBatch
 
     network = _network(ADD10, **{**TINY, "window": 1, "content": True}).train()
     batch = LabelledBatch.of(ADD10.sample("train", 64, seed=0), ADD10.alphabet, torch.device("cpu"))
@@ -112,7 +112,7 @@ def test_bad_options_are_one_clear_error(options, message):
 
 
 def test_checkpoint_round_trip(tmp_path):
-    from baselines.train import load_checkpoint, save_checkpoint
+    from baselines.training.train import load_checkpoint, save_checkpoint
 
     model = PlaceAttentionModel(**TINY)
     train, val = ADD10.sample("train", 128, seed=0), ADD10.sample("val", 32, seed=0)

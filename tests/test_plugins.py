@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
 
 from baselines import MODELS
-from challenges import CHALLENGES
+from challenges import CHALLENGES, registry
 from hofstadter import plugins
 from hofstadter.cli import main
 
@@ -141,12 +140,10 @@ def test_a_plugin_that_hangs_is_refused_within_the_time_limit(
 
 
 def test_built_in_models_are_credited_to_no_plugin(monkeypatch, capsys, clean_registries):
-    """A plugin that is the first to import baselines must not be credited with its models."""
+    """Built-in models register by name and load on first use: loaded while a plugin is loaded,
+    they are still credited to no plugin."""
     monkeypatch.syspath_prepend(str(EXAMPLE))
-    for module in [m for m in sys.modules if m == "baselines" or m.startswith("baselines.")]:
-        monkeypatch.delitem(sys.modules, module)
-    monkeypatch.setattr(MODELS, "_items", {})
-    monkeypatch.setattr(MODELS, "_origin", {})
+    monkeypatch.setattr(MODELS, "_items", {name: registry._UNLOADED for name in MODELS._items})
     code, out, _ = run(capsys, "--plugin", "hofstadter_example", "models", "--json")
     origins = {row["id"]: row["origin"] for row in json.loads(out)}
     assert code == 0

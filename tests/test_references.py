@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 import baselines
-from baselines.references import (
+from baselines.references.fsa import (
     ApproxConfig,
     approximation,
     equation_automaton,
     exact_automaton,
     wheel_automaton,
 )
-from baselines.trivial import LastDigits, LengthOnly, Majority
+from baselines.references.trivial import LastDigits, LengthOnly, Majority
 from challenges import get_challenge, list_challenges
 from challenges.core import Examples
 from challenges.errors import InvalidArgument, NotApplicable
@@ -209,7 +209,7 @@ def test_fsa_approx_max_states_must_be_positive():
 @pytest.mark.parametrize("operator, base", [("+", 10), ("x", 10), ("+", 2), ("x", 2)])
 def test_equation_automaton_is_the_explored_machine(operator, base):
     """The numpy-built check is state for state the machine explored one symbol at a time."""
-    from baselines.automata import DFA
+    from baselines.automata.dfa import DFA
     from challenges.numbers import DIGITS
 
     for m in (2, 6, 9, 13):
@@ -241,7 +241,7 @@ def test_equation_automaton_is_the_explored_machine(operator, base):
 
 @pytest.mark.parametrize("operator, base", [("+", 10), ("x", 10), ("+", 2), ("x", 2)])
 def test_prime_check_states_closed_form_and_divisors_never_cost_more(operator, base):
-    from baselines.references import prime_check_states
+    from baselines.references.fsa import prime_check_states
 
     for p in (3, 5, 7, 11, 13, 17, 19):
         if (base * (base - 1)) % p:
@@ -258,7 +258,7 @@ def test_prime_check_states_closed_form_and_divisors_never_cost_more(operator, b
 # 2, 3, 5 or 11). The whole table: `python -m benchmarks.shortcut_battery --derive-table`.
 @pytest.mark.parametrize("operator, base", [("+", 10), ("x", 2), ("+", 6), ("+", 12), ("x", 16)])
 def test_guarded_prime_powers_are_the_prime_powers_that_fit(operator, base):
-    from baselines.references import fitting_prime_powers
+    from baselines.references.fsa import fitting_prime_powers
     from challenges.families.arithmetic import GUARD_STATES, GUARDED_PRIME_POWERS
 
     assert fitting_prime_powers(operator, base, GUARD_STATES) == GUARDED_PRIME_POWERS[(operator, base)]

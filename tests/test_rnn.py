@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from baselines import create_model
-from baselines.encoding import encode, length_buckets, pad_id
-from baselines.rnn import GRUModel, RecurrentClassifier, RNNConfig
+from baselines.networks.rnn import GRUModel, RecurrentClassifier, RNNConfig
+from baselines.training.encoding import encode, length_buckets, pad_id
 from challenges import get_challenge
 from challenges.errors import InvalidArgument, InvalidInput
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from baselines.automata import DFA
+from baselines.automata.dfa import DFA
+from baselines.automaton_learners.selection import NeuralSelect
 from baselines.base import FitReport, Model, register_model
-from baselines.references import residue_automaton
-from baselines.selection import NeuralSelect
+from baselines.references.fsa import residue_automaton
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
 from hofstadter.experiment import run_experiment
@@ -74,7 +74,7 @@ def test_the_candidate_validation_prefers_answers_and_the_choice_is_recorded(fix
 
 def test_equal_validation_goes_to_training_agreement_then_to_fewer_states():
     def candidate(val, train, states):
-        from baselines.selection import Candidate
+        from baselines.automaton_learners.selection import Candidate
 
         return Candidate("x", None, FitReport(), val, train, states)
 
@@ -110,8 +110,8 @@ def test_it_stands_behind_the_wall_and_solves_div3_from_300_strings():
 
 
 def test_progress_runs_once_across_all_candidates():
-    from baselines.selection import _share
-    from baselines.train import TrainProgress
+    from baselines.automaton_learners.selection import _share
+    from baselines.training.train import TrainProgress
 
     seen = []
     second = _share(lambda state: seen.append(round(state.fraction, 3)), index=1, count=2)

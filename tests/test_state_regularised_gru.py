@@ -8,12 +8,12 @@ import pytest
 import torch
 
 from baselines import create_model, get_model_class
-from baselines.answer_groups import answer_groups
-from baselines.encoding import encode
-from baselines.hidden_states import recurrence_of
-from baselines.prefix_labels import PrefixLabels
-from baselines.state_regularised_gru import StateRegularisedGRUConfig, StateRegularisedGRUModel
-from baselines.train import load_checkpoint, save_checkpoint
+from baselines.automaton_learners.answer_groups import answer_groups
+from baselines.training.encoding import encode
+from baselines.training.hidden_states import recurrence_of
+from baselines.automata.prefix_labels import PrefixLabels
+from baselines.automaton_learners.state_regularised_gru import StateRegularisedGRUConfig, StateRegularisedGRUModel
+from baselines.training.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
 
@@ -113,7 +113,7 @@ def test_states_that_answer_alike_after_every_short_suffix_are_one_group(fitted)
 def test_the_second_order_cell_is_the_gru_of_the_rows_own_symbol():
     # Each row must be updated by its own symbol's matrix: compare with torch's GRU cell run on
     # that symbol's weights (input weights zero, the symbol's input bias as the GRU's b_ih).
-    from baselines.second_order_gru import SecondOrderGRUCell
+    from baselines.networks.second_order_gru import SecondOrderGRUCell
 
     cell = SecondOrderGRUCell(symbols=3, hidden_size=5)
     cell.reset_parameters(torch.Generator().manual_seed(1))
@@ -130,8 +130,8 @@ def test_the_second_order_cell_is_the_gru_of_the_rows_own_symbol():
 
 
 def test_the_second_order_model_is_sr_gru_with_that_cell_and_right_at_300_digits():
-    from baselines.second_order_gru import SecondOrderGRUCell
-    from baselines.state_regularised_gru import StateRegularisedSecondOrderGRUConfig
+    from baselines.networks.second_order_gru import SecondOrderGRUCell
+    from baselines.automaton_learners.state_regularised_gru import StateRegularisedSecondOrderGRUConfig
 
     assert issubclass(get_model_class("sr-so-gru"), StateRegularisedGRUModel)
     with pytest.raises(InvalidArgument, match="check_train"):
@@ -158,7 +158,7 @@ def test_the_second_order_model_is_sr_gru_with_that_cell_and_right_at_300_digits
 
 def test_merge_classes_maps_each_state_to_the_state_it_is_folded_into():
     # States 1 and 3 (and 2 and 4) answer alike and move alike: each pair folds into one state.
-    from baselines.dfa_tables import merge_classes
+    from baselines.automata.dfa_tables import merge_classes
 
     table = torch.tensor([[1, 2], [3, 4], [1, 2], [3, 4], [1, 2]])  # start 0 = "b" loops of 2 and 4
     accepting = torch.tensor([False, True, False, True, False])

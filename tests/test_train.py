@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from baselines.rnn import GRUModel
-from baselines.train import LabelledBatch, accuracies, load_checkpoint, resolve_device, save_checkpoint
+from baselines.networks.rnn import GRUModel
+from baselines.training.train import (
+    LabelledBatch,
+    accuracies,
+    load_checkpoint,
+    resolve_device,
+    save_checkpoint,
+)
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
 

@@ -6,9 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from baselines import transformer
-from baselines.encoding import encode
-from baselines.transformer import TransformerClassifier, TransformerConfig, TransformerModel, digit_indices
+from baselines.networks import transformer
+from baselines.networks.transformer import (
+    TransformerClassifier,
+    TransformerConfig,
+    TransformerModel,
+    digit_indices,
+)
+from baselines.training.encoding import encode
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
 
@@ -97,7 +102,7 @@ def test_bad_options_are_one_clear_error(options, message):
 
 
 def test_checkpoint_round_trip(tmp_path):
-    from baselines.train import load_checkpoint, save_checkpoint
+    from baselines.training.train import load_checkpoint, save_checkpoint
 
     model = TransformerModel(**TINY)
     model.fit(ADD10, ADD10.sample("train", 128, seed=0), ADD10.sample("val", 32, seed=0), seed=0)

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from baselines import MODELS, register_model
-from baselines.trivial import Majority
+from baselines.references.trivial import Majority
 from challenges import get_challenge
 from hofstadter.experiment import run_experiment
 from hofstadter.profiles import PROFILES
@@ -267,7 +267,7 @@ def test_a_touched_conformance_marker_is_no_pass(capsys, tmp_path, monkeypatch, 
 
 def test_a_proof_of_exactness_beside_a_wrong_answer_fails_the_cell():
     """What a forged pass let through: fsa recorded `equivalent: true` at 0.0 accuracy, status ok."""
-    from baselines.exactness import Exactness, ProofError
+    from baselines.automata.exactness import Exactness, ProofError
     from challenges.evaluate import Metric
     from hofstadter.experiment import exactness_fields
 
@@ -292,8 +292,8 @@ def test_a_sampler_nondeterministic_at_1000_digits_fails_conformance():
 
 # --- 9. declared facts decide no proof: no inexactness without a counterexample ----------------
 
-from baselines.exactness import prove  # noqa: E402
-from baselines.references import residue_automaton  # noqa: E402
+from baselines.automata.exactness import prove  # noqa: E402
+from baselines.references.fsa import residue_automaton  # noqa: E402
 
 
 def test_a_regular_language_declared_not_regular_gets_no_proof_of_inexactness():
@@ -321,7 +321,7 @@ def test_a_dfa_on_a_non_regular_challenge_is_disproven_by_a_checked_counterexamp
 
 
 def _accept_all(challenge):
-    from baselines.automata import DFA
+    from baselines.automata.dfa import DFA
 
     return DFA(np.zeros((1, len(challenge.alphabet)), dtype=int), 0, frozenset({0}), challenge.alphabet)
 
@@ -479,7 +479,7 @@ def test_what_a_model_changes_in_global_settings_ends_with_its_cell(clean_regist
 
 @pytest.mark.parametrize("counterexample, says", [(None, "without a counterexample"), ("3", "is none")])
 def test_a_proof_of_inexactness_needs_a_counterexample_the_oracle_confirms(counterexample, says):
-    from baselines.exactness import Exactness, ProofError
+    from baselines.automata.exactness import Exactness, ProofError
     from hofstadter.experiment import exactness_fields
 
     class Claims(Majority):  # a plugin's own prove_exact, answering 3 as a member (it is one)

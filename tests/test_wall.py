@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 import baselines
+from baselines.automata.exactness import prove, well_formed_numbers
 from baselines.base import BudgetExceeded, FitReport, Model, register_model, task_for
-from baselines.exactness import prove, well_formed_numbers
-from baselines.grammatical import EDSM, RPNI, StateMergingConfig, aalpy_to_dfa
-from baselines.references import residue_automaton
+from baselines.classical.grammatical import EDSM, RPNI, StateMergingConfig, aalpy_to_dfa
+from baselines.references.fsa import residue_automaton
 from challenges import LearnerView, get_challenge
 from hofstadter.experiment import run_experiment
 from hofstadter.profiles import PROFILES

@@ -72,7 +72,7 @@ HIDDEN_KIND = "off-by-lcm"  # versions 2 and 3, beyond the training lengths: see
 HIDDEN_SHARE = 2 / 3  # of the non-members where it fits: a rule that catches every other kind
 # and no off-by-lcm near miss is right on 0.5 + (1/3)/2 = 2/3 of the strings, under the 0.75 bar.
 # The highest power of each prime whose check "a op b = c (mod p**e)" fits in 10,000 states
-# (``baselines.references.fitting_prime_powers(operator, base, 10_000)``: the whole table is
+# (``baselines.references.fsa.fitting_prime_powers(operator, base, 10_000)``: the whole table is
 # re-derived by ``python -m benchmarks.shortcut_battery --derive-table`` in about two minutes, five
 # of its shapes by tests/test_references.py). Every modulus whose check fits divides their product Q.
 _ODD_PRIMES = (11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67)  # fit in every base

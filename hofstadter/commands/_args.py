@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from challenges.errors import InvalidArgument
+from challenges.noise import check_label_noise
 from challenges.splits import check_count, check_length_limits
 
 _WHOLE = re.compile(r"[+-]?[0-9]{1,4000}")  # int() also takes '３' and '٣': numbers here are ASCII
@@ -57,7 +58,7 @@ def device(text: str) -> str:
     if not (kind == "cpu" and not index or kind == "cuda" and ordinal):
         raise argparse.ArgumentTypeError(f"unknown device {text!r}: use cpu, cuda or cuda:N")
     if kind == "cuda":
-        import torch
+        import torch  # only when a GPU is asked for: parsing arguments does not load torch
 
         if not torch.cuda.is_available():
             raise argparse.ArgumentTypeError(f"device '{text}' was asked for, but CUDA is not available here")
@@ -125,7 +126,6 @@ def label_noise(text: str) -> float:
     ...
     argparse.ArgumentTypeError: label noise must be a decimal number such as 0.1, got '1/2'
     """
-    from challenges.noise import check_label_noise
 
     try:
         value = float(text)

@@ -20,6 +20,7 @@ from pathlib import Path
 from challenges.errors import InvalidArgument
 from hofstadter.commands._args import DEFAULT_RESULTS, PUBLISHED_RESULTS
 from hofstadter.profiles import Profile, seed_kind
+from hofstadter.store import ResultStore
 
 BOARDS = ("published",)
 BOARD_RESULTS = DEFAULT_RESULTS / "board"
@@ -37,7 +38,6 @@ def add_board_option(parser: argparse.ArgumentParser) -> None:
 
 def join_published(results: Path, published: Path = PUBLISHED_RESULTS) -> int:
     """Copy into ``results`` every published record it does not hold yet; returns how many."""
-    from hofstadter.store import ResultStore
 
     source = ResultStore(published / "runs.jsonl")
     if not source.path.exists():

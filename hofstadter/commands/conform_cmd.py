@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 
+from challenges import get_challenge
+from hofstadter.reports.conformance_report import run_conformance
+
 
 def register(subcommands: argparse._SubParsersAction) -> None:
     p = subcommands.add_parser(
@@ -25,9 +28,6 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def conform_command(args: argparse.Namespace) -> int:
-    from challenges import get_challenge
-    from hofstadter.reports.conformance_report import run_conformance
-
     challenges = [get_challenge(i) for i in dict.fromkeys(args.ids)]  # unknown ids: exit 2 first
     failures = 0
     for challenge in challenges:

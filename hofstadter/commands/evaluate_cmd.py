@@ -18,13 +18,17 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+import baselines  # registers the built-in models; challenges never import it at load time
+from baselines.model_spec import parse_model_spec
 from challenges import evaluate, get_challenge
 from challenges.core import Challenge, Examples, Split
 from challenges.errors import InvalidArgument, NotApplicable
 from challenges.evaluate import Metric, score
 from challenges.splits import check_sample_size
+from hofstadter import experiment  # experiment.training_data, looked up when used: tests watch it
 from hofstadter.commands import _args
 from hofstadter.commands._output import console
+from hofstadter.experiment import model_options_for
 from hofstadter.profiles import PROFILES, get_profile
 
 
@@ -56,16 +60,11 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def eval_command(args: argparse.Namespace) -> int:
-    import baselines  # registers the built-in models; challenges never import it at load time
-    from baselines.model_spec import parse_model_spec
-    from hofstadter.experiment import training_data
-    from hofstadter.run import model_options_for
-
     challenge = get_challenge(args.id)
     profile = get_profile(args.profile)
     spec = parse_model_spec(args.model)
-    options = {**model_options_for(spec.model, profile, args.device), **dict(spec.options)}
-    model = baselines.create_model(spec.model, **options)
+    model = baselines.create_model(spec.model, **model_options_for(spec.model, profile, args.device,
+                                                                     dict(spec.options)))
     task = baselines.task_for(model, challenge)
     reason = model.applies_to(task)
     if reason is not None:
@@ -74,7 +73,7 @@ def eval_command(args: argparse.Namespace) -> int:
     for length in lengths:  # refuse a test set memory cannot hold before training, not after
         check_sample_size(challenge, args.n or profile.test_size_for(challenge)(length), length)
     if model.trainable:  # the very strings a run of this profile, seed and size trains on
-        train, val, _ = training_data(challenge, args.seed, profile, train_size=train_size(args))
+        train, val, _ = experiment.training_data(challenge, args.seed, profile, train_size=train_size(args))
     else:  # fixed references read nothing but the challenge's facts
         train, val = _no_examples("train"), _no_examples("val")
     baselines.base.fit_report(model.fit(task, train, val, seed=args.seed))  # None: one clear line
@@ -147,8 +146,6 @@ def _no_examples(split: Split) -> Examples:
 
 
 def models_command(args: argparse.Namespace) -> int:
-    import baselines
-
     rows = [
         {
             "id": model_id,

@@ -16,11 +16,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from baselines import get_model_class
+from baselines.model_spec import parse_model_spec
 from challenges import get_challenge
 from hofstadter.commands import _args
 from hofstadter.commands._output import console as make_console
-from hofstadter.estimate import duration
+from hofstadter.commands.evaluate_cmd import scored_lengths
+from hofstadter.commands.run_cmd import time_sources
+from hofstadter.estimate import duration, estimate
 from hofstadter.profiles import PROFILES
+from hofstadter.run import Cell, check_train_lengths
+from hofstadter.store import ResultStore
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -62,10 +68,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def explain_command(args: argparse.Namespace) -> int:
-    from baselines.model_spec import parse_model_spec
-    from hofstadter.commands.evaluate_cmd import scored_lengths
-    from hofstadter.explain import ExplainOptions, check_explainable, explain
-    from hofstadter.run import check_train_lengths
+    # torch and the networks' modules load here, not when the CLI starts (see tests/test_layers.py)
+    from hofstadter.explain import ExplainOptions, check_explainable, default_max_length, explain
 
     challenge = get_challenge(args.id)
     spec = parse_model_spec(args.model)
@@ -87,7 +91,9 @@ def explain_command(args: argparse.Namespace) -> int:
     )
     check_explainable(challenge, spec.model, options)  # a usage error is the only line printed
     status = Console(stderr=True, highlight=False)
-    status.print(notice(challenge, spec, args), markup=False, soft_wrap=True)  # before minutes of training
+    max_length = args.max_length or default_max_length(challenge.base, args.profile)
+    # before minutes of training
+    status.print(notice(challenge, spec, args, max_length), markup=False, soft_wrap=True)
     with status.status("explaining") as spinner:
         report = explain(challenge, spec.model, args.seed, options,
                          progress=lambda message: spinner.update(message))  # fmt: skip
@@ -100,16 +106,9 @@ def explain_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def notice(challenge, spec, args: argparse.Namespace) -> str:  # noqa: ANN001
-    """What ``explain`` is about to do, and a rough time for the training from earlier runs."""
-    from baselines import get_model_class
-    from hofstadter.commands.run_cmd import time_sources
-    from hofstadter.estimate import estimate
-    from hofstadter.explain import default_max_length
-    from hofstadter.run import Cell
-    from hofstadter.store import ResultStore
-
-    max_length = args.max_length or default_max_length(challenge.base, args.profile)
+def notice(challenge, spec, args: argparse.Namespace, max_length: int) -> str:  # noqa: ANN001
+    """What ``explain`` is about to do (recording prefixes up to ``max_length`` symbols), and a rough
+    time for the training from earlier runs."""
     then = (f"then records the hidden state after each of ~{challenge.base ** max_length:,} prefixes "
             f"(up to {max_length} symbols) and clusters them")  # fmt: skip
     if args.checkpoint is not None and args.checkpoint.exists():

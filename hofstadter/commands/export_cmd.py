@@ -54,10 +54,16 @@ from pathlib import Path
 from challenges import __version__, get_challenge
 from challenges.core import SPLITS, Challenge, Examples
 from challenges.errors import EmptyClass, InvalidArgument
+from challenges.evaluate import evaluation_set, scored_lengths
+from challenges.splits import _ranges as ranges
+from challenges.splits import check_length, classes_available, sample_lengths
+from hofstadter.api import test_sets, training_sets
 from hofstadter.commands import _args
 from hofstadter.evaluation_seeds import evaluation_seed
+from hofstadter.limits import MAX_INDEX_BYTES, loads_json, read_bytes
 from hofstadter.outputs import publish, refuse_foreign
-from hofstadter.profiles import PROFILES, seed_kind
+from hofstadter.profiles import PROFILES, get_profile, seed_kind
+from hofstadter.run import check_train_lengths
 
 FORMATS = ("jsonl", "csv", "parquet", "text")
 MANIFEST = "manifest.json"
@@ -131,10 +137,6 @@ def _length_list(text: str) -> tuple[int, ...]:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from hofstadter.api import test_sets, training_sets
-    from hofstadter.profiles import get_profile
-    from hofstadter.run import check_train_lengths
-
     challenge = get_challenge(args.id)
     profile = get_profile(args.profile)
     if args.split == ("test",) and args.seed is not None:
@@ -163,8 +165,6 @@ def export_command(args: argparse.Namespace) -> int:
         if args.n is None:
             tests = test_sets(challenge, profile=args.profile, lengths=tested, seed=args.seed)
         else:
-            from challenges.evaluate import evaluation_set
-
             tests = {length: evaluation_set(challenge, length, args.n, eval_seed) for length in tested}
     files = []
     sets = {"evaluation_seed": eval_seed} if tests else {}
@@ -200,7 +200,6 @@ def export_command(args: argparse.Namespace) -> int:
 
 def exported_files(out: Path) -> set[str] | None:
     """The files an earlier export wrote to ``out``, as its manifest lists them (None: none)."""
-    from hofstadter.limits import MAX_INDEX_BYTES, loads_json, read_bytes
 
     try:
         text = read_bytes(out / MANIFEST, MAX_INDEX_BYTES, "MAX_INDEX_BYTES", "manifest").decode("utf-8")
@@ -212,8 +211,6 @@ def exported_files(out: Path) -> set[str] | None:
 
 def _plan(challenge: Challenge, args: argparse.Namespace) -> list[tuple[str, int]]:
     """(split, length) of every file to write; a length no split can hold is refused in one line."""
-    from challenges.evaluate import scored_lengths
-    from challenges.splits import check_length, classes_available, sample_lengths
 
     low, high = args.train_lengths or challenge.train_lengths
     plan: list[tuple[str, int]] = []
@@ -283,6 +280,7 @@ def _csv(rows: list[dict]) -> bytes:
 
 def _parquet(rows: list[dict]) -> bytes:
     """The rows as a Parquet file with typed columns (pyarrow: no hand-written format)."""
+    # pyarrow only for --format parquet: the other formats do not load it
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -310,6 +308,4 @@ WRITERS = {
 
 
 def _ranges(values: tuple[int, ...]) -> str:
-    from challenges.splits import _ranges as ranges
-
     return ranges(values)

@@ -11,6 +11,8 @@ import argparse
 
 from challenges.errors import InvalidArgument
 from hofstadter.commands import _args
+from hofstadter.reports.noise import noise_frame, noise_markdown, noise_table, write_noise_report
+from hofstadter.store import ResultStore
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -26,9 +28,6 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def noise_command(args: argparse.Namespace) -> int:
-    from hofstadter.reports.noise import noise_frame, noise_markdown, noise_table, write_noise_report
-    from hofstadter.store import ResultStore
-
     store = ResultStore(args.results / "runs.jsonl")
     if not store.path.exists():
         raise InvalidArgument(f"no results at {store.path}: run 'python -m challenges run --all --profile "

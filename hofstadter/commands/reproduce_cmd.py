@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 
 from challenges.errors import InvalidArgument
 from hofstadter.commands import _args
 from hofstadter.commands._output import console as make_console
 from hofstadter.estimate import duration
+from hofstadter.reproduce import cell_name, cell_of, choose, reproduce, reproducible
+from hofstadter.run import _start_worker, prepare_test_sets, worker_count
+from hofstadter.store import ResultStore
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -34,10 +38,6 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def reproduce_command(args: argparse.Namespace) -> int:
-    from hofstadter.reproduce import cell_name, cell_of, choose, reproducible
-    from hofstadter.run import prepare_test_sets, worker_count
-    from hofstadter.store import ResultStore
-
     store = ResultStore(args.results / "runs.jsonl")
     if not store.path.exists():
         raise InvalidArgument(f"no results at {store.path}: give --results DIR, a folder with runs.jsonl")
@@ -64,10 +64,7 @@ def reproduce_command(args: argparse.Namespace) -> int:
 
 def _outcomes(records: list[dict], plugins: tuple[str, ...], jobs: int) -> Iterator:
     """:func:`~hofstadter.reproduce.reproduce` of each record, in order, in ``jobs`` processes."""
-    from concurrent.futures import ProcessPoolExecutor
 
-    from hofstadter.reproduce import reproduce
-    from hofstadter.run import _start_worker
 
     if jobs == 1:
         yield from (reproduce(record, plugins) for record in records)

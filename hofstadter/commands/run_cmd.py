@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
@@ -22,14 +22,42 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from challenges import get_challenge
 from challenges.errors import InvalidArgument
+from challenges.evaluate import scored_lengths
+from hofstadter import run as runner  # .execute, .prepare_test_sets looked up when used: tests stand in
 from hofstadter.commands import _args
 from hofstadter.commands._output import Ticker
 from hofstadter.commands._output import console as make_console
 from hofstadter.commands.board import add_board_option, use_board
+from hofstadter.concurrency import claim_holder
+from hofstadter.draw_costs import drawing_seconds, not_cached, read_costs, save_costs
 from hofstadter.estimate import duration, estimate
-from hofstadter.profiles import PROFILES, get_profile
-from hofstadter.draw_costs import save_costs
+from hofstadter.evaluation_seeds import evaluation_seed
+from hofstadter.executors import ray_executor
+from hofstadter.outputs import refuse_foreign
+from hofstadter.profiles import PROFILES, Profile, get_profile
+from hofstadter.reports.default_cells import select
+from hofstadter.reports.leaderboard import (
+    headline,
+    latest_records,
+    not_scored,
+    placeable,
+    statuses,
+    tidy,
+    write_leaderboard,
+)
+from hofstadter.reports.site import build_site, site_files
+from hofstadter.reports.terminal_table import TITLE, fit_headline
+from hofstadter.run import (
+    Cell,
+    pending,
+    plan,
+    split_slow_cells,
+    test_sets_of,
+    worker_count,
+)
+from hofstadter.store import ResultStore
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -94,34 +122,19 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from challenges import get_challenge
-    from challenges.evaluate import scored_lengths
-    from hofstadter.run import execute, pending, plan, prepare_test_sets, split_slow_cells, worker_count
-    from hofstadter.store import ResultStore
-
+    """Plan the cells, say what will run, run them (progress on a terminal, lines off one), then the
+    summary and the board."""
     if not args.all and not (args.ids and args.model):
         raise InvalidArgument("name challenges and --model, or use --all (see 'run --help')")
     if args.jobs is None:
         args.jobs = (os.cpu_count() or 1) if args.all else 1
-    board = use_board(args, get_profile(args.profile), several_seeds=True)  # --board published
-    _args.require_writable_dir(args.results, "--results")  # before any training, not after it
-    run_cells = execute
-    if args.executor == "ray":
-        from hofstadter.executors import ray_executor
-
-        run_cells = ray_executor(args.device)  # refuses at once, in one line, if Ray is missing
     profile = get_profile(args.profile)
-    if args.development and args.seed:
-        raise InvalidArgument("--development chooses the seeds: give it or --seed, not both")
-    profile_seeds = profile.development_seeds if args.development else profile.seeds
-    seeds = tuple(args.seed) if args.seed else (profile_seeds if args.all else (0,))
-    cells = plan(args.ids or None, args.model, seeds, profile.name,
-                 train_lengths=args.train_lengths, device=args.device,
-                 plugins=tuple(args.plugin), train_sizes=args.train_size,
-                 label_noises=args.label_noise)  # fmt: skip
-    left_out: list = []
-    if not (args.model or profile.models) and not args.include_slow:  # named models always run
-        cells, left_out = split_slow_cells(cells)
+    board = use_board(args, profile, several_seeds=True)  # --board published
+    _args.require_writable_dir(args.results, "--results")  # before any training, not after it
+    run_cells = runner.execute
+    if args.executor == "ray":
+        run_cells = ray_executor(args.device)  # refuses at once, in one line, if Ray is missing
+    cells, left_out, seeds = _planned(args, profile)
     store = ResultStore(args.results / "runs.jsonl")
     todo, skipped = pending(cells, store, args.force)
     console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -143,10 +156,54 @@ def run_command(args: argparse.Namespace) -> int:
         console.print(slow_cells_text(left_out, planned_challenges), markup=False)
     if len(todo) > 1:
         console.print(run_estimate(todo, store, args.results, args.jobs).text(), markup=False)
+    started = time.perf_counter()
+    finished = _run_shown(todo, store, args, console, run_cells)
+    if args.json and not finished:
+        for record in _recorded(cells, store):
+            print(json.dumps(record))
+    # The run's own headline last: on stdout, or on stderr when stdout holds the JSON lines.
+    print(summary_text(_recorded(cells, store), elsewhere=running_elsewhere(cells, store)),
+          file=sys.stderr if args.json else sys.stdout)
+    if args.all or board:
+        paths = write_board(store.records(), args.results, profile.name, console)
+        if paths:
+            console.print(f"leaderboard: {paths['markdown']} ({time.perf_counter() - started:.0f} s)")
+    else:  # a few named cells: the board stays as the last full run or 'leaderboard' left it
+        plugins = "".join(f" --plugin {plugin}" for plugin in args.plugin)
+        console.print(f"{args.results / 'LEADERBOARD.md'} not rewritten by a run of named cells: "
+                      f"python -m challenges{plugins} leaderboard --results {args.results} "
+                      f"--profile {profile.name}", markup=False)  # fmt: skip
+    if left_out:  # again at the end, where the reader looks
+        console.print(slow_cells_text(left_out, planned_challenges), markup=False)
+    failed = [r for r in finished if r.get("status") == "failed"]
+    if failed:  # named in the summary above; the exit code tells a script
+        console.print(f"{len(failed)} cell(s) failed: exit code 1", style="red", markup=False)
+    return 1 if failed else 0
+
+
+def _planned(args: argparse.Namespace, profile: Profile) -> tuple[list[Cell], list[Cell], tuple[int, ...]]:
+    """(the cells to run, the slow ones a whole CPU run leaves out, the seeds) that ``args`` ask for."""
+    if args.development and args.seed:
+        raise InvalidArgument("--development chooses the seeds: give it or --seed, not both")
+    profile_seeds = profile.development_seeds if args.development else profile.seeds
+    seeds = tuple(args.seed) if args.seed else (profile_seeds if args.all else (0,))
+    cells = plan(args.ids or None, args.model, seeds, profile.name,
+                 train_lengths=args.train_lengths, device=args.device,
+                 plugins=tuple(args.plugin), train_sizes=args.train_size,
+                 label_noises=args.label_noise)  # fmt: skip
+    left_out: list[Cell] = []
+    if not (args.model or profile.models) and not args.include_slow:  # named models always run
+        cells, left_out = split_slow_cells(cells)
+    return cells, left_out, seeds
+
+
+def _run_shown(todo: list[Cell], store: ResultStore, args: argparse.Namespace, console: Console,
+               run_cells: Callable) -> list[dict]:  # fmt: skip
+    """Draw the test sets, then run ``todo``: bars on a terminal; off one (a log file, a pipe),
+    where bars would print nothing until the end, plain lines -- one per finished cell, and one a
+    minute during a long phase. Returns the records of the cells run."""
     finished: list[dict] = []
     started = time.perf_counter()
-    # Off a terminal (a log file, a pipe) bars would print nothing until the end: plain lines
-    # instead, one per finished cell and one a minute during a long phase.
     live = console.is_terminal
     say = partial(console.print, markup=False)
     tick, ended = Ticker(say), [0]  # a line a minute at most; cells finished (or skipped) so far
@@ -154,26 +211,7 @@ def run_command(args: argparse.Namespace) -> int:
                TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console, transient=False, disable=not live) as progress:
         if todo:
-            from hofstadter.evaluation_seeds import evaluation_seed
-
-            sets = dict.fromkeys((cell.challenge, evaluation_seed(cell.seed)) for cell in todo)
-            lengths = sum(len(scored_lengths(get_challenge(c))) for c, _ in sets)
-            preparing = progress.add_task("test sets", total=lengths)
-            drawn = [0]
-            if not live:
-                say(f"test sets: {lengths} lengths to draw or load from the cache")
-
-            def on_length(challenge, length):
-                progress.advance(preparing)
-                drawn[0] += 1
-                if not live:
-                    tick(f"test sets: {drawn[0]} of {lengths} lengths ready ({since(started)})")
-
-            drawn_seconds: dict = {}
-            prepare_test_sets(todo, on_length, jobs=args.jobs, seconds=drawn_seconds)
-            save_costs(args.results, drawn_seconds)  # for the next run's estimate
-            if not live:
-                say(f"test sets: all {lengths} ready ({since(started)})")
+            _draw_test_sets(todo, args, progress, say if not live else None, tick, started)
         overall = progress.add_task("all runs", total=len(todo))
         current = progress.add_task("", total=1.0, visible=False)
 
@@ -199,27 +237,31 @@ def run_command(args: argparse.Namespace) -> int:
             finished.append(record)
             if args.json:
                 print(json.dumps(record), flush=True)
-    if args.json and not finished:
-        for record in _recorded(cells, store):
-            print(json.dumps(record))
-    # The run's own headline last: on stdout, or on stderr when stdout holds the JSON lines.
-    print(summary_text(_recorded(cells, store), elsewhere=running_elsewhere(cells, store)),
-          file=sys.stderr if args.json else sys.stdout)
-    if args.all or board:
-        paths = write_board(store.records(), args.results, profile.name, console)
-        if paths:
-            console.print(f"leaderboard: {paths['markdown']} ({time.perf_counter() - started:.0f} s)")
-    else:  # a few named cells: the board stays as the last full run or 'leaderboard' left it
-        plugins = "".join(f" --plugin {plugin}" for plugin in args.plugin)
-        console.print(f"{args.results / 'LEADERBOARD.md'} not rewritten by a run of named cells: "
-                      f"python -m challenges{plugins} leaderboard --results {args.results} "
-                      f"--profile {profile.name}", markup=False)  # fmt: skip
-    if left_out:  # again at the end, where the reader looks
-        console.print(slow_cells_text(left_out, planned_challenges), markup=False)
-    failed = [r for r in finished if r.get("status") == "failed"]
-    if failed:  # named in the summary above; the exit code tells a script
-        console.print(f"{len(failed)} cell(s) failed: exit code 1", style="red", markup=False)
-    return 1 if failed else 0
+    return finished
+
+
+def _draw_test_sets(todo: list[Cell], args: argparse.Namespace, progress: Progress,
+                    say: Callable[[str], None] | None, tick: Ticker, started: float) -> None:  # fmt: skip
+    """Draw (or load) the test sets of ``todo`` before any cell runs, with a bar, or lines
+    (``say``, off a terminal); keep what each took for the next run's estimate."""
+    sets = dict.fromkeys((cell.challenge, evaluation_seed(cell.seed)) for cell in todo)
+    lengths = sum(len(scored_lengths(get_challenge(c))) for c, _ in sets)
+    preparing = progress.add_task("test sets", total=lengths)
+    drawn = [0]
+    if say:
+        say(f"test sets: {lengths} lengths to draw or load from the cache")
+
+    def on_length(challenge, length):
+        progress.advance(preparing)
+        drawn[0] += 1
+        if say:
+            tick(f"test sets: {drawn[0]} of {lengths} lengths ready ({since(started)})")
+
+    drawn_seconds: dict = {}
+    runner.prepare_test_sets(todo, on_length, jobs=args.jobs, seconds=drawn_seconds)
+    save_costs(args.results, drawn_seconds)  # for the next run's estimate
+    if say:
+        say(f"test sets: all {lengths} ready ({since(started)})")
 
 
 def cell_line(cell, record: dict, done: int, total: int) -> str:  # noqa: ANN001
@@ -247,8 +289,6 @@ def since(started: float) -> str:
 
 def run_estimate(todo: list, store, results: Path, jobs: int):  # noqa: ANN001, ANN201
     """The estimate of the cells ``todo``, with drawing the test sets the disk cache lacks."""
-    from hofstadter.run import test_sets_of
-    from hofstadter.draw_costs import drawing_seconds, not_cached, read_costs
 
     missing = not_cached(test_sets_of(todo))
     published = sorted(path.parent for path in _args.PUBLISHED_RESULTS.glob("**/runs.jsonl"))
@@ -258,7 +298,6 @@ def run_estimate(todo: list, store, results: Path, jobs: int):  # noqa: ANN001, 
 
 def time_sources(store) -> list[tuple[str, list[dict]]]:  # noqa: ANN001
     """Where earlier cells' times are read: this run's store, then the published stores."""
-    from hofstadter.store import ResultStore
 
     sources = [(f"earlier runs in {store.path}", store.records())]
     published = sorted(_args.PUBLISHED_RESULTS.glob("**/runs.jsonl"))
@@ -313,8 +352,6 @@ def summary_text(records: list[dict], width: int = 80, elsewhere: Iterable[str] 
     model adds its accuracy per length (mean over its seeds); runs that did not score are named.
     ``elsewhere`` (:func:`running_elsewhere`) names the run's cells still running in another process.
     """
-    from hofstadter.reports.leaderboard import headline, not_scored, placeable, statuses, tidy
-    from hofstadter.reports.terminal_table import TITLE, fit_headline
 
     newest: dict[str, dict] = {}
     for record in records:
@@ -361,7 +398,6 @@ def headline_size(records: list[dict]) -> tuple[int | None, list[int]]:
     >>> headline_size([{"profile": "quick", "train_size": n} for n in (1000, 100_000, 300)])
     (100000, [300, 1000])
     """
-    from hofstadter.profiles import PROFILES
 
     sizes = sorted({r["train_size"] for r in records if isinstance(r.get("train_size"), int)})
     if len(sizes) < 2:
@@ -376,7 +412,6 @@ def running_elsewhere(cells: list, store) -> list[str]:  # noqa: ANN001
 
     A cell claimed by a process that hangs is named here, never skipped without a word.
     """
-    from hofstadter.concurrency import claim_holder
 
     done = store.done_keys()
     lines = []
@@ -398,7 +433,6 @@ def write_board(
     Their count and the reason go to ``console`` and to the end of LEADERBOARD.md; their plots
     stay where they are. If no record can be placed, nothing is rewritten (returns None).
     """
-    from hofstadter.reports.leaderboard import placeable, write_leaderboard
 
     placed, unplaced = placeable(r for r in records if r.get("profile") == profile)
     notes = [
@@ -423,16 +457,11 @@ def write_board(
 
 def board_seed_note(records: list[dict], profile: str) -> str | None:
     """:func:`hofstadter.reports.default_cells.seed_note` of the board ``records`` make."""
-    from hofstadter.profiles import get_profile
-    from hofstadter.reports.default_cells import select
-    from hofstadter.reports.leaderboard import latest_records
 
     return select(latest_records(records, profile), get_profile(profile)).seed_note
 
 
 def leaderboard_command(args: argparse.Namespace) -> int:
-    from hofstadter.store import ResultStore
-
     store = ResultStore(args.results / "runs.jsonl")
     if not store.path.exists():
         raise InvalidArgument(
@@ -441,9 +470,6 @@ def leaderboard_command(args: argparse.Namespace) -> int:
         )
     _args.require_writable_dir(args.results, "--results")
     if getattr(args, "html", None) is not None:
-        from hofstadter.outputs import refuse_foreign
-        from hofstadter.reports.site import site_files
-
         _args.require_writable_dir(args.html, "--html")
         refuse_foreign(args.html, site_files, "--html")  # before the board is rewritten
     records = store.records()
@@ -456,9 +482,6 @@ def leaderboard_command(args: argparse.Namespace) -> int:
         return 1
     console.print(f"wrote {paths['markdown']}, {paths['csv']} and {len(paths) - 2} plot(s)")
     if getattr(args, "html", None) is not None:
-        from hofstadter.reports.leaderboard import placeable
-        from hofstadter.reports.site import build_site
-
         pages = build_site(placeable(records)[0], args.html, args.profile)
         console.print(f"wrote the site: {pages['index']} and {len(pages) - 1} more page(s)")
     return 0

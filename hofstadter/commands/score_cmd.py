@@ -12,11 +12,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+from rich.console import Console
+
+from challenges import get_challenge
+from challenges.errors import InvalidInput
 from hofstadter.commands import _args
-from hofstadter.commands.board import add_board_option
-from hofstadter.profiles import PROFILES, seed_kind
+from hofstadter.commands.board import add_board_option, use_board
+from hofstadter.commands.run_cmd import summary_text, write_board
+from hofstadter.limits import MAX_FILE_BYTES, loads_json, read_bytes
+from hofstadter.profiles import PROFILES, get_profile, seed_kind
+from hofstadter.reports.default_cells import board_seeds
+from hofstadter.reports.leaderboard import latest_records
+from hofstadter.scoring import external_model_id, read_predictions, score_predictions
+from hofstadter.store import ResultStore
 
 
 def register(subcommands: argparse._SubParsersAction) -> None:
@@ -53,17 +64,6 @@ def register(subcommands: argparse._SubParsersAction) -> None:
 
 
 def score_command(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from challenges import get_challenge
-    from challenges.errors import InvalidInput
-    from hofstadter.commands.board import use_board
-    from hofstadter.commands.run_cmd import summary_text
-    from hofstadter.limits import MAX_FILE_BYTES, loads_json, read_bytes
-    from hofstadter.profiles import get_profile
-    from hofstadter.scoring import external_model_id, read_predictions, score_predictions
-    from hofstadter.store import ResultStore
-
     challenge = get_challenge(args.id)
     profile = get_profile(args.profile)
     external_model_id(args.model_name)  # a bad name is refused before anything is written
@@ -98,10 +98,6 @@ def score_command(args: argparse.Namespace) -> int:
         print(f"recorded {record['model']} (seed {seed}, a {seed_kind(seed)} seed; {args.profile} profile) "
               f"in {store.path}")
     if board:
-        from rich.console import Console
-
-        from hofstadter.commands.run_cmd import write_board
-
         paths = write_board(store.records(), args.results, profile.name, Console(stderr=True))
         if paths:
             print(f"leaderboard: {paths['markdown']}; the site: python -m challenges leaderboard "
@@ -111,8 +107,6 @@ def score_command(args: argparse.Namespace) -> int:
 
 def board_seed(store, profile) -> int:  # noqa: ANN001 - a ResultStore and a Profile
     """The first seed the store's board shows: a record on another seed would be listed apart."""
-    from hofstadter.reports.default_cells import board_seeds
-    from hofstadter.reports.leaderboard import latest_records
 
     seeds, _ = board_seeds(latest_records(store.records(), profile.name), profile)
     return seeds[0]

@@ -39,10 +39,12 @@ gru[lr=0.1] on div3-base10 (512 training strings; seed 100)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from baselines.model_spec import model_label
 from hofstadter.profiles import Profile
 
 CURVE_SIZES = 3  # a strings-needed row needs at least this many sizes, each in every profile seed
@@ -81,11 +83,9 @@ def variant_label(record: dict[str, Any], profile: Profile, seeds: Iterable[int]
     ...               quick, quick.seeds)
     'gru[lr=0.1,train_size=1000,seeds=other]'
     """
-    from baselines.model_spec import model_label
 
     options = dict(record.get("overrides") or {}) if isinstance(record.get("overrides"), dict) else {}
-    size = record.get("train_size")
-    if size is not None and size != profile.train_size:
+    if (size := profile.size_apart(record.get("train_size"))) is not None:
         options["train_size"] = size
     if record.get("label_noise"):  # noisy labels are never a default cell
         options["label_noise"] = record["label_noise"]
@@ -194,7 +194,6 @@ def select(records: Iterable[dict[str, Any]], profile: Profile, all_variants: bo
 def configuration(record: dict[str, Any]) -> str:
     """What makes two records of one cell the same experiment, seed aside: the model's config and
     version and the evaluation seed (records from before those fields: version 1, seed 0)."""
-    import json
 
     return json.dumps([record.get("model_config"), record.get("model_version", 1), record.get("eval_seed", 0)],
                       sort_keys=True, default=str)  # fmt: skip
@@ -244,7 +243,6 @@ def set_aside_lines(records: Iterable[dict[str, Any]]) -> list[str]:
 
 def _curve_key(record: dict[str, Any]) -> tuple:
     """(challenge, model with its options, training size): one point of a learning curve."""
-    from baselines.model_spec import model_label
 
     overrides = record.get("overrides") if isinstance(record.get("overrides"), dict) else None
     return record.get("challenge"), model_label(str(record.get("model")), overrides), record.get("train_size")

@@ -34,10 +34,10 @@ def plot_states(
     rng: np.random.Generator,
 ) -> Path:
     """Scatter the states' first two principal components, one colour per label; write a PNG."""
-    import matplotlib
+    import matplotlib  # slow to import: loaded by the commands that draw, not by every command
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    matplotlib.use("Agg")  # no display: files only
+    import matplotlib.pyplot as plt  # after use("Agg")
 
     if len(points) > MAX_POINTS:
         keep = rng.choice(len(points), MAX_POINTS, replace=False)

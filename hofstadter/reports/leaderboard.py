@@ -10,15 +10,18 @@ importable from here too, as they were before the split.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from challenges import CHALLENGES
 from hofstadter.profiles import get_profile
+from hofstadter.records import newest_per_key
 from hofstadter.reports.default_cells import Selection, apart_lines, select, set_aside_lines
-from hofstadter.reports.plots import challenge_figure, line_style, plot_challenge, plot_curve
+from hofstadter.reports.plots import FRONTIER, challenge_figure, line_style, plot_challenge, plot_curve
 from hofstadter.reports.tables import (
     CAPPED,
     KIND_MARKS,
@@ -58,20 +61,18 @@ __all__ = [
 
 def latest_records(records: Iterable[dict[str, Any]], profile: str | None = None) -> list[dict]:
     """The newest record per run key, of one profile, on each challenge's default lengths."""
-    from challenges import CHALLENGES
 
-    newest: dict[str, dict] = {}
-    for record in records:
+    def on_board(record: dict[str, Any]) -> bool:
         if profile is not None and record.get("profile") != profile:
-            continue
+            return False
         challenge = CHALLENGES.find(record.get("challenge"))  # a plugin's id may not be loaded
         default = list(challenge.train_lengths) if challenge else None
-        if record.get("train_lengths") not in (None, default):
-            continue  # narrower training ranges are experiments, not leaderboard entries
-        key = record.get("key") or f"{record.get('challenge')}/{record.get('model')}/{record.get('seed')}"
-        if key not in newest or str(record.get("date", "")) >= str(newest[key].get("date", "")):
-            newest[key] = record
-    return list(newest.values())
+        return record.get("train_lengths") in (None, default)  # narrower ranges are experiments
+
+    def key(record: dict[str, Any]) -> str:
+        return record.get("key") or f"{record.get('challenge')}/{record.get('model')}/{record.get('seed')}"
+
+    return newest_per_key(filter(on_board, records), key)
 
 
 
@@ -90,6 +91,41 @@ def render_markdown(
     learning-curve frame."""
     selection = selection or Selection(default=list(records))
     challenges = in_registry_order([r["challenge"] for r in records], _registered_challenges())
+    parts = _introduction(records, frame, selection)
+    parts += [
+        "## Headline: accuracy at the longest tested length (* = solved at every length)\n",
+        markdown(headline(frame, status), index="challenge"),
+        *built_in_lines(frame),
+    ]
+    if frontier is not None:
+        parts.append(f"The [finite-state frontier]({frontier}): the best finite-state check within each "
+                     "state budget, against the learners (`python -m benchmarks.frontier`).\n")
+    if curve is not None and not curve.empty:
+        parts += _curve_section(curve, selection, curve_plots or {})
+    if frame["capped"].any():
+        parts.append(f"{CAPPED} The wall-clock safety cap (`max_seconds`), not the step budget, "
+                     "stopped the training of at least one seed: those figures depend on the "
+                     "machine's speed.\n")  # fmt: skip
+    if any(NOT_CLEAN in str(column) for c in challenges for column in challenge_table(frame, c).columns):
+        parts.append(f"{NOT_CLEAN_NOTE}\n")
+    kinds = model_kinds(frame)
+    for challenge_id in challenges:
+        parts += _challenge_section(challenge_id, frame, status, plots, selection, kinds)
+    unscored = not_scored(statuses(_unique(records, selection.curve)))
+    if unscored:
+        parts += ["## Not scored\n", *(f"* {line}\n" for line in unscored)]
+    if selection.apart:
+        parts += [
+            "## Also in this store\n",
+            "Not in the tables above (variants, one-off training sizes, seeds outside the profile); "
+            "`leaderboard --all-variants` shows them as columns of their own:\n",
+            *(f"* {line}\n" for line in apart_lines(selection.apart)),
+        ]
+    return "\n".join(parts)
+
+
+def _introduction(records: list[dict], frame: pd.DataFrame, selection: Selection) -> list[str]:
+    """The board's opening: where its figures come from, how to read them, what was left out."""
     profiles = sorted({str(r.get("profile")) for r in records})
     commits = sorted({str(r.get("git_commit"))[:10] for r in records if r.get("git_commit")})
     sizes = sorted({int(s) for s in frame["train_size"].dropna()})
@@ -127,62 +163,43 @@ def render_markdown(
                      "(model config, model version or evaluation seed); each cell shows its newest "
                      "configuration only.\n")  # fmt: skip
         parts += [f"* {line}\n" for line in set_aside_lines(selection.set_aside)]
-    parts += [
-        "## Headline: accuracy at the longest tested length (* = solved at every length)\n",
-        markdown(headline(frame, status), index="challenge"),
-        *built_in_lines(frame),
+    return parts
+
+
+def _curve_section(curve: pd.DataFrame, selection: Selection, curve_plots: dict[str, str]) -> list[str]:
+    """Strings needed: the fewest training strings at which every seed is solved, and the plots."""
+    curve_status = statuses(selection.curve)
+    return [
+        "## Strings needed: the fewest training strings at which every seed is solved\n",
+        markdown(strings_needed(curve), index="challenge"),
+        "A size where a seed has no figures (over its budget, failed) is not solved; "
+        "\"> N\" names the largest size with figures.\n",
+        *(f"* {line}\n" for line in unscored_sizes(curve_status)),
+        *(f"![{challenge_id} learning curve]({path})\n" for challenge_id, path in curve_plots.items()),
     ]
-    if frontier is not None:
-        parts.append(f"The [finite-state frontier]({frontier}): the best finite-state check within each "
-                     "state budget, against the learners (`python -m benchmarks.frontier`).\n")
-    if curve is not None and not curve.empty:
-        curve_status = statuses(selection.curve)
-        parts += [
-            "## Strings needed: the fewest training strings at which every seed is solved\n",
-            markdown(strings_needed(curve), index="challenge"),
-            "A size where a seed has no figures (over its budget, failed) is not solved; "
-            "\"> N\" names the largest size with figures.\n",
-            *(f"* {line}\n" for line in unscored_sizes(curve_status)),
-        ]
-        for challenge_id, path in (curve_plots or {}).items():
-            parts.append(f"![{challenge_id} learning curve]({path})\n")
-    if frame["capped"].any():
-        parts.append(f"{CAPPED} The wall-clock safety cap (`max_seconds`), not the step budget, "
-                     "stopped the training of at least one seed: those figures depend on the "
-                     "machine's speed.\n")  # fmt: skip
-    if any(NOT_CLEAN in str(column) for c in challenges for column in challenge_table(frame, c).columns):
-        parts.append(f"{NOT_CLEAN_NOTE}\n")
-    kinds = model_kinds(frame)
-    for challenge_id in challenges:
-        parts.append(f"## {challenge_id}\n")
-        if challenge_id in selection.old_versions:
-            version = int(frame.loc[frame["challenge"] == challenge_id, "version"].max())
-            parts.append(f"Version {version}; older versions left out.\n")
-        if challenge_id in plots:
-            parts.append(f"![{challenge_id}]({plots[challenge_id]})\n")
-        table = challenge_table(frame, challenge_id, status)
-        if not len(table):
-            parts.append(markdown(table))
-            continue
-        kind = table["model"].map(lambda m: kinds.get(m.removesuffix(f" {CAPPED}"), "learner"))
-        parts.append(markdown(table[kind == "learner"]))
-        for apart, title in (("structured", f"Structured learners {STRUCTURED_MARK}, over an encoding "
-                              "built by hand:"), ("reference", f"References {REFERENCE_MARK}, built "
-                              "from the rule:")):  # fmt: skip
-            rows = table[kind == apart]
-            if len(rows) and not (rows["in-distribution"] == "not-applicable").all():  # named in Not scored
-                parts += [f"{title}\n", markdown(rows)]
-    unscored = not_scored(statuses(_unique(records, selection.curve)))
-    if unscored:
-        parts += ["## Not scored\n", *(f"* {line}\n" for line in unscored)]
-    if selection.apart:
-        parts += [
-            "## Also in this store\n",
-            "Not in the tables above (variants, one-off training sizes, seeds outside the profile); "
-            "`leaderboard --all-variants` shows them as columns of their own:\n",
-            *(f"* {line}\n" for line in apart_lines(selection.apart)),
-        ]
-    return "\n".join(parts)
+
+
+def _challenge_section(challenge_id: str, frame: pd.DataFrame, status: pd.DataFrame, plots: dict[str, str],
+                       selection: Selection, kinds: dict[str, str]) -> list[str]:  # fmt: skip
+    """One challenge's part: its plot, the learners' table, then structured learners and references apart."""
+    parts = [f"## {challenge_id}\n"]
+    if challenge_id in selection.old_versions:
+        version = int(frame.loc[frame["challenge"] == challenge_id, "version"].max())
+        parts.append(f"Version {version}; older versions left out.\n")
+    if challenge_id in plots:
+        parts.append(f"![{challenge_id}]({plots[challenge_id]})\n")
+    table = challenge_table(frame, challenge_id, status)
+    if not len(table):
+        return [*parts, markdown(table)]
+    kind = table["model"].map(lambda m: kinds.get(m.removesuffix(f" {CAPPED}"), "learner"))
+    parts.append(markdown(table[kind == "learner"]))
+    for apart, title in (("structured", f"Structured learners {STRUCTURED_MARK}, over an encoding "
+                          "built by hand:"), ("reference", f"References {REFERENCE_MARK}, built "
+                          "from the rule:")):  # fmt: skip
+        rows = table[kind == apart]
+        if len(rows) and not (rows["in-distribution"] == "not-applicable").all():  # named in Not scored
+            parts += [f"{title}\n", markdown(rows)]
+    return parts
 
 
 def built_in_lines(frame: pd.DataFrame) -> list[str]:
@@ -242,9 +259,7 @@ def write_leaderboard(
 
 def frontier_link(out_dir: Path) -> str | None:
     """The frontier plot's path relative to ``out_dir``, where there is one to link."""
-    import os
 
-    from hofstadter.reports.plots import FRONTIER
 
     if not FRONTIER.exists():
         return None
@@ -258,7 +273,6 @@ def placeable(records: Iterable[dict[str, Any]]) -> tuple[list[dict], dict[str, 
     neither its default training range nor its place in the order is known. Callers keep such
     records out of the tables and say so, rather than rewriting the tables without them.
     """
-    from challenges import CHALLENGES
 
     placed, unplaced = [], {}
     for record in records:

@@ -28,6 +28,9 @@ from typing import Any
 import pandas as pd
 
 from challenges import list_challenges
+from hofstadter.profiles import PROFILES
+from hofstadter.reports.leaderboard import latest_records
+from hofstadter.reports.plots import line_style
 from hofstadter.reports.tables import markdown
 
 COLUMNS = ["challenge", "train_size", "model", "label_noise", "seed", "status", "proven", "exact",
@@ -38,8 +41,6 @@ def noise_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """One row per run: challenge, training size, model, P, seed, status, whether a proof exists
     (``proven``: the model ends as a DFA), whether it is exact, and the accuracy at the longest
     tested length."""
-    from hofstadter.profiles import PROFILES
-    from hofstadter.reports.leaderboard import latest_records
 
     rows = []
     for record in latest_records(records):
@@ -101,12 +102,11 @@ def noise_markdown(table: pd.DataFrame) -> str:
 def plot_noise(frame: pd.DataFrame, path: Path) -> Path | None:
     """Two panels per challenge and training size: the share of seeds proven exact, and the mean
     accuracy at the longest length, against P; one line per model. None if nothing to draw."""
-    import matplotlib
+    import matplotlib  # slow to import: loaded by the commands that draw, not by every command
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    matplotlib.use("Agg")  # no display: files only
+    import matplotlib.pyplot as plt  # after use("Agg")
 
-    from hofstadter.reports.plots import line_style
 
     if frame.empty:
         return None

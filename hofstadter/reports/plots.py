@@ -12,11 +12,14 @@ of all seeds' answers pooled, as in the tables.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pandas as pd
 
-from hofstadter.reports.tables import per_size
+from baselines import MODELS
+from hofstadter.reports.tables import per_size, wilson_interval
 
 PER_PANEL = 8  # lines a panel holds at most: more are split over panels
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -85,7 +88,6 @@ def answers_with(model: str) -> str:
     >>> [answers_with(m) for m in ("sr-so-gru", "rpni", "gru[lr=0.003]", "external:x")]
     ['network', 'automaton', 'network', '']
     """
-    from baselines import MODELS
 
     cls = MODELS.find(model.split("[", 1)[0])
     return str(getattr(cls, "answers_with", "")) if cls is not None else ""
@@ -130,7 +132,6 @@ def wilson_band(rows: pd.DataFrame) -> pd.DataFrame:
     >>> band.loc[5, "mean"], band.loc[5, "low"], band.loc[5, "high"]
     (np.float64(0.95), np.float64(0.91), np.float64(0.973))
     """
-    from hofstadter.reports.tables import wilson_interval
 
     out = {}
     for length, group in rows.groupby("length"):
@@ -152,10 +153,10 @@ def challenge_figure(frame: pd.DataFrame, challenge_id: str):  # -> matplotlib F
     seeds, offset by :func:`offset`, shaded by its Wilson band), each model its own
     :func:`line_style`, the finite-state ceiling on every learners' panel, legends outside the
     data, the caption in the figure."""
-    import matplotlib
+    import matplotlib  # slow to import: loaded by the commands that draw, not by every command
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    matplotlib.use("Agg")  # no display: files only
+    import matplotlib.pyplot as plt  # after use("Agg")
 
     rows = frame[frame["challenge"] == challenge_id]
     if rows.empty:
@@ -206,10 +207,10 @@ def plot_challenge(frame: pd.DataFrame, challenge_id: str, path: Path) -> Path |
 def curve_figure(frame: pd.DataFrame, challenge_id: str):  # -> matplotlib Figure | None
     """Accuracy against training strings (log x), one line per learner: in range and at the
     longest tested length, mean over seeds; the legend outside the data."""
-    import matplotlib
+    import matplotlib  # slow to import: loaded by the commands that draw, not by every command
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    matplotlib.use("Agg")  # no display: files only
+    import matplotlib.pyplot as plt  # after use("Agg")
 
     rows = frame[(frame["challenge"] == challenge_id) & ~frame["knows_rule"].astype(bool)]
     rows = rows[rows["train_size"].notna()]
@@ -261,7 +262,6 @@ def plot_key(rows: pd.DataFrame) -> str:
     >>> plot_key(frame) == plot_key(frame.copy()), plot_key(frame) == plot_key(frame.assign(accuracy=0.6))
     (True, False)
     """
-    import hashlib
 
     # Only what a plot draws, in one dtype: a record elsewhere in the store without a training
     # size turns the column to floats everywhere, which must not redraw every plot.
@@ -278,8 +278,6 @@ def unchanged(path: Path, rows: pd.DataFrame) -> bool:
 
 
 def _keys(folder: Path) -> dict:
-    import json
-
     try:
         return json.loads((folder / KEYS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -287,8 +285,6 @@ def _keys(folder: Path) -> dict:
 
 
 def _remember(path: Path, rows: pd.DataFrame, saved: Path | None) -> Path | None:
-    import json
-
     if saved is not None:
         keys = {**_keys(path.parent), path.name: plot_key(rows)}
         (path.parent / KEYS).write_text(json.dumps(keys, indent=0, sort_keys=True), encoding="utf-8")
@@ -298,7 +294,7 @@ def _remember(path: Path, rows: pd.DataFrame, saved: Path | None) -> Path | None
 def _save(figure, path: Path) -> Path | None:
     if figure is None:
         return None
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # slow to import: only when a figure was drawn
 
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110, bbox_inches="tight")  # the legends outside the axes stay in

@@ -40,6 +40,32 @@ from typing import Any
 
 import pandas as pd
 
+from baselines import MODELS
+from challenges import CHALLENGES
+from hofstadter.limits import MAX_INDEX_BYTES, loads_json, read_bytes
+from hofstadter.outputs import publish
+from hofstadter.profiles import get_profile
+from hofstadter.reports.default_cells import select
+from hofstadter.reports.leaderboard import latest_records
+from hofstadter.reports.plots import FRONTIER, KEYS, plot_challenge, plot_curve
+from hofstadter.reports.tables import (
+    CAPPED,
+    KIND_MARKS,
+    NOT_CLEAN,
+    NOT_CLEAN_NOTE,
+    SOLVED_ACCURACY,
+    challenge_table,
+    headline,
+    model_kinds,
+    model_name,
+    not_scored,
+    per_seed,
+    statuses,
+    strings_needed,
+    tidy,
+    wilson_interval,
+)
+
 KINDS = {  # the groups of the headline, in order: (heading, what a reader needs to know)
     "learner": ("Learners", "see only the alphabet, the training lengths and the labelled strings"),
     "external": ("External models", "scored from a file of predictions made outside this package "
@@ -68,7 +94,6 @@ def _e(value: Any) -> str:
 
 def site_kinds(records: Iterable[dict[str, Any]], frame: pd.DataFrame) -> dict[str, str]:
     """Model column -> group: the tables' kind, and ``external`` for a model scored from a file."""
-    from hofstadter.reports.tables import model_kinds, model_name
 
     kinds = model_kinds(frame)
     for record in records:
@@ -79,11 +104,6 @@ def site_kinds(records: Iterable[dict[str, Any]], frame: pd.DataFrame) -> dict[s
 
 def build_site(records: list[dict[str, Any]], out_dir: Path, profile: str = "quick") -> dict[str, Path]:
     """Write the site of ``records`` (a store's, all profiles) to ``out_dir``; returns its pages."""
-    from hofstadter.outputs import publish
-    from hofstadter.profiles import get_profile
-    from hofstadter.reports.default_cells import select
-    from hofstadter.reports.leaderboard import latest_records
-    from hofstadter.reports.tables import statuses, tidy
 
     chosen = latest_records(records, profile)
     selection = select(chosen, get_profile(profile))
@@ -91,7 +111,6 @@ def build_site(records: list[dict[str, Any]], out_dir: Path, profile: str = "qui
     kinds = site_kinds(selection.default, frame)
     board = _Board(selection.default, frame, status, curve, kinds, profile)
     pages: dict[str, Path] = {}
-    from hofstadter.reports.plots import FRONTIER
 
     def write(staging: Path) -> None:
         for folder in ("challenges", "models", "plots"):
@@ -122,7 +141,6 @@ def build_site(records: list[dict[str, Any]], out_dir: Path, profile: str = "qui
 
 def site_files(out_dir: Path) -> set[str] | None:
     """The files the site in ``out_dir`` wrote, as its ``SITE_LIST`` names them (None: no site)."""
-    from hofstadter.limits import MAX_INDEX_BYTES, loads_json, read_bytes
 
     try:
         listed = loads_json(read_bytes(out_dir / SITE_LIST, MAX_INDEX_BYTES, "MAX_INDEX_BYTES", "site list")
@@ -136,8 +154,6 @@ class _Board:
     """The chosen records and their frames, and the three kinds of page made of them."""
 
     def __init__(self, records, frame, status, curve, kinds, profile) -> None:  # noqa: ANN001
-        from hofstadter.reports.tables import headline, per_seed
-
         self.records, self.frame, self.status, self.curve = records, frame, status, curve
         self.kinds, self.profile = kinds, profile
         self.frontier: str | None = None  # the frontier plot, relative to the site's root
@@ -153,7 +169,6 @@ class _Board:
     def cell(self, challenge_id: str, model: str) -> tuple[str, float | None, str, bool]:
         """(text, sort value, hover text, solved) of one headline cell: the Markdown board's text,
         and the Wilson interval of every seed's answers at the longest length, pooled."""
-        from hofstadter.reports.tables import KIND_MARKS, wilson_interval
 
         column = f"{model}{KIND_MARKS.get(self.frame_kind(model), '')}"
         rows = [r for r in self.headline.index if r == challenge_id or r.startswith(f"{challenge_id} v")]
@@ -183,9 +198,6 @@ class _Board:
         return str(rows.iloc[0]) if len(rows) else "learner"
 
     def index_page(self) -> str:
-        from challenges import CHALLENGES
-        from hofstadter.reports.tables import CAPPED, SOLVED_ACCURACY
-
         challenges = list(dict.fromkeys(self.frame["challenge"]))
         family = {c: CHALLENGES.get(c).family for c in challenges}
         head = "".join(
@@ -240,10 +252,6 @@ class _Board:
     # -- a challenge ----------------------------------------------------------------------------
 
     def challenge_page(self, challenge_id: str, plots: Path) -> str:
-        from challenges import CHALLENGES
-        from hofstadter.reports.plots import plot_challenge, plot_curve
-        from hofstadter.reports.tables import NOT_CLEAN, NOT_CLEAN_NOTE, challenge_table, strings_needed
-
         challenge = CHALLENGES.get(challenge_id)
         shown = self.frame.loc[self.frame["challenge"] == challenge_id, "version"]
         version = int(shown.max()) if len(shown) else challenge.version  # the records', not the code's
@@ -282,7 +290,6 @@ class _Board:
 
     def per_length(self, challenge_id: str) -> str:
         """Model x length: mean accuracy over seeds; the pooled Wilson interval on hover."""
-        from hofstadter.reports.tables import wilson_interval
 
         rows = self.frame[self.frame["challenge"] == challenge_id]
         if rows.empty:
@@ -311,7 +318,6 @@ class _Board:
 
     def exactness(self, challenge_id: str) -> str:
         """Per model and seed whose final form is a DFA: proven exact, or the counterexample."""
-        from hofstadter.reports.tables import model_name
 
         rows = []
         for record in self.records:
@@ -333,9 +339,6 @@ class _Board:
     # -- a model --------------------------------------------------------------------------------
 
     def model_page(self, model: str) -> str:
-        from baselines import MODELS
-        from hofstadter.reports.tables import not_scored, statuses
-
         records = [r for r in self.records if _name(r) == model]
         first = records[0] if records else {}
         kind = self.kinds.get(model, "learner")
@@ -376,8 +379,6 @@ _VERDICTS = {True: "proven exact", False: "not exact", None: "not decided"}
 
 
 def _name(record: dict[str, Any]) -> str:
-    from hofstadter.reports.tables import model_name
-
     return model_name(record)
 
 
@@ -468,7 +469,6 @@ def _reuse_plots(previous: Path, staging: Path, wanted: set[str]) -> None:
     """Copy the previous site's plots that this site shows (``wanted``) and their keys into the
     staging folder, so that a plot whose rows did not change is not drawn again (a plot no page
     shows is left out, so it goes stale nowhere); links are skipped, never followed."""
-    from hofstadter.reports.plots import KEYS
 
     if not previous.is_dir() or previous.is_symlink():
         return

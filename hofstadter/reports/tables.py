@@ -25,7 +25,10 @@ from typing import Any
 
 import pandas as pd
 
-from hofstadter.reports.default_cells import version_of
+from baselines import MODELS
+from baselines.model_spec import model_label
+from challenges import CHALLENGES, list_challenges
+from hofstadter.reports.default_cells import LABEL, version_of
 
 SOLVED_ACCURACY = 0.99
 CAPPED = "†"  # marks a cell where a seed's training was stopped by the wall-clock safety cap
@@ -64,7 +67,6 @@ def wilson_interval(correct: float, n: int, z: float = 1.959964) -> tuple[float,
 
 def tidy(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """One row per (challenge, model, seed, length) of the successful runs."""
-    from challenges import CHALLENGES
 
     rows = []
     for record in records:
@@ -122,8 +124,6 @@ def in_registry_order(names: Iterable[str], registered: list[str]) -> list[str]:
 def model_name(record: dict[str, Any]) -> str:
     """The row a record goes to: its model id, with any command-line options (``gru[lr=0.003]``),
     or the column :func:`hofstadter.reports.default_cells.select` gave a variant it shows."""
-    from baselines.model_spec import model_label
-    from hofstadter.reports.default_cells import LABEL
 
     return record.get(LABEL) or model_label(record["model"], record.get("overrides"))
 
@@ -138,21 +138,16 @@ def model_kind(record: dict[str, Any]) -> str:
 
 def model_facts(model_id: str) -> tuple[str, str]:
     """(kind, what is built in) of a registered model class; ("learner", "") for an unknown id."""
-    from baselines import MODELS
 
     cls = MODELS.find(model_id)
     return str(getattr(cls, "kind", "learner")), str(getattr(cls, "built_in", ""))
 
 
 def _registered_challenges() -> list[str]:
-    from challenges import list_challenges
-
     return list_challenges()
 
 
 def _registered_models() -> list[str]:
-    from baselines import MODELS
-
     return list(MODELS)
 
 
@@ -334,7 +329,6 @@ def shortcut_free_lengths(challenge_id: str, version: int) -> tuple[int, ...] | 
     >>> shortcut_free_lengths("add-base10", 3), shortcut_free_lengths("div7-base10", 1)
     ((60, 100, 1000), None)
     """
-    from challenges import CHALLENGES
 
     challenge = CHALLENGES.find(challenge_id)
     if challenge is None or challenge.version != version:

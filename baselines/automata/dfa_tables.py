@@ -1,0 +1,253 @@
+"""Deterministic automata as integer tables: run them on encoded strings, refit their verdicts.
+
+A hardened soft automaton is a table ``[K, symbols]`` of next states (state 0 starts) and a
+boolean readout ``[K]``. Running it is integer lookups only, vectorised over the batch: exact at
+any length, and fast at 1000 digits. The padding id (``symbols``) leaves the state where it is.
+
+>>> import torch
+>>> parity = torch.tensor([[1, 0], [0, 1]])  # symbol 0 flips the state, symbol 1 keeps it
+>>> ids = torch.tensor([[0, 0, 1], [0, 1, 2], [1, 2, 2]])  # "aab", "ab", "b" (2 pads)
+>>> final_states(parity, ids).tolist()
+[0, 1, 0]
+>>> refit_readout(parity, torch.tensor([False, False]), ids, torch.tensor([1.0, 0.0, 1.0])).tolist()
+[True, False]
+"""
+
+from __future__ import annotations
+
+import torch
+
+from baselines.automata.dfa import DFA
+
+
+def run_table(table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """Acceptance ``[B]`` of the automaton ``table`` ``[K, symbols]`` on right-padded ids ``[B, T]``."""
+    return accepting[final_states(table, ids)]
+
+
+def final_states(table: torch.Tensor, ids: torch.Tensor, start: torch.Tensor | None = None) -> torch.Tensor:
+    """The state each string ends in, from state 0 or from ``start`` ``[B]``."""
+    states = table.shape[0]
+    padded = torch.cat([table, torch.arange(states, device=table.device)[:, None]], dim=1)
+    flat, width = padded.reshape(-1), padded.shape[1]
+    state = torch.zeros(ids.shape[0], dtype=torch.int64, device=ids.device) if start is None else start
+    for column in ids.T:
+        state = flat[state * width + column]
+    return state
+
+
+def hardened_dfa(network: torch.nn.Module) -> DFA | None:
+    """The DFA a network answers with once hardened (buffers ``hardened``, ``table``,
+    ``accepting`` and an ``alphabet``, as the soft automaton and the linear RNN keep them);
+    None while it answers from its weights."""
+    if not bool(network.hardened):
+        return None
+    return DFA(network.table.cpu().numpy(), 0, network.accepting.cpu().numpy(), network.alphabet)
+
+
+def pad_table(table: torch.Tensor, accepting: torch.Tensor, states: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``table`` grown to ``states`` rows with unreachable, rejecting self-loops (so that automata
+    of any size fit one fixed-shape checkpoint buffer).
+
+    >>> pad_table(torch.tensor([[0, 0]]), torch.tensor([True]), 2)[0].tolist()
+    [[0, 0], [1, 1]]
+    """
+    extra = states - len(table)
+    loops = torch.arange(len(table), states)[:, None].expand(extra, table.shape[1])
+    return torch.cat([table, loops]), torch.cat([accepting, torch.zeros(extra, dtype=torch.bool)])
+
+
+def refit_readout(
+    table: torch.Tensor, readout: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor
+) -> torch.Tensor:
+    """Each state's verdict: the majority label of the strings ``ids`` that end in it.
+
+    States no string ends in keep ``readout``; a tie rejects.
+    """
+    ends = final_states(table, ids)
+    states = table.shape[0]
+    members = torch.zeros(states, device=table.device).index_add_(0, ends, labels.to(torch.float32))
+    totals = torch.bincount(ends, minlength=states).to(members.dtype)
+    return torch.where(totals > 0, 2 * members > totals, readout)
+
+
+def merge_states(
+    table: torch.Tensor,
+    accepting: torch.Tensor,
+    ids: torch.Tensor,
+    labels: torch.Tensor,
+    screen: int = 4096,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The DFA after every merge of two states that costs no error on the strings ``ids``.
+
+    Occam's razor applied to a learned automaton, as RPNI applies it to a prefix tree: states are
+    visited in breadth-first order, and each is merged into the first earlier state it can join --
+    folding successors together so that the result stays deterministic, each merged state's
+    verdict refitted to the majority label of the strings ending in it -- as long as the merged
+    DFA makes no more errors on ``ids`` than the one before. Minimisation merges only states that
+    agree on *every* string; this also merges states that no labelled string tells apart -- the
+    state a leading zero leads to, or the start state (the empty string is never a training
+    string) -- which the true automaton does not have. Every merge is first tried on the first
+    ``screen`` strings, where most wrong ones already fail. The result has start state 0.
+
+    >>> # "a" and "aa" lead to states 1 and 2, which no labelled string tells apart
+    >>> table = torch.tensor([[1, 0], [2, 0], [2, 0]])
+    >>> ids = torch.tensor([[0, 1], [1, 2], [0, 0]])  # "ab", "b", "aa" (2 pads)
+    >>> labels = torch.tensor([1.0, 1.0, 0.0])
+    >>> small, verdicts = merge_states(table, torch.tensor([True, False, False]), ids, labels)
+    >>> small.tolist(), verdicts.tolist()
+    ([[1, 0], [1, 0]], [True, False])
+    """
+    _, table, accepting = _breadth_first(table.cpu(), accepting.cpu())
+    parent, rows = _merged_partition(table, accepting, ids, labels, screen)
+    return _quotient(parent, rows, table, accepting, ids.cpu(), labels.cpu().bool())
+
+
+def merge_classes(
+    table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor, screen: int = 4096
+) -> torch.Tensor:
+    """For each state of ``table`` (start 0), the state of :func:`merge_states`' DFA it is folded
+    into (-1 where the state is unreachable): for a learner that must keep its own states and
+    only redirect them.
+
+    >>> table = torch.tensor([[1, 0], [2, 0], [2, 0]])
+    >>> ids, labels = torch.tensor([[0, 1], [1, 2], [0, 0]]), torch.tensor([1.0, 1.0, 0.0])
+    >>> merge_classes(table, torch.tensor([True, False, False]), ids, labels).tolist()
+    [0, 1, 1]
+    """
+    states = len(table)
+    order, table, accepting = _breadth_first(table.cpu(), accepting.cpu())
+    parent, _ = _merged_partition(table, accepting, ids, labels, screen)
+    roots = [_find(parent, state) for state in range(len(parent))]
+    number = {root: i for i, root in enumerate(sorted(set(roots)))}
+    classes = torch.full((states,), -1, dtype=torch.int64)
+    classes[torch.tensor(order)] = torch.tensor([number[root] for root in roots])
+    return classes
+
+
+def _merged_partition(
+    table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor, screen: int
+) -> tuple[list[int], list[list[int | None]]]:
+    """The partition (union-find parents) and representatives' rows of :func:`merge_states`, on a
+    table already in breadth-first order."""
+    ids, labels = ids.cpu(), labels.cpu().bool()
+    few = slice(0, screen)
+    used = _used_transitions(table, ids)
+    # A transition no string takes is free: a merge neither follows nor is blocked by it.
+    rows = [[target if use else None for target, use in zip(row, uses)]
+            for row, uses in zip(table.tolist(), used.tolist())]  # fmt: skip
+    parent = list(range(len(rows)))
+    errors = _errors(table, accepting, ids, labels)
+    screened = _errors(table, accepting, ids[few], labels[few])
+    for later in range(1, len(rows)):
+        if _find(parent, later) != later:  # already folded into an earlier state
+            continue
+        for earlier in range(later):
+            if _find(parent, earlier) != earlier:
+                continue
+            trial_parent, trial_rows = _folded(parent, rows, earlier, later)
+            merged, verdicts = _quotient(trial_parent, trial_rows, table, accepting, ids[few], labels[few])
+            if _errors(merged, verdicts, ids[few], labels[few]) > screened:
+                continue
+            merged, verdicts = _quotient(trial_parent, trial_rows, table, accepting, ids, labels)
+            if (found := _errors(merged, verdicts, ids, labels)) <= errors:
+                parent, rows, errors = trial_parent, trial_rows, found
+                screened = _errors(merged, verdicts, ids[few], labels[few])
+                break
+    return parent, rows
+
+
+def _used_transitions(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """``[K, symbols]`` bool: which transitions some string of ``ids`` takes."""
+    states, symbols = table.shape
+    used = torch.zeros(states * (symbols + 1), dtype=torch.bool)
+    padded = torch.cat([table, torch.arange(states)[:, None]], dim=1).reshape(-1)
+    state = torch.zeros(ids.shape[0], dtype=torch.int64)
+    for column in ids.T:
+        edge = state * (symbols + 1) + column
+        used[edge] = True
+        state = padded[edge]
+    return used.view(states, symbols + 1)[:, :symbols]
+
+
+def _breadth_first(
+    table: torch.Tensor, accepting: torch.Tensor
+) -> tuple[list[int], torch.Tensor, torch.Tensor]:
+    """The states reachable from 0 (their old numbers in the new order), renumbered in
+    breadth-first order (symbols in order)."""
+    order = breadth_first_order(table)
+    renumber = torch.full((len(table),), -1, dtype=torch.int64)
+    renumber[order] = torch.arange(len(order))
+    return order, renumber[table[order]], accepting[order]
+
+
+def breadth_first_order(table: torch.Tensor) -> list[int]:
+    """The states of ``table`` reachable from 0, in breadth-first order (symbols in order).
+
+    >>> breadth_first_order(torch.tensor([[2, 0], [1, 1], [0, 2]]))
+    [0, 2]
+    """
+    order, seen = [0], {0}
+    for state in order:
+        for target in table[state].tolist():
+            if target not in seen:
+                seen.add(target)
+                order.append(target)
+    return order
+
+
+def _find(parent: list[int], state: int) -> int:
+    while parent[state] != state:
+        state = parent[state]
+    return state
+
+
+def _folded(
+    parent: list[int], rows: list[list[int | None]], first: int, second: int
+) -> tuple[list[int], list[list[int | None]]]:
+    """Copies of the partition ``parent`` and of the representatives' ``rows`` with ``first`` and
+    ``second`` merged, and every pair of their successors merged in turn (so that the quotient is
+    deterministic). The smaller state number represents a merged class; a free (None) transition
+    takes the other state's.
+    """
+    parent, rows = parent.copy(), [row.copy() for row in rows]
+    pending = [(first, second)]
+    while pending:
+        a, b = (_find(parent, state) for state in pending.pop())
+        if a == b:
+            continue
+        a, b = min(a, b), max(a, b)
+        parent[b] = a
+        for symbol, (mine, theirs) in enumerate(zip(rows[a], rows[b])):
+            if mine is None:
+                rows[a][symbol] = theirs
+            elif theirs is not None:
+                pending.append((mine, theirs))
+    return parent, rows
+
+
+def _quotient(
+    parent: list[int],
+    rows: list[list[int | None]],
+    table: torch.Tensor,
+    accepting: torch.Tensor,
+    ids: torch.Tensor,
+    labels: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The DFA of the partition ``parent``, numbered by representative, verdicts refitted on
+    ``ids``; a transition still free keeps the learned automaton's target."""
+    roots = [_find(parent, state) for state in range(len(parent))]
+    keep = sorted(set(roots))
+    number = {root: i for i, root in enumerate(keep)}
+    of = torch.tensor([number[root] for root in roots])
+    targets = [[learned if target is None else target
+                for target, learned in zip(rows[root], table[root].tolist())]
+               for root in keep]  # fmt: skip
+    merged = of[torch.tensor(targets)]
+    # A class no string ends in accepts if any of its states did.
+    verdicts = torch.zeros(len(keep), dtype=torch.bool).index_put_((of,), accepting, accumulate=True)
+    return merged, refit_readout(merged, verdicts, ids, labels.float())
+
+
+def _errors(table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor) -> int:
+    return int((run_table(table, accepting, ids) != labels).sum())

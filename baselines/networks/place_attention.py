@@ -1,0 +1,349 @@
+"""The place-attention checker: each digit reads the other numbers at its place, a GRU from the end.
+
+A learner on raw strings, built to check sums of any length (docs/place-attention.md). Its prior,
+in one line: **each symbol's place within its number (counted from the number's last digit),
+which number it belongs to (separators before it), and attention relative to place** -- by default
+at the same place only (``window=0``). Nothing in it names an operand, a result or a carry; which
+numbers to read, what to compute from them and what to carry is learned from labelled strings.
+
+1. **Places.** Every symbol that is not a digit (``+``, ``x``, ``=``) ends a number. A digit gets
+   its place ``p`` within its number (0 = the last digit, as the transformer's ``digit_indices``)
+   and its number ``n`` (how many separators precede it).
+2. **Place attention.** Each position, for every number ``m``, looks at the digits of ``m`` at
+   places ``p + d``, ``d`` in ``[-window, window]``, plus a learned *sink* ("no digit there", so a
+   shorter number reads as absent). Scores are a learned bias for each (own number, looked-at
+   number, offset), and a content dot product if ``content``; the softmax runs over the window and
+   the sink. Keys are gathered by index, so a 1000-digit number costs ``length x (2 window + 1)``,
+   never ``length^2``, and a position's view does not depend on how long the string is. With a
+   window, nothing forces ``d = 0``: the biases start at zero. (On development seeds a window of
+   1 or 2 did not find it in the budget; window 0 is the default, see the docs page.)
+3. **A product layer** turns each position's symbol and what it read into features (a column
+   check compares digits with each other: products hold that in one layer).
+4. **A GRU reads the features from the string's end** (the last number's last digit first), so it
+   can carry what lower places leave to higher ones.
+5. **Every position judges** what it reads against the GRU's state before it; the string is a
+   member if every position accepts (soft minimum in training, the true one at evaluation).
+6. **Shortest strings first**: training stages on the learner's own strings of at most 12, 24, 48
+   ... symbols (:func:`curriculum`), then all of them.
+
+>>> import numpy as np
+>>> from challenges import get_challenge
+>>> c = get_challenge("add-base10")
+>>> model = PlaceAttentionModel(max_steps=20)
+>>> report = model.fit(c.learner_view(), c.sample("train", 256), c.sample("val", 64), seed=0)
+>>> model.predict(np.array(["12+29=41", "12+29=42"])).dtype, report.steps <= 20
+(dtype('bool'), True)
+>>> places, numbers = places_and_numbers(torch.tensor([[1, 2, 10, 3, 11, 4, 12]]), base=10, symbols=12)
+>>> places.tolist(), numbers.tolist()  # "12+3=4" and one padding symbol
+([[1, 0, -1, 0, -1, 0, -1]], [[0, 0, 0, 1, 1, 2, 2]])
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from baselines.base import FitReport, register_model
+from baselines.networks.transformer import _digits_in, digit_indices
+from baselines.training.network_model import NetworkModel
+from baselines.training.threads import one_torch_thread
+from baselines.training.train import Classifier, LabelledBatch, TrainConfig, logits_of, train_network
+from challenges.core import Examples, LearnerView
+from challenges.errors import InvalidArgument
+
+# Gathered keys and values held at once when predicting (rows x symbols x numbers x offsets x
+# (key + value) floats, 64 MB): a 1000-digit equation is 3,000 symbols, about 11 rows a chunk.
+_GATHER_BUDGET = 1 << 24
+
+
+# The offset and sink biases are this times their parameters: Adam moves every parameter by about
+# the same step, and a place must win by several units of score before its digit reads clearly.
+_BIAS_SCALE = 10.0
+
+
+@dataclass
+class PlaceAttentionConfig(TrainConfig):
+    """The checker's shape and the loop's settings (see :class:`TrainConfig`).
+
+    ``numbers``: how many numbers a string may hold that attention reads (later ones are read by
+    the GRU only). ``window``: offsets ``-window..window`` of place that each position may look at.
+    ``hard_attention``: at evaluation, the largest weight takes all. ``slots``: each offset's
+    digit is passed on apart (scaled by its weight) instead of mixed. ``pooling``: ``min`` (every
+    position judges) or ``last`` (the final state answers). ``curriculum_start`` and
+    ``curriculum_steps``: see :func:`curriculum`.
+    """
+
+    lr: float = 1e-3
+    # Train on after validation is perfect (until `patience` checks bring no wider margin): the
+    # first perfect state judges short strings right by a thin margin, and long ones wrong.
+    target_accuracy: float | None = None
+    max_grad_norm: float | None = 1.0
+    embed: int = 32
+    key: int = 16
+    value: int = 16
+    features: int = 128
+    hidden_size: int = 32
+    numbers: int = 3
+    window: int = 0
+    content: bool = False
+    slots: bool = False
+    hard_attention: bool = False
+    pooling: str = "min"
+    curriculum_start: int = 12
+    curriculum_steps: int = 600
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        sizes = ("embed", "key", "value", "features", "hidden_size", "numbers")
+        if min(getattr(self, name) for name in sizes) < 1:
+            raise InvalidArgument(f"{', '.join(sizes)} must be at least 1")
+        if self.pooling not in ("min", "last"):
+            raise InvalidArgument(f"unknown pooling '{self.pooling}': min or last")
+        if self.window < 0:
+            raise InvalidArgument(f"window must be at least 0, got {self.window}")
+
+
+def places_and_numbers(ids: torch.Tensor, base: int, symbols: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(place of each digit within its number, -1 elsewhere; number each symbol belongs to).
+
+    A separator belongs to the number it ends; padding (id ``symbols``) to the last number.
+    """
+    separator = (ids >= base) & (ids < symbols)
+    before = torch.cumsum(separator.long(), dim=1) - separator.long()
+    return digit_indices(ids, base), before
+
+
+class PlaceAttention(nn.Module):
+    """For each position and each number ``m``: softmax over ``m``'s digits at places ``p + d`` and a sink."""
+
+    def __init__(self, config: PlaceAttentionConfig) -> None:
+        super().__init__()
+        self.numbers, self.window, self.key = config.numbers, config.window, config.key
+        offsets = 2 * config.window + 1
+        self.values = nn.Linear(config.embed, config.value)
+        if config.content:
+            self.query = nn.Linear(config.embed, config.numbers * config.key)
+            self.keys = nn.Linear(config.embed, config.key)
+        # A bias per (own number, looked-at number, offset) and one for the sink per number pair.
+        self.offset_bias = nn.Parameter(torch.zeros(config.numbers, config.numbers, offsets))
+        self.sink_bias = nn.Parameter(torch.zeros(config.numbers, config.numbers))
+        self.sink_value = nn.Parameter(torch.zeros(config.numbers, config.value))
+        self.hard, self.content, self.slots = config.hard_attention, config.content, config.slots
+
+    def forward(self, x: torch.Tensor, places: torch.Tensor, numbers: torch.Tensor) -> torch.Tensor:
+        """``x`` [B, T, embed] -> attended values [B, T, numbers x value]."""
+        batch, width, _ = x.shape
+        M, D = self.numbers, 2 * self.window + 1
+        where = self._key_positions(places, numbers)  # [B, T, M, D], -1: no digit there
+        found = where >= 0
+        flat = where.clamp(min=0).reshape(batch, -1, 1)
+
+        def gather(per_position: torch.Tensor) -> torch.Tensor:  # [B, T, k] -> [B, T, M, D, k]
+            size = per_position.shape[-1]
+            return per_position.gather(1, flat.expand(-1, -1, size)).view(batch, width, M, D, size)
+
+        own = numbers.clamp(max=M - 1)
+        scores = _BIAS_SCALE * self.offset_bias[own]  # [B, T, M, D]
+        if self.content:
+            keys = gather(self.keys(x))
+            queries = self.query(x).view(batch, width, M, 1, self.key)
+            scores = scores + (queries * keys).sum(-1) / math.sqrt(self.key)
+        scores = scores.masked_fill(~found, float("-inf"))
+        scores = torch.cat([scores, _BIAS_SCALE * self.sink_bias[own][..., None]], dim=-1)  # [B, T, M, D + 1]
+        weights = scores.softmax(-1)
+        if self.hard and not self.training:
+            weights = F.one_hot(weights.argmax(-1), D + 1).to(weights.dtype)
+        values = gather(self.values(x)) * found[..., None]
+        if self.slots:  # each place read apart, scaled by its weight: no blur of neighbouring digits
+            sink = (weights[..., D:] * self.sink_value)[..., None, :]
+            return torch.cat([weights[..., :D, None] * values, sink], -2).reshape(batch, width, -1)
+        attended = (weights[..., :D, None] * values).sum(-2) + weights[..., D:] * self.sink_value
+        return attended.reshape(batch, width, -1)
+
+    def _key_positions(self, places: torch.Tensor, numbers: torch.Tensor) -> torch.Tensor:
+        """Where number ``m``'s digit of place ``p + d`` stands, for each query, ``m``, ``d``; -1: none."""
+        batch, width = places.shape
+        M, D = self.numbers, 2 * self.window + 1
+        span = int(places.max()) + 1 if places.numel() else 0
+        # table[b, m * span + q]: where number m's digit of place q stands in row b.
+        table = torch.full((batch, M * max(span, 1)), -1, dtype=torch.long, device=places.device)
+        digit = (places >= 0) & (numbers < M)
+        rows, columns = digit.nonzero(as_tuple=True)
+        table[rows, numbers[rows, columns] * span + places[rows, columns]] = columns
+        offsets = torch.arange(-self.window, self.window + 1, device=places.device)
+        wanted = places[..., None, None] + offsets  # [B, T, 1, D]
+        inside = (places[..., None, None] >= 0) & (wanted >= 0) & (wanted < span)
+        slots = torch.arange(M, device=places.device)[:, None] * span + wanted.clamp(0, max(span - 1, 0))
+        where = table.gather(1, slots.reshape(batch, -1)).view(batch, width, M, D)
+        return torch.where(inside.expand(-1, -1, M, -1), where, -1)
+
+
+class Product(nn.Module):
+    """Pointwise features that multiply: ``relu(W (P_0 x) * (P_1 a_1) * ... * (P_M a_M))``.
+
+    A digit sum checks digits against each other (in base 2, ``c = a xor b xor carry``): a product
+    of projections holds such a function in one layer, where sums of ReLUs must first find it on
+    a long plateau. Each factor is ``P v + 1`` at the start, so lower products are there too.
+    """
+
+    def __init__(self, embed: int, value: int, numbers: int, features: int) -> None:
+        super().__init__()
+        self.own = nn.Linear(embed, features)
+        self.read = nn.ModuleList(nn.Linear(value, features) for _ in range(numbers))
+        self.out = nn.Linear(features, features)
+
+    def forward(self, x: torch.Tensor, attended: torch.Tensor) -> torch.Tensor:
+        product = self.own(x)
+        for factor, read in zip(self.read, attended.chunk(len(self.read), dim=-1)):
+            product = product * factor(read)
+        return F.relu(self.out(product))
+
+
+class PlaceAttentionClassifier(Classifier):
+    """Symbols -> place attention -> pointwise features -> a GRU from the end -> a logit."""
+
+    def validate(self, batch: LabelledBatch) -> tuple[float, float]:
+        """(accuracy, mean margin): among equally accurate states the loop keeps the one whose
+        answers are surest (signed logits, each capped at 5 so easy strings do not dominate)."""
+        logits = logits_of(self, batch)
+        signed = torch.where(batch.labels.bool(), logits, -logits)
+        return float((signed > 0).float().mean()), float(signed.clamp(max=5.0).mean())
+
+    def __init__(self, symbols: int, base: int, config: PlaceAttentionConfig) -> None:
+        super().__init__()
+        self.symbols, self.base, self.config = symbols, base, config
+        self.embed = nn.Embedding(symbols + 1, config.embed)  # + padding
+        self.number = nn.Embedding(config.numbers, config.embed)
+        self.attention = PlaceAttention(config)
+        read = config.value * (2 * config.window + 2 if config.slots else 1)
+        self.pointwise = Product(config.embed, read, config.numbers, config.features)
+        self.gru = nn.GRU(config.features, config.hidden_size, batch_first=True)
+        if config.pooling == "min":
+            self.judge_state = nn.Linear(config.hidden_size, config.features)
+            self.judge_read = nn.Linear(config.features, config.features)
+            self.head = nn.Linear(config.features, 1)
+        else:
+            self.head = nn.Linear(config.hidden_size, 1)
+
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        with torch.no_grad():
+            for name, parameter in self.named_parameters():
+                if name.startswith("attention.") and "bias" in name.split(".")[-1] and parameter.dim() > 1:
+                    parameter.zero_()  # offset and sink biases: no place is preferred at the start
+                elif name.startswith("gru."):
+                    bound = 1 / math.sqrt(self.config.hidden_size)  # torch's GRU default
+                    parameter.uniform_(-bound, bound, generator=generator)
+                elif parameter.dim() > 1:
+                    bound = 1 / math.sqrt(parameter.shape[-1])
+                    parameter.uniform_(-bound, bound, generator=generator)
+                else:
+                    parameter.zero_()
+            for factor in (self.pointwise.own, *self.pointwise.read):
+                factor.bias.fill_(1.0)  # every factor starts near 1: sums first, products grow
+            self.attention.sink_value.normal_(0.0, 0.5, generator=generator)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        lengths = lengths.clamp(min=1)
+        ids = ids[:, : int(lengths.max())]  # a batch pads only to its own longest string
+        features = self.features(ids)
+        # Read from each string's own last symbol backwards; padding comes after its first symbol.
+        steps = torch.arange(ids.shape[1], device=ids.device)
+        backwards = torch.where(steps < lengths[:, None], lengths[:, None] - 1 - steps, steps)
+        features = features.gather(1, backwards[..., None].expand(-1, -1, features.shape[-1]))
+        states, _ = self.gru(features)
+        if self.config.pooling == "last":
+            final = states[torch.arange(len(ids), device=ids.device), lengths - 1]
+            return self.head(final).squeeze(-1)
+        # "min": each position judges what it reads against the state before it (what the
+        # positions read earlier carried over), and the string is a member if every position
+        # accepts. Training takes a soft minimum (every position gets a gradient), evaluation
+        # the true one (no count of positions can tip it, at 1000 digits either).
+        before = torch.cat([torch.zeros_like(states[:, :1]), states[:, :-1]], dim=1)
+        verdicts = F.relu((self.judge_state(before) + 1) * (self.judge_read(features) + 1))
+        scores = self.head(verdicts).squeeze(-1).masked_fill(steps >= lengths[:, None], float("inf"))
+        if not self.training:
+            return scores.min(dim=1).values
+        return -torch.logsumexp(-scores, dim=1)
+
+    def features(self, ids: torch.Tensor) -> torch.Tensor:
+        """Each position's pointwise features [B, T, features], computed a few rows at a time when
+        evaluating long strings, so that the gathered keys fit in memory (rows do not interact)."""
+        c = self.config
+        per_row = max(ids.shape[1], 1) * c.numbers * (2 * c.window + 1) * (c.key * c.content + c.value)
+        rows = max(1, _GATHER_BUDGET // per_row)
+        if self.training or rows >= len(ids):
+            return self._features(ids)
+        return torch.cat([self._features(ids[i : i + rows]) for i in range(0, len(ids), rows)])
+
+    def _features(self, ids: torch.Tensor) -> torch.Tensor:
+        places, numbers = places_and_numbers(ids, self.base, self.symbols)
+        x = self.embed(ids) + self.number(numbers.clamp(max=self.config.numbers - 1))
+        return self.pointwise(x, self.attention(x, places, numbers))
+
+
+@register_model
+class PlaceAttentionModel(NetworkModel):
+    """The place-attention checker (see the module docstring)."""
+
+    id = "place-attention"
+    # Minutes a cell on a CPU everywhere (about 0.1 s a step at 2 cores shared, 3,000 steps, and
+    # 5-6 minutes a cell on the sums): a whole CPU run leaves it out, as it does the transformer.
+    cpu_symbol_limit = 0
+    description = (
+        "place attention (prior: each digit's place in its number, which number, attention relative "
+        "to place, window 0) + GRU read from the end; a member if every position accepts"
+    )
+    Config = PlaceAttentionConfig
+
+    def build(self, alphabet: str, task: Any) -> PlaceAttentionClassifier:
+        base = task.base if isinstance(task, LearnerView) else _digits_in(alphabet)
+        return PlaceAttentionClassifier(len(alphabet), base, self.config)
+
+    @one_torch_thread()
+    def fit(self, task: LearnerView, train: Examples, val: Examples, seed: int) -> FitReport:
+        """Train shortest strings first, then all (see :func:`curriculum`); select on ``val``."""
+        generator, train_set, val_set = self.start_fit(task, train, val, seed)
+        config, spent, stages = self.config, 0, []
+        started = time.perf_counter()
+        for cap in curriculum(train_set.lengths, config.curriculum_start):
+            budget = min(config.curriculum_steps, config.max_steps - spent - 1)
+            seconds = config.max_seconds - (time.perf_counter() - started)  # one safety cap for all stages
+            if budget < 1 or seconds <= 0:
+                break
+            # Each stage keeps its best state on the validation strings of its own lengths.
+            short, short_val = (batch.take(torch.nonzero(batch.lengths <= cap).squeeze(1))
+                                for batch in (train_set, val_set))  # fmt: skip
+            stage = replace(config, max_steps=budget, max_seconds=seconds, patience=budget)  # fmt: skip
+            stages.append(train_network(self.network, short, short_val, stage, generator, self.progress))
+            spent += stages[-1].steps
+        seconds = max(config.max_seconds - (time.perf_counter() - started), 1e-3)
+        last = replace(config, max_steps=config.max_steps - spent, max_seconds=seconds)
+        report = train_network(self.network, train_set, val_set, last, generator, self.progress)
+        report.steps += spent
+        report.train_seconds += sum(stage.train_seconds for stage in stages)
+        report.extra["curriculum"] = [stage.steps for stage in stages]
+        if any(stage.extra.get("hit_time_cap") for stage in stages):
+            report.extra["hit_time_cap"] = True
+        return report
+
+
+def curriculum(lengths: torch.Tensor, start: int) -> list[int]:
+    """Symbol counts that cap the training strings of each stage before the last (which takes all):
+    ``start``, doubling, while some training strings are longer. Strings, not digits: what a
+    learner counts is its own input.
+
+    >>> curriculum(torch.tensor([5, 30, 63]), 12), curriculum(torch.tensor([3, 6]), 12)
+    ([12, 24, 48], [])
+    """
+    caps, cap, longest = [], start, int(lengths.max()) if len(lengths) else 0
+    while cap < longest:
+        caps.append(cap)
+        cap *= 2
+    return caps
+
