@@ -16,7 +16,8 @@ import pandas as pd
 
 from baselines.references.fsa import ApproxConfig, approximation
 from challenges import get_challenge, list_challenges
-from challenges.families.arithmetic import HIDDEN_KIND, NEAR_MISS_KINDS
+from challenges.families.arithmetic import NEAR_MISS_KINDS
+from challenges.families.hidden_near_misses import HIDDEN_KIND
 from hofstadter.reports.leaderboard import markdown
 
 KINDS = (*NEAR_MISS_KINDS, HIDDEN_KIND)  # the last only in versions 2 and 3, where Q fits the result

@@ -259,13 +259,14 @@ def test_prime_check_states_closed_form_and_divisors_never_cost_more(operator, b
 @pytest.mark.parametrize("operator, base", [("+", 10), ("x", 2), ("+", 6), ("+", 12), ("x", 16)])
 def test_guarded_prime_powers_are_the_prime_powers_that_fit(operator, base):
     from baselines.references.fsa import fitting_prime_powers
-    from challenges.families.arithmetic import GUARD_STATES, GUARDED_PRIME_POWERS
+    from challenges.families.hidden_near_misses import GUARD_STATES, GUARDED_PRIME_POWERS
 
     assert fitting_prime_powers(operator, base, GUARD_STATES) == GUARDED_PRIME_POWERS[(operator, base)]
 
 
 def test_guarded_prime_powers_cover_every_base_and_operator():
-    from challenges.families.arithmetic import GUARDED_PRIME_POWERS, MAX_ARITHMETIC_BASE
+    from challenges.families.arithmetic import MAX_ARITHMETIC_BASE
+    from challenges.families.hidden_near_misses import GUARDED_PRIME_POWERS
 
     assert set(GUARDED_PRIME_POWERS) == {(op, b) for op in "+x" for b in range(2, MAX_ARITHMETIC_BASE + 1)}
 
