@@ -55,6 +55,7 @@ from .network_model import NetworkModel
 from .observation_table import observation_table_automaton
 from .soft_automaton import continued_progress
 from .train import Classifier, LabelledBatch, TrainConfig, accuracies, train_network
+from .transition_repair import repair_transitions
 
 _CERTAIN = 30.0  # the logit a DFA answers with (as the hardened soft automaton does)
 GROUPED_WIDTH = 64  # from this width on, states are computed a symbol at a time (see states)
@@ -332,7 +333,8 @@ class _TableView:
     def scores(self, prefixes: torch.Tensor, suffixes: torch.Tensor) -> torch.Tensor:
         device, network = self.network.matrices.device, self.network
         with torch.no_grad():
-            return (network.states(prefixes.to(device)) @ network.backward_vectors(suffixes.to(device)).T).cpu()
+            states = network.states(prefixes.to(device))
+            return (states @ network.backward_vectors(suffixes.to(device)).T).cpu()
 
 
 @register_model
@@ -340,7 +342,7 @@ class LinearRNNModel(NetworkModel):
     """A linear RNN fitted by least squares, kept as the DFA a table reads off it."""
 
     id = "linear-rnn"
-    version = 2  # 2: the table read-off tolerates wrong answers (issue 31)
+    version = 3  # 2: the table read-off tolerates wrong answers; 3: and repairs transitions (issue 31)
     answers_with = "automaton"  # the DFA a table reads off the network
     description = "linear RNN (a matrix per symbol, least squares), kept as the DFA a table reads off it"
     Config = LinearRNNConfig
@@ -406,18 +408,31 @@ class LinearRNNModel(NetworkModel):
         val_cpu = LabelledBatch(val_set.ids.cpu(), val_set.lengths.cpu(), val_set.labels.cpu())
         hard = _agreement(table, accepting, val_cpu)
         report.extra.update(table_states=len(table), table_val_accuracy=hard)
-        if hard < soft:
+        if hard < soft and not c.tolerant:  # a tolerant read is judged after its repair, below
             return report
         # Minimised first (exact, and fast): merging then starts from fewer states (0.8 s -> 0.5 s
         # on div29's 70-state table DFA).
         minimal = DFA(table.numpy(), 0, accepting.numpy(), network.alphabet).minimize()
         table, accepting = torch.tensor(minimal.transitions), torch.tensor(minimal.accepting)
-        if self.config.merge:
-            merged = merge_states(table, accepting, train_set.ids.cpu(), train_set.labels.cpu())
+        ids, labels = train_set.ids.cpu(), train_set.labels.cpu()
+        if c.merge:
+            merged = merge_states(table, accepting, ids, labels)
             merged_accuracy = _agreement(*merged, val_cpu)
             if merged_accuracy >= hard:
                 (table, accepting), hard = merged, merged_accuracy
                 report.extra.update(merged_states=len(table))
+        if c.tolerant:
+            # A tolerant read can have the right states and a transition or two voted wrong by
+            # a few wrong rows: the labelled strings single them out (development seed 0,
+            # multiples of 29 with a tenth of the labels flipped: 3 redirected, 50.6% -> 100%
+            # at 1000 digits).
+            repaired = repair_transitions(table, accepting, ids, labels)
+            repaired_accuracy = _agreement(*repaired, val_cpu)
+            if repaired_accuracy >= hard:
+                report.extra.update(repaired_transitions=int((repaired[0] != table).sum()))
+                (table, accepting), hard = repaired, repaired_accuracy
+            if hard < soft:
+                return report
         network.set_hard(table, accepting)
         report.extra["mode"] = "table"
         report.best_val_accuracy = hard

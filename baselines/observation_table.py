@@ -164,7 +164,8 @@ def tolerant_states(
     height -- where the groups stop being one state's rows with a few wrong answers and start
     being different states. Each candidate's states are given to every prefix (a prefix whose
     row is no open one's takes the group of the nearest group majority row), ``build`` makes its
-    DFA, and the one right on the most of the first ``JUDGES`` strings of ``ids`` wins, the smaller on a tie. Nothing but
+    DFA, and the one right on the most of the first ``JUDGES`` strings of ``ids`` wins, the
+    smaller on a tie. Nothing but
     the table and the labels decides how many states. None if there are too many distinct rows
     to group (``MAX_CLUSTERED``) or no candidate has at most ``most`` states.
     """
@@ -182,7 +183,8 @@ def tolerant_states(
         if (row := first.get(key)) is not None:
             weights[row] += 1
             distinct[row] = i
-    stages, heights = agglomerate(_distances(oracle, rows, distinct, keys, first, prefixes, suffixes), weights)
+    distances = _distances(oracle, rows, distinct, keys, first, prefixes, suffixes)
+    stages, heights = agglomerate(distances, weights)
     chosen = _candidate_stages(heights, len(first), most)
     best: tuple[float, int, tuple[torch.Tensor, torch.Tensor]] | None = None
     for stage in chosen:

@@ -35,9 +35,10 @@ def hamming(rows: torch.Tensor, others: torch.Tensor | None = None) -> torch.Ten
 
 
 def agglomerate(distance: torch.Tensor, weights: torch.Tensor) -> tuple[list[torch.Tensor], list[float]]:
-    """Every stage of average-linkage clustering of rows ``[n, n]`` ``distance`` apart -- a list of ``[n]`` group numbers,
-    from one group per row to a single group (numbered in order of first row) -- and the height
-    (linkage distance) of each merge: stage ``i + 1`` is stage ``i`` after a merge at ``heights[i]``.
+    """Every stage of average-linkage clustering of ``n`` rows ``distance`` ``[n, n]`` apart --
+    a list of ``[n]`` group numbers, from one group per row to a single group (numbered in order
+    of first row) -- and the height (linkage distance) of each merge: stage ``i + 1`` is stage
+    ``i`` after a merge at ``heights[i]``.
 
     ``weights`` counts how many prefixes share each (distinct) row, so that a row many prefixes
     reach weighs as much as that many equal rows. Ties merge the lowest-numbered pair first:
