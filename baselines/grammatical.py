@@ -62,8 +62,11 @@ class StateMergingConfig:
     doubles its width and its step budget each time no automaton of its current width fits the
     labelled strings (32, 64, 128, 256), so the learner's budget doubles each time the automaton
     it has built so far (its red states, the states it has decided are distinct) outgrows a rung
-    of the same ladder: ``start_states``, then twice that, and so on. Nothing but the labelled
-    strings decides how many red states there are; ``grow=False`` keeps the fixed budget.
+    of the same ladder: ``start_states``, then twice that, and so on, up to ``max_states`` (where
+    the linear RNN's ladder ends: no table of its reads more than 256 states), so that on a
+    language no small automaton fits (the non-regular challenges) the budget stays bounded, at
+    8 times the base. Nothing but the labelled strings decides how many red states there are;
+    ``grow=False`` keeps the fixed budget.
 
     ``time_budget`` (seconds) is only a safety cap against a learner that never ends, far above
     what the work budget takes on an idle machine; a run it stops is over budget and says so.
@@ -74,12 +77,14 @@ class StateMergingConfig:
     time_budget: float = 300.0
     grow: bool = True
     start_states: int = 32
+    max_states: int = 256
 
     def __post_init__(self) -> None:
         if not self.time_budget > 0:
             raise InvalidArgument(f"time_budget must be positive, got {self.time_budget}")
-        if self.start_states < 1:
-            raise InvalidArgument(f"start_states must be at least 1, got {self.start_states}")
+        if not 1 <= self.start_states <= self.max_states:
+            raise InvalidArgument(f"start_states must be at least 1 and at most max_states, got "
+                                  f"{self.start_states} and {self.max_states}")  # fmt: skip
         if self.comparisons < 0 or self.comparisons_per_string < 0:
             raise InvalidArgument(f"comparisons and comparisons_per_string must be at least 0, got "
                                   f"{self.comparisons} and {self.comparisons_per_string}")  # fmt: skip
@@ -94,15 +99,15 @@ class StateMergingConfig:
 
     def rungs(self, states: int) -> int:
         """How many times the budget has doubled once the automaton has ``states`` red states:
-        the rungs of the ladder ``start_states``, twice that, ... below ``states`` (0 without
-        ``grow``).
+        the rungs of the ladder ``start_states``, twice that, ... below ``states``, up to
+        ``max_states`` (0 without ``grow``).
 
-        >>> [StateMergingConfig().rungs(n) for n in (1, 32, 33, 64, 65, 129)]
-        [0, 0, 1, 1, 2, 3]
+        >>> [StateMergingConfig().rungs(n) for n in (1, 32, 33, 64, 65, 129, 5000)]
+        [0, 0, 1, 1, 2, 3, 3]
         """
         if not self.grow or states <= self.start_states:
             return 0
-        return math.ceil(math.log2(states / self.start_states))
+        return math.ceil(math.log2(min(states, self.max_states) / self.start_states))
 
 
 @dataclass(frozen=True)

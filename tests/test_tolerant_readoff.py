@@ -30,10 +30,13 @@ class NoisyScores:
         return run_table(self.table, self.accepting, ids)
 
     def scores(self, prefixes: torch.Tensor, suffixes: torch.Tensor) -> torch.Tensor:
-        pairs = torch.cat([prefixes.repeat_interleave(len(suffixes), 0), suffixes.repeat(len(prefixes), 1)], 1)
+        pairs = torch.cat(
+            [prefixes.repeat_interleave(len(suffixes), 0), suffixes.repeat(len(prefixes), 1)], 1
+        )
         order = torch.sort((pairs == self.table.shape[1]).to(torch.int8), dim=1, stable=True).indices
         truth = run_table(self.table, self.accepting, pairs.gather(1, order)).double()
-        jitter = torch.randn(truth.shape, generator=torch.Generator().manual_seed(self.seed), dtype=torch.float64)
+        generator = torch.Generator().manual_seed(self.seed)
+        jitter = torch.randn(truth.shape, generator=generator, dtype=torch.float64)
         return (truth + self.noise * jitter).view(len(prefixes), len(suffixes))
 
     def rows(self, prefixes: torch.Tensor, suffixes: torch.Tensor) -> torch.Tensor:
@@ -41,11 +44,13 @@ class NoisyScores:
 
 
 def labelled(challenge_id: str, n: int, flip: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, DFA]:
+    """Encoded training strings, their labels (a share ``flip`` flipped) and the true DFA."""
     challenge = get_challenge(challenge_id)
     train = challenge.sample("train", n, seed=0)
     labels = torch.tensor(train.labels.astype(bool))
     flipped = np.random.default_rng(1).random(n) < flip
-    return encode(train.texts, challenge.alphabet).ids, labels ^ torch.tensor(flipped), exact_automaton(challenge)
+    ids = encode(train.texts, challenge.alphabet).ids
+    return ids, labels ^ torch.tensor(flipped), exact_automaton(challenge)
 
 
 def test_average_linkage_separates_two_groups_of_noisy_rows() -> None:
