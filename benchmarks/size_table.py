@@ -7,7 +7,9 @@ does) and prints a Markdown table, one row per challenge and model, models in th
     python -m benchmarks.size_table results/published/size --models linear-rnn rpni edsm
 
 A cell that failed (a learner over its budget, or contradictory labels) counts as not exact and
-has no accuracy; its reason is shown, shortened.
+has no accuracy; its status is shown. "capped" counts the cells a wall-clock safety cap stopped:
+the linear RNN's ``hit_time_cap``, or a state-merging learner over budget by its safety cap
+rather than by its work budget.
 
 >>> rows = [{"challenge": "div7-base10", "model": "rpni", "seed": 100, "status": "ok", "equivalent": True,
 ...          "key": "a", "train_size": 10, "fit_seconds": 1.5, "fit": {},
@@ -39,9 +41,10 @@ def _cell(records: list[dict]) -> str:
     accuracy = f"{100 * sum(longest) / len(longest):.1f}%" if longest else "-"
     strings = sorted({r.get("train_size", 0) for r in records})
     seconds = [r.get("fit_seconds") or r.get("wall_seconds") or 0.0 for r in records]
-    capped = sum(bool((r.get("fit") or {}).get("hit_time_cap")) for r in records)
-    failed = [r.get("reason", "")[:60] for r in records if r.get("status") != "ok"]
-    note = f" ({len(failed)} failed: {failed[0]})" if failed else ""
+    capped = sum(bool((r.get("fit") or {}).get("hit_time_cap")) or "safety cap" in r.get("reason", "")
+                 for r in records)  # fmt: skip
+    failed = [r.get("status", "failed") for r in records if r.get("status") != "ok"]
+    note = f" ({len(failed)} {failed[0]})" if failed else ""
     spread = f"{min(seconds):.1f}" + (f"-{max(seconds):.1f}" if max(seconds) > min(seconds) else "")
     sizes = ", ".join(f"{s:,}" for s in strings)
     return f"{exact}/{seeds}{note} | {accuracy} | {sizes} | {spread} | {capped}"
