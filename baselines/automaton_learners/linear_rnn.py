@@ -47,6 +47,7 @@ from torch import nn
 from baselines.automata.dfa import DFA
 from baselines.automata.dfa_tables import hardened_dfa, merge_states, pad_table, run_table
 from baselines.automata.observation_table import observation_table_automaton
+from baselines.automata.transition_repair import repair_transitions
 from baselines.automaton_learners.soft_automaton import continued_progress
 from baselines.base import FitReport, register_model
 from baselines.training.memory import check_fits, training_bytes
@@ -56,6 +57,7 @@ from challenges.core import LearnerView
 from challenges.errors import InvalidArgument
 
 _CERTAIN = 30.0  # the logit a DFA answers with (as the hardened soft automaton does)
+GROUPED_WIDTH = 64  # from this width on, states are computed a symbol at a time (see states)
 LR_WIDTH = 32  # the width the learning rate is given for (where it was measured): see lr_at
 
 
@@ -70,7 +72,10 @@ class LinearRNNConfig(TrainConfig):
     the identity plus Gaussian noise of standard deviation ``init_noise / sqrt(width)``, so that
     early products neither vanish nor explode. ``table_states`` bounds the DFA read off (and
     sizes the checkpoint's table); ``merge`` merges the DFA's states that no training string
-    tells apart (:func:`~baselines.automata.dfa_tables.merge_states`). Measured choices: CHANGELOG.md.
+    tells apart (:func:`~baselines.automata.dfa_tables.merge_states`); ``tolerant`` groups the table's
+    rows by Hamming distance, judged on the training strings, instead of by equality (a
+    network wrong on 1-2% of strings: :func:`~baselines.automata.observation_table.tolerant_states`).
+    Measured choices: CHANGELOG.md and docs/noise-and-size.md.
     """
 
     lr: float = 0.02  # Adam's rate for a network LR_WIDTH wide; see lr_at
@@ -84,6 +89,7 @@ class LinearRNNConfig(TrainConfig):
     read_table: bool = True
     table_states: int = 256
     merge: bool = True
+    tolerant: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -212,8 +218,13 @@ class LinearRNN(Classifier):
         """The state ``[B, width]`` after each right-padded string of ``ids`` ``[B, T]``.
 
         One step multiplies the states by every symbol's matrix at once and gathers the one read
-        (faster on CPU than gathering a matrix per row).
+        (faster on CPU than gathering a matrix per row). From width ``GROUPED_WIDTH`` on, each
+        symbol's matrix multiplies only the rows that read it (:meth:`grouped_states`): the
+        products of every state by every matrix cost ``symbols + 1`` times the work, which at
+        width 128 made a training step twice as slow.
         """
+        if self.width >= GROUPED_WIDTH:
+            return self.grouped_states(ids)
         identity = torch.eye(self.width, dtype=self.matrices.dtype, device=self.matrices.device)
         every = torch.cat([self.matrices, identity[None]])  # [symbols + 1, d, d]
         flat = every.permute(1, 0, 2).reshape(self.width, -1)  # [d, (symbols + 1) d]
@@ -221,6 +232,20 @@ class LinearRNN(Classifier):
         for column in ids.T:
             products = (state @ flat).view(-1, self.symbols + 1, self.width)
             state = products.gather(1, column.view(-1, 1, 1).expand(-1, 1, self.width)).squeeze(1)
+        return state
+
+    def grouped_states(self, ids: torch.Tensor) -> torch.Tensor:
+        """:meth:`states`, one matrix product per symbol on the rows that read it (padding keeps
+        the state)."""
+        state = self.start.expand(ids.shape[0], self.width)
+        for column in ids.T:
+            keep = (column == self.symbols).unsqueeze(1)
+            out = torch.where(keep, state, torch.zeros_like(state))
+            for symbol in range(self.symbols):
+                rows = (column == symbol).nonzero().squeeze(1)
+                if len(rows):
+                    out = out.index_add(0, rows, state[rows] @ self.matrices[symbol])
+            state = out
         return state
 
     def backward_vectors(self, ids: torch.Tensor) -> torch.Tensor:
@@ -254,12 +279,14 @@ class LinearRNN(Classifier):
             return self.states(prefixes) @ self.backward_vectors(suffixes).T > 0.5
 
     def read_table(
-        self, train_set: LabelledBatch, table_states: int
+        self, train_set: LabelledBatch, table_states: int, tolerant: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """The DFA an observation table reads off this network (see :mod:`.observation_table`)."""
+        """The DFA an observation table reads off this network (see :mod:`.observation_table`);
+        ``tolerant``: rows grouped by distance, judged on ``train_set``'s labels."""
         ids = train_set.ids.cpu()
+        labels = train_set.labels.cpu() if tolerant else None
         return observation_table_automaton(
-            _TableView(self), ids, self.symbols, ids.shape[1], max_states=table_states
+            _TableView(self), ids, self.symbols, ids.shape[1], max_states=table_states, labels=labels
         )
 
     def validate(self, batch: LabelledBatch) -> tuple[float, float]:
@@ -300,8 +327,13 @@ class _TableView:
         return self.network.answers(ids.to(self.network.matrices.device)).cpu()
 
     def rows(self, prefixes: torch.Tensor, suffixes: torch.Tensor) -> torch.Tensor:
-        device = self.network.matrices.device
-        return self.network.rows(prefixes.to(device), suffixes.to(device)).cpu()
+        return self.scores(prefixes, suffixes) > 0.5
+
+    def scores(self, prefixes: torch.Tensor, suffixes: torch.Tensor) -> torch.Tensor:
+        device, network = self.network.matrices.device, self.network
+        with torch.no_grad():
+            states = network.states(prefixes.to(device))
+            return (states @ network.backward_vectors(suffixes.to(device)).T).cpu()
 
 
 @register_model
@@ -309,6 +341,7 @@ class LinearRNNModel(NetworkModel):
     """A linear RNN fitted by least squares, kept as the DFA a table reads off it."""
 
     id = "linear-rnn"
+    version = 3  # 2: the table read-off tolerates wrong answers; 3: and repairs transitions (issue 31)
     answers_with = "automaton"  # the DFA a table reads off the network
     description = "linear RNN (a matrix per symbol, least squares), kept as the DFA a table reads off it"
     Config = LinearRNNConfig
@@ -364,25 +397,41 @@ class LinearRNNModel(NetworkModel):
         soft = float(accuracies(network, val_set))
         report.extra.update(mode="soft", soft_val_accuracy=soft)
         report.best_val_accuracy = soft
-        read = network.read_table(train_set, self.config.table_states) if self.config.read_table else None
+        # Only the last read is tolerant: grouping and judging candidates costs seconds, too
+        # much for every validation check (those read tables by equality, as before).
+        c = self.config
+        read = network.read_table(train_set, c.table_states, c.tolerant) if c.read_table else None
         if read is None:
             return report
         table, accepting = read
         val_cpu = LabelledBatch(val_set.ids.cpu(), val_set.lengths.cpu(), val_set.labels.cpu())
         hard = _agreement(table, accepting, val_cpu)
         report.extra.update(table_states=len(table), table_val_accuracy=hard)
-        if hard < soft:
+        if hard < soft and not c.tolerant:  # a tolerant read is judged after its repair, below
             return report
         # Minimised first (exact, and fast): merging then starts from fewer states (0.8 s -> 0.5 s
         # on div29's 70-state table DFA).
         minimal = DFA(table.numpy(), 0, accepting.numpy(), network.alphabet).minimize()
         table, accepting = torch.tensor(minimal.transitions), torch.tensor(minimal.accepting)
-        if self.config.merge:
-            merged = merge_states(table, accepting, train_set.ids.cpu(), train_set.labels.cpu())
+        ids, labels = train_set.ids.cpu(), train_set.labels.cpu()
+        if c.merge:
+            merged = merge_states(table, accepting, ids, labels)
             merged_accuracy = _agreement(*merged, val_cpu)
             if merged_accuracy >= hard:
                 (table, accepting), hard = merged, merged_accuracy
                 report.extra.update(merged_states=len(table))
+        if c.tolerant:
+            # A tolerant read can have the right states and a transition or two voted wrong by
+            # a few wrong rows: the labelled strings single them out (development seed 0,
+            # multiples of 29 with a tenth of the labels flipped: 3 redirected, 50.6% -> 100%
+            # at 1000 digits).
+            repaired = repair_transitions(table, accepting, ids, labels)
+            repaired_accuracy = _agreement(*repaired, val_cpu)
+            if repaired_accuracy >= hard:
+                report.extra.update(repaired_transitions=int((repaired[0] != table).sum()))
+                (table, accepting), hard = repaired, repaired_accuracy
+            if hard < soft:
+                return report
         network.set_hard(table, accepting)
         report.extra["mode"] = "table"
         report.best_val_accuracy = hard

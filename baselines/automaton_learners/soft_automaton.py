@@ -32,17 +32,16 @@ from typing import Any
 
 import torch
 
-from challenges.errors import InvalidArgument
-
 from baselines.automata.dfa import DFA
-from baselines.base import FitReport, register_model
 from baselines.automata.dfa_tables import hardened_dfa, merge_states, run_table
-from baselines.training.network_model import NetworkModel
-from baselines.training.progress import continued_progress
 from baselines.automaton_learners.soft_choice import Candidate, better_read, replaces
 from baselines.automaton_learners.soft_config import SoftAutomatonConfig, doubling_ladder
 from baselines.automaton_learners.soft_network import _GATHER_SYMBOLS, Hardened, SoftAutomaton, run_matrices
+from baselines.base import FitReport, register_model
+from baselines.training.network_model import NetworkModel
+from baselines.training.progress import continued_progress
 from baselines.training.train import LabelledBatch, logits_of, train_network
+from challenges.errors import InvalidArgument
 
 __all__ = [
     "Hardened", "SoftAutomaton", "SoftAutomatonConfig", "SoftAutomatonModel", "_GATHER_SYMBOLS",
@@ -235,7 +234,7 @@ class SoftAutomatonModel(NetworkModel):
         return network.to(self.device)
 
     def as_dfa(self) -> DFA | None:
-        """The hardened automaton as a :class:`~baselines.automata.DFA`; None while it is soft."""
+        """The hardened automaton as a :class:`~baselines.automata.dfa.DFA`; None while it is soft."""
         network = self.network
         if not isinstance(network, SoftAutomaton):
             raise InvalidArgument("the soft automaton must be fitted (or loaded) first")

@@ -14,10 +14,9 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from challenges.errors import InvalidArgument
-
 from baselines.training.memory import check_fits, training_bytes
 from baselines.training.train import TrainConfig
+from challenges.errors import InvalidArgument
 
 # Default restarts: up to 8 (div7 and div9 were exact on 3 seeds of 3 with 8, on 1 of 3 with 3),
 # as long as they cost no more per step than one automaton of 90 states (div29 at 3x has 87).
@@ -40,7 +39,7 @@ class SoftAutomatonConfig(TrainConfig):
     ``retrain_factor`` times the best table DFA's size, started ``retrain_sharpness`` logits from
     it, on the budget the sizes (``first_share`` of the largest one's) left, for at most
     ``max_rounds`` rounds. ``merge`` finally merges the kept DFA's states that no training string
-    tells apart (:func:`~baselines.dfa_tables.merge_states`). Batches of 64 were measured best per
+    tells apart (:func:`~baselines.automata.dfa_tables.merge_states`). Batches of 64 were measured best per
     step on div29-base10 (CHANGELOG.md).
 
     ``significance`` is how many standard deviations of a sign test on the validation strings a

@@ -22,7 +22,7 @@ The recipe is one method, :meth:`StateRegularisedGRUModel.fit`, four steps on on
    annealed from ``temperature_start`` to ``temperature_end``, checked hard on validation.
 4. **Merge** (``sr-so-gru``). Centroids that no training string tells apart become one.
 
-The network is :class:`~baselines.snapped_network.StateRegularisedGRU`; the labelled prefixes
+The network is :class:`~baselines.networks.snapped_network.StateRegularisedGRU`; the labelled prefixes
 come from :mod:`baselines.automata.prefix_labels`, the answer groups from :mod:`baselines.automaton_learners.answer_groups`.
 
 Three more ingredients are on by default (measured in CHANGELOG.md, issue 21): the snap stage
@@ -59,21 +59,20 @@ from typing import Any
 
 import torch
 
-from challenges.core import Examples, LearnerView
-from challenges.errors import InvalidArgument
-
 from baselines.automata.dfa import DFA
-from baselines.base import FitReport, register_model
 from baselines.automata.kmeans import torch_kmeans
-from baselines.training.network_model import NetworkModel
 from baselines.automata.prefix_labels import PrefixLabels
+from baselines.base import FitReport, register_model
 from baselines.networks.snapped_network import (
     StateRegularisedGRU,
     StateRegularisedGRUConfig,
     StateRegularisedSecondOrderGRUConfig,
 )
+from baselines.training.network_model import NetworkModel
 from baselines.training.threads import one_torch_thread
 from baselines.training.train import LabelledBatch, accuracies, train_network
+from challenges.core import Examples, LearnerView
+from challenges.errors import InvalidArgument
 
 # The network and its configs live in snapped_network.py; named here too, beside the models.
 __all__ = [
@@ -270,7 +269,7 @@ class StateRegularisedGRUModel(NetworkModel):
 
     def merge(self, report: FitReport, train_set: LabelledBatch, val_set: LabelledBatch) -> FitReport:
         """Step 4: centroids that no training string tells apart snap to one
-        (:meth:`~baselines.snapped_network.StateRegularisedGRU.merge_centroids`); undone if the
+        (:meth:`~baselines.networks.snapped_network.StateRegularisedGRU.merge_centroids`); undone if the
         check finds the merged network less right."""
         network = self.network
         assert isinstance(network, StateRegularisedGRU) and self.alphabet is not None

@@ -20,6 +20,7 @@ strings: it sees exactly the labelled strings a network sees, no more.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from contextlib import AbstractContextManager
@@ -56,6 +57,16 @@ class StateMergingConfig:
     even-base3 (212,000 comparisons of 404,000). Raise them per run:
     ``--model edsm:comparisons_per_string=100``.
 
+    **The budget grows with the automaton, as the linear RNN's does** (issue 31): the linear RNN
+    doubles its width and its step budget each time no automaton of its current width fits the
+    labelled strings (32, 64, 128, 256), so the learner's budget doubles each time the automaton
+    it has built so far (its red states, the states it has decided are distinct) outgrows a rung
+    of the same ladder: ``start_states``, then twice that, and so on, up to ``max_states`` (where
+    the linear RNN's ladder ends: no table of its reads more than 256 states), so that on a
+    language no small automaton fits (the non-regular challenges) the budget stays bounded, at
+    8 times the base. Nothing but the labelled strings decides how many red states there are;
+    ``grow=False`` keeps the fixed budget.
+
     ``time_budget`` (seconds) is only a safety cap against a learner that never ends, far above
     what the work budget takes on an idle machine; a run it stops is over budget and says so.
     """
@@ -63,10 +74,16 @@ class StateMergingConfig:
     comparisons: int = 200_000
     comparisons_per_string: float = 30.0
     time_budget: float = 300.0
+    grow: bool = True
+    start_states: int = 32
+    max_states: int = 256
 
     def __post_init__(self) -> None:
         if not self.time_budget > 0:
             raise InvalidArgument(f"time_budget must be positive, got {self.time_budget}")
+        if not 1 <= self.start_states <= self.max_states:
+            raise InvalidArgument(f"start_states must be at least 1 and at most max_states, got "
+                                  f"{self.start_states} and {self.max_states}")  # fmt: skip
         if self.comparisons < 0 or self.comparisons_per_string < 0:
             raise InvalidArgument(f"comparisons and comparisons_per_string must be at least 0, got "
                                   f"{self.comparisons} and {self.comparisons_per_string}")  # fmt: skip
@@ -78,6 +95,18 @@ class StateMergingConfig:
         3200000
         """
         return max(1, round(self.comparisons + self.comparisons_per_string * strings))
+
+    def rungs(self, states: int) -> int:
+        """How many times the budget has doubled once the automaton has ``states`` red states:
+        the rungs of the ladder ``start_states``, twice that, ... below ``states``, up to
+        ``max_states`` (0 without ``grow``).
+
+        >>> [StateMergingConfig().rungs(n) for n in (1, 32, 33, 64, 65, 129, 5000)]
+        [0, 0, 1, 1, 2, 3, 3]
+        """
+        if not self.grow or states <= self.start_states:
+            return 0
+        return math.ceil(math.log2(min(states, self.max_states) / self.start_states))
 
 
 @dataclass(frozen=True)
@@ -92,6 +121,7 @@ class EDSMConfig(StateMergingConfig):
 
 class WorkBudget:
     """Counts state comparisons; :class:`BudgetExceeded` once more than ``limit`` are asked for.
+    :meth:`grow` doubles the limit (the automaton outgrew a rung: :meth:`StateMergingConfig.rungs`).
 
     >>> budget = WorkBudget(2, "rpni")
     >>> budget.spend(); budget.spend(); budget.spent
@@ -102,8 +132,16 @@ class WorkBudget:
     baselines.base.BudgetExceeded: rpni still merging states after its budget of 2 state comparisons
     """
 
-    def __init__(self, limit: int, who: str) -> None:
+    def __init__(self, limit: int, who: str, config: StateMergingConfig | None = None) -> None:
         self.limit, self.who, self.spent = limit, who, 0
+        self.base, self.config, self.states = limit, config, 0
+
+    def grow(self, states: int) -> None:
+        """The learner holds ``states`` red states: the limit is the base limit doubled once per
+        rung of the ladder they have outgrown."""
+        self.states = max(self.states, states)
+        if self.config is not None:
+            self.limit = self.base * 2 ** self.config.rungs(self.states)
 
     def spend(self, amount: int = 1) -> None:
         if self.spent + amount > self.limit:
@@ -131,7 +169,7 @@ class _StateMerging(ConfiguredModel):
         labels = np.concatenate([train.labels, val.labels]).tolist()
         # A fresh list: AALpy sorts its input in place.
         data = [(tuple(text), bool(label)) for text, label in zip(texts, labels)]
-        budget = WorkBudget(self.config.limit(len(data)), self.id)
+        budget = WorkBudget(self.config.limit(len(data)), self.id, self.config)
         started = time.perf_counter()
         with time_limit(self.config.time_budget, f"{self.id} still merging states (safety cap)"):
             with warnings.catch_warnings():
@@ -144,7 +182,7 @@ class _StateMerging(ConfiguredModel):
         return FitReport(
             train_seconds=seconds,
             extra={"strings": len(data), "states": self.dfa.num_states, "algorithm": self.algorithm,
-                   "comparisons": budget.spent},
+                   "comparisons": budget.spent, "comparison_limit": budget.limit},
         )
 
     def predict(self, texts: np.ndarray) -> np.ndarray:
@@ -164,6 +202,7 @@ class RPNI(_StateMerging):
     """RPNI (the GSM variant): merge states in breadth-first order while no label contradicts."""
 
     id = "rpni"
+    version = 2  # 2: the budget doubles as the automaton outgrows each rung (issue 31)
     description = "RPNI state merging (AALpy, GSM variant): the classical regular-language learner"
     algorithm = "rpni-gsm"
 
@@ -174,13 +213,15 @@ class RPNI(_StateMerging):
             def _partition_from_merge(self, red: Any, blue: Any) -> Any:
                 # A check pairs each state under the blue one (a tree of the prefix tree) with one
                 # state at most, and stops at the first conflict: charged as if it went through.
+                reds.add(id(red))  # every red state is tried before a blue one is promoted
+                budget.grow(len(reds))
                 budget.spend(sizes[id(blue)])
                 return super()._partition_from_merge(red, blue)
 
         learner = Counted(data, "dfa", print_info=False)
         if learner.root_node is None:
             return None
-        sizes = _subtree_sizes(learner.root_node)
+        sizes, reds = _subtree_sizes(learner.root_node), set()
         return learner.run_rpni()
 
 
@@ -189,6 +230,7 @@ class EDSM(_StateMerging):
     """EDSM: like RPNI, but the merge with the most agreeing labels goes first."""
 
     id = "edsm"
+    version = 2  # 2: the budget doubles as the automaton outgrows each rung (issue 31)
     description = "evidence-driven state merging (AALpy EDSM): merges ranked by agreeing labels"
     algorithm = "edsm"
     Config = EDSMConfig
@@ -200,7 +242,10 @@ class EDSM(_StateMerging):
 
     def learn(self, data: list[tuple[tuple[str, ...], bool]], budget: WorkBudget) -> Any:
         # aalpy is loaded by edsm's and rpni's cells only
-        from aalpy.learning_algs.general_passive.GeneralizedStateMerging import GeneralizedStateMerging
+        from aalpy.learning_algs.general_passive.GeneralizedStateMerging import (
+            GeneralizedStateMerging,
+            Instrumentation,
+        )
         from aalpy.learning_algs.general_passive.GsmNode import GsmNode
         from aalpy.learning_algs.general_passive.ScoreFunctionsGSM import SimpleScoreCalculation
         from aalpy.utils.HelperFunctions import dfa_from_moore
@@ -214,7 +259,17 @@ class EDSM(_StateMerging):
         score = SimpleScoreCalculation(local_compatibility=compatible, score_function=_edsm_evidence)
         learner = GeneralizedStateMerging(output_behavior="moore", transition_behavior="deterministic",
                                           score_calc=score)  # fmt: skip
-        return dfa_from_moore(learner.run(data=data, data_format="labeled_sequences"))
+        class Promotions(Instrumentation):  # the budget grows with the red states
+            def __init__(self) -> None:
+                super().__init__()
+                self.red = 0
+
+            def log_promote(self, node: Any) -> None:
+                self.red += 1
+                budget.grow(self.red)
+
+        run = learner.run(data=data, data_format="labeled_sequences", instrumentation=Promotions())
+        return dfa_from_moore(run)
 
 
 def _subtree_sizes(root: Any) -> dict[int, int]:

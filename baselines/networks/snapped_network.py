@@ -26,15 +26,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from challenges.errors import InvalidArgument
-
-from baselines.automaton_learners.answer_groups import answer_groups
 from baselines.automata.dfa import DFA
 from baselines.automata.dfa_tables import breadth_first_order, merge_classes
 from baselines.automata.prefix_labels import PrefixLabels
-from baselines.networks.second_order_gru import SecondOrderGRUCell
+from baselines.automaton_learners.answer_groups import answer_groups
 from baselines.automaton_learners.soft_automaton import doubling_ladder
+from baselines.networks.second_order_gru import SecondOrderGRUCell
 from baselines.training.train import Classifier, LabelledBatch, TrainConfig, logits_of
+from challenges.errors import InvalidArgument
 
 
 @dataclass(frozen=True)
@@ -314,7 +313,7 @@ class StateRegularisedGRU(Classifier):
 
     def answer_groups(self, points: torch.Tensor) -> torch.Tensor:
         """Means of ``points`` grouped by the free network's answers after every short suffix, the
-        largest group first (:func:`baselines.answer_groups.answer_groups`)."""
+        largest group first (:func:`baselines.automaton_learners.answer_groups.answer_groups`)."""
         self.eval()
         return answer_groups(points, self.cell, lambda states: self.head(states) > 0, self.symbols)
 
@@ -346,7 +345,7 @@ class StateRegularisedGRU(Classifier):
     def merge_centroids(self, train_set: LabelledBatch, alphabet: str) -> int:
         """Snap centroids that no training string tells apart to one; returns how many are used.
 
-        RPNI's Occam step (:func:`baselines.dfa_tables.merge_classes`) on the automaton the hard
+        RPNI's Occam step (:func:`baselines.automata.dfa_tables.merge_classes`) on the automaton the hard
         forward pass is: the states it folds together become one region of the snap, which
         answers with the centroid the shortest strings reach first. The network still runs its
         own cell from that centroid; it is only told to treat the others as it (``alias``).

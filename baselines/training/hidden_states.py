@@ -1,6 +1,6 @@
 """Hidden states of the benchmark's recurrent models, one step at a time, for extraction.
 
-Each adapter turns a fitted model into a :class:`baselines.extraction.Recurrence`: the initial
+Each adapter turns a fitted model into a :class:`baselines.automata.extraction.Recurrence`: the initial
 state, one step on a batch of symbols, and the model's own verdict on a state. It reads the
 model's public torch module and never changes it; :func:`recurrence_of` picks the adapter.
 
@@ -21,14 +21,14 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from baselines.base import Model
-from baselines.references.compiled import CompiledRNN
 from baselines.automata.extraction import Recurrence
 from baselines.automaton_learners.linear_rnn import LinearRNN, LinearRNNModel
-from baselines.training.network_model import one_torch_thread
+from baselines.automaton_learners.state_regularised_gru import StateRegularisedGRUModel
+from baselines.base import Model
 from baselines.networks.rnn import RecurrentModel
 from baselines.networks.snapped_network import StateRegularisedGRU
-from baselines.automaton_learners.state_regularised_gru import StateRegularisedGRUModel
+from baselines.references.compiled import CompiledRNN
+from baselines.training.network_model import one_torch_thread
 from challenges.errors import NotApplicable
 
 
