@@ -47,6 +47,7 @@ from torch import nn
 from challenges.errors import InvalidArgument
 
 from .base import register_model
+from .encoding import digits_in as _digits_in
 from .network_model import NetworkModel
 from .train import Classifier, TrainConfig
 
@@ -260,13 +261,3 @@ class _Sine(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.sin(x)
-
-
-def _digits_in(alphabet: str) -> int:
-    """How many symbols at the front of ``alphabet`` are digits 0-9a-f in order."""
-    from challenges.numbers import DIGITS
-
-    count = 0
-    while count < len(alphabet) and alphabet[count] == DIGITS[count]:
-        count += 1
-    return count
