@@ -2,22 +2,23 @@
 
 Reads ``runs.jsonl`` records (any model), keeps those of ``--model``, and prints one Markdown table
 a challenge: the lowest accuracy over the training lengths, then every longer test length, the
-steps (all restarts together), the restarts tried and the training seconds. ``--note`` is printed
+steps (all restarts together), the step of the kept state within the last stage of training
+(``fit.best_step``), the restarts tried and the training seconds. ``--note`` is printed
 under every table (the place-attention pages state the model's prior there).
 
     python -m benchmarks.length_table results/published/place-attention/runs.jsonl --model place-attention
 
 >>> rows = [{"challenge": "add-base2", "model": "m", "seed": 100, "status": "ok", "steps": 900,
-...          "train_lengths": [1, 2], "train_seconds": 12.0, "fit": {"restarts": [{}, {}]},
+...          "train_lengths": [1, 2], "train_seconds": 12.0, "fit": {"restarts": [{}, {}], "best_step": 300},
 ...          "metrics": [{"split": "test", "length": 1, "accuracy": 1.0},
 ...                      {"split": "test", "length": 2, "accuracy": 0.99},
 ...                      {"split": "test", "length": 40, "accuracy": 0.5}]}]
 >>> print(length_tables(rows, "m", note="Prior: none."))
 `add-base2` (train 1-2):
 <BLANKLINE>
-| seed | 1-2 (lowest) | 40 | steps | restarts | train s |
-|---|---|---|---|---|---|
-| 100 | 0.990 | 0.500 | 900 | 2 | 12 |
+| seed | 1-2 (lowest) | 40 | steps | best step | restarts | train s |
+|---|---|---|---|---|---|---|
+| 100 | 0.990 | 0.500 | 900 | 300 | 2 | 12 |
 <BLANKLINE>
 Prior: none.
 <BLANKLINE>
@@ -44,8 +45,10 @@ def _row(record: dict[str, Any], longer: list[int]) -> str:
     inside = [a for length, a in accuracy.items() if low <= length <= high]
     cells = [str(record["seed"]), f"{min(inside):.3f}" if inside else "-"]
     cells += [f"{accuracy[n]:.3f}" if n in accuracy else "-" for n in longer]
-    restarts = len(record.get("fit", {}).get("restarts", [None]))
-    cells += [f"{record.get('steps', 0):,}", str(restarts), f"{record.get('train_seconds', 0):,.0f}"]
+    fit = record.get("fit", {})
+    best = f"{fit['best_step']:,}" if "best_step" in fit else "-"
+    cells += [f"{record.get('steps', 0):,}", best, str(len(fit.get("restarts", [None]))),
+              f"{record.get('train_seconds', 0):,.0f}"]  # fmt: skip
     return "| " + " | ".join(cells) + " |"
 
 
@@ -58,7 +61,7 @@ def length_tables(records: Iterable[dict[str, Any]], model: str, note: str = "")
         low, high = rows[0]["train_lengths"]
         longer = sorted({m["length"] for r in rows for m in r["metrics"] if m.get("split") == "test"
                          and m["length"] > high})  # fmt: skip
-        header = ["seed", f"{low}-{high} (lowest)", *map(str, longer), "steps", "restarts", "train s"]
+        header = ["seed", f"{low}-{high} (lowest)", *map(str, longer), "steps", "best step", "restarts", "train s"]
         out += [f"`{challenge}` (train {low}-{high}):", "", "| " + " | ".join(header) + " |",
                 "|" + "---|" * len(header)]  # fmt: skip
         out += [_row(r, longer) for r in rows]
