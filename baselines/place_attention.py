@@ -54,10 +54,10 @@ from challenges.core import Examples, LearnerView
 from challenges.errors import InvalidArgument
 
 from .base import FitReport, register_model
+from .encoding import digits_in
 from .network_model import NetworkModel
 from .threads import one_torch_thread
 from .train import Classifier, LabelledBatch, TrainConfig, logits_of, train_network
-from .encoding import digits_in
 from .transformer import digit_indices
 
 # Gathered keys and values held at once when predicting (rows x symbols x numbers x offsets x

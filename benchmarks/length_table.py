@@ -61,7 +61,8 @@ def length_tables(records: Iterable[dict[str, Any]], model: str, note: str = "")
         low, high = rows[0]["train_lengths"]
         longer = sorted({m["length"] for r in rows for m in r["metrics"] if m.get("split") == "test"
                          and m["length"] > high})  # fmt: skip
-        header = ["seed", f"{low}-{high} (lowest)", *map(str, longer), "steps", "best step", "restarts", "train s"]
+        header = ["seed", f"{low}-{high} (lowest)", *map(str, longer)]
+        header += ["steps", "best step", "restarts", "train s"]
         out += [f"`{challenge}` (train {low}-{high}):", "", "| " + " | ".join(header) + " |",
                 "|" + "---|" * len(header)]  # fmt: skip
         out += [_row(r, longer) for r in rows]
