@@ -78,8 +78,8 @@ def test_attention_is_hard_when_evaluating_and_soft_when_training():
 
 def test_same_seed_same_model_and_the_curriculum_runs_first():
     train, val = ADD2.sample("train", 256, seed=0), ADD2.sample("val", 64, seed=0)
-    first = PlaceAttentionModel(**TINY, curriculum_start=12, curriculum_steps=3)
-    second = PlaceAttentionModel(**TINY, curriculum_start=12, curriculum_steps=3)
+    first = PlaceAttentionModel(**TINY, curriculum_start=12, curriculum_steps=3, restarts=1)
+    second = PlaceAttentionModel(**TINY, curriculum_start=12, curriculum_steps=3, restarts=1)
     report = first.fit(ADD2.learner_view(), train, val, seed=3)
     second.fit(ADD2.learner_view(), train, val, seed=3)
     assert report.extra["curriculum"] == [3, 3, 3] and report.steps <= 12
@@ -88,6 +88,28 @@ def test_same_seed_same_model_and_the_curriculum_runs_first():
     assert guesses.dtype == bool and guesses.tolist() == second.predict(texts).tolist()
     for a, b in zip(first.network.state_dict().values(), second.network.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_restarts_run_while_validation_is_low_and_keep_the_best_counting_every_step():
+    from baselines.training.train import LabelledBatch
+
+    train, val = ADD2.sample("train", 256, seed=0), ADD2.sample("val", 64, seed=0)
+    options = dict(TINY, curriculum_start=100, restarts=3)  # no curriculum stage: 12 steps a try
+    once = PlaceAttentionModel(**options, restart_below=0.0).fit(ADD2.learner_view(), train, val, seed=1)
+    assert len(once.extra["restarts"]) == 1 and once.steps <= 12
+    model = PlaceAttentionModel(**options, restart_below=1.1)  # never reached: every try runs
+    report = model.fit(ADD2.learner_view(), train, val, seed=1)
+    tried = report.extra["restarts"]
+    assert len(tried) == 3 and report.steps == sum(t["steps"] for t in tried) > 12
+    assert report.best_val_accuracy == max(t["val"] for t in tried)
+    val_set = LabelledBatch.of(val, ADD2.alphabet, torch.device("cpu"))
+    assert model.network.validate(val_set)[0] == report.best_val_accuracy  # the kept one is the best
+
+
+def test_the_margin_kept_is_the_least_sure_at_the_longest_lengths():
+    signed = torch.tensor([-3.0, 9.0, 1.0, 4.0, 0.25, 7.0, 6.0, 8.0])
+    lengths = torch.tensor([1, 1, 9, 9, 9, 9, 9, 9])  # the longest quarter: length 9
+    assert place_attention.long_margin(signed, lengths) == 0.25  # -3 is short; one of six is the tenth
 
 
 def test_gradients_reach_every_part():
@@ -104,7 +126,8 @@ def test_gradients_reach_every_part():
 
 @pytest.mark.parametrize(
     "options, message",
-    [({"pooling": "max"}, "unknown pooling"), ({"window": -1}, "window"), ({"numbers": 0}, "at least 1")],
+    [({"pooling": "max"}, "unknown pooling"), ({"window": -1}, "window"), ({"numbers": 0}, "at least 1"),
+     ({"restarts": 0}, "restarts")],  # fmt: skip
 )
 def test_bad_options_are_one_clear_error(options, message):
     with pytest.raises(InvalidArgument, match=message):

@@ -45,6 +45,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from baselines.base import register_model
+from baselines.training.encoding import digits_in as _digits_in
 from baselines.training.network_model import NetworkModel
 from baselines.training.train import Classifier, TrainConfig
 from challenges.errors import InvalidArgument
@@ -259,13 +260,3 @@ class _Sine(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.sin(x)
-
-
-def _digits_in(alphabet: str) -> int:
-    """How many symbols at the front of ``alphabet`` are digits 0-9a-f in order."""
-    from challenges.numbers import DIGITS
-
-    count = 0
-    while count < len(alphabet) and alphabet[count] == DIGITS[count]:
-        count += 1
-    return count

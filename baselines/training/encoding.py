@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from baselines.automata.symbols import symbol_matrix
+from challenges.numbers import DIGITS
 
 
 class Encoded(NamedTuple):
@@ -26,6 +27,19 @@ class Encoded(NamedTuple):
 
     ids: torch.Tensor  # int64, padding id == len(alphabet)
     lengths: torch.Tensor  # int64, characters per string
+
+
+def digits_in(alphabet: str) -> int:
+    """How many symbols at the front of ``alphabet`` are the digits ``0-9a-z`` in order: the base a
+    restored network reads its alphabet in (a learner view, when there is one, says it outright).
+
+    >>> digits_in("0123456789+="), digits_in("01x="), digits_in("ab")
+    (10, 2, 0)
+    """
+    count = 0
+    while count < len(alphabet) and count < len(DIGITS) and alphabet[count] == DIGITS[count]:
+        count += 1
+    return count
 
 
 def pad_id(alphabet: str) -> int:
