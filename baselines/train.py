@@ -194,7 +194,12 @@ def train_network(
     ``generator`` (a CPU generator) draws the minibatch order; the same seed and thread count
     give the same weights on CPU.
     """
-    optimiser = torch.optim.Adam(network.parameters(), lr=config.lr)
+    # A config may ask for decoupled weight decay (AdamW); without it, Adam exactly as before.
+    weight_decay = getattr(config, "weight_decay", 0.0)
+    if weight_decay:
+        optimiser = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=weight_decay)
+    else:
+        optimiser = torch.optim.Adam(network.parameters(), lr=config.lr)
     started = time.perf_counter()
     best, best_state, best_step = (-1.0, 0.0), copy.deepcopy(network.state_dict()), 0
     evaluations_without_gain, step, order = 0, 0, torch.empty(0, dtype=torch.int64)

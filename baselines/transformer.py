@@ -82,6 +82,7 @@ class TransformerConfig(TrainConfig):
     causal: bool = False  # each symbol attends only to itself and those before it
     warmup_steps: int = 0  # the learning rate rises linearly from 0 over these first steps
     lr_decay: Literal["none", "cosine"] = "none"  # cosine: to 0 at max_steps, after the warm-up
+    weight_decay: float = 0.0  # > 0: AdamW's decoupled weight decay (the shared loop reads it)
 
     def lr_at(self, step: int) -> float:
         """The learning rate of step ``step`` (0-based): warm-up, then constant or a cosine decay.
@@ -108,6 +109,8 @@ class TransformerConfig(TrainConfig):
             raise InvalidArgument(f"unknown pooling '{self.pooling}': mean, cls, sum or last")
         if self.lr_decay not in ("none", "cosine"):
             raise InvalidArgument(f"unknown lr_decay '{self.lr_decay}': none or cosine")
+        if self.weight_decay < 0:
+            raise InvalidArgument(f"weight_decay must be at least 0, got {self.weight_decay}")
         if self.warmup_steps < 0:
             raise InvalidArgument(f"warmup_steps must be at least 0, got {self.warmup_steps}")
         if self.causal and self.pooling == "cls":

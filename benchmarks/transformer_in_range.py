@@ -14,6 +14,7 @@ is a function of its steps, as on an idle one. ``--out FILE`` appends one CSV ro
     python -m benchmarks.transformer_in_range div7-base10 --seed 0 --model transformer --model gru
     python -m benchmarks.transformer_in_range div7-base10 div9-base10 --seed 0 --seed 1 \\
         --model "transformer:causal=true,pooling=last" --out /tmp/in_range.csv
+    python -m benchmarks.transformer_in_range --table results/development/transformer/in_range.csv
 """
 
 from __future__ import annotations
@@ -100,14 +101,50 @@ def verdicts(rows: list[dict], against: str = "gru") -> list[str]:
     return said
 
 
+def markdown_table(rows: list[dict]) -> str:
+    """The CSV's fits, one row each, beside the GRU's figure of the same challenge and seed.
+
+    >>> rows = [{"challenge": "c", "seed": "0", "model": "gru", "in_range": "1.0", "per_length": "2:1.0",
+    ...          "train": "1.0", "val": "1.0", "steps": "30", "best_step": "30", "cpu_seconds": "1"},
+    ...         {"challenge": "c", "seed": "0", "model": "transformer:lr=0.1", "in_range": "0.5",
+    ...          "per_length": "2:0.5", "train": "0.6", "val": "0.5", "steps": "30", "best_step": "20",
+    ...          "cpu_seconds": "2"}]
+    >>> print(markdown_table(rows).splitlines()[-1])
+    | c | 0 | `lr=0.1` | 60.0 | 50.0 | **50.0** | 100.0 | no | 50.0 | 30 (20) | 2 |
+    """
+    gru = {(r["challenge"], r["seed"]): float(r["in_range"]) for r in rows if r["model"].split(":")[0] == "gru"}
+    out = ["| challenge | seed | recipe (changes from the default) | train | val | in range | GRU in range "
+           "| within 2 points | longest length | steps (best) | CPU s |", "|---" * 11 + "|"]  # fmt: skip
+    for r in rows:
+        if r["model"].split(":")[0] == "gru":
+            continue
+        reference = gru.get((r["challenge"], r["seed"]))
+        mine = float(r["in_range"])
+        met = "-" if reference is None else ("yes" if mine >= reference - BAR - 1e-9 else "no")
+        recipe = r["model"].partition(":")[2] or "default"
+        longest = 100 * float(r["per_length"].split()[-1].split(":")[1])
+        cells = [r["challenge"], r["seed"], f"`{recipe}`", f"{100 * float(r['train']):.1f}",
+                 f"{100 * float(r['val']):.1f}", f"**{100 * mine:.1f}**",
+                 "-" if reference is None else f"{100 * reference:.1f}", met, f"{longest:.1f}",
+                 f"{r['steps']} ({r['best_step']})", r["cpu_seconds"]]  # fmt: skip
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("challenges", nargs="+")
+    parser.add_argument("challenges", nargs="*")
     parser.add_argument("--seed", type=int, action="append", help="development seeds (default 0)")
     parser.add_argument("--model", action="append", help="model specs (default: transformer and gru)")
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--out", type=Path, help="append one CSV row per fit to this file")
+    parser.add_argument("--table", type=Path, help="print the fits of this CSV as a Markdown table; train nothing")
     args = parser.parse_args(argv)
+    if args.table is not None:
+        print(markdown_table(list(csv.DictReader(args.table.open()))))
+        return 0
+    if not args.challenges:
+        parser.error("name at least one challenge (or --table FILE)")
     torch.set_num_threads(1)
     rows = []
     try:
