@@ -212,9 +212,9 @@ def train_network(
         network.anneal(min(1.0, step / config.max_steps))  # by steps: the clock must not shape results
         # A config may shape the learning rate by step (the transformer's warm-up and decay); a
         # method, not a field, so that the other models' configs and run keys stay as they were.
-        if hasattr(config, "lr_at"):
+        if hasattr(config, "scheduled_lr"):
             for group in optimiser.param_groups:
-                group["lr"] = config.lr_at(step)
+                group["lr"] = config.scheduled_lr(step)
         batch = train_set.take(rows.to(train_set.ids.device))
         logits = network(batch.ids, batch.lengths)
         targets = batch.labels.expand_as(logits)

@@ -84,11 +84,11 @@ class TransformerConfig(TrainConfig):
     lr_decay: Literal["none", "cosine"] = "none"  # cosine: to 0 at max_steps, after the warm-up
     weight_decay: float = 0.0  # > 0: AdamW's decoupled weight decay (the shared loop reads it)
 
-    def lr_at(self, step: int) -> float:
+    def scheduled_lr(self, step: int) -> float:
         """The learning rate of step ``step`` (0-based): warm-up, then constant or a cosine decay.
 
         >>> config = TransformerConfig(lr=0.002, warmup_steps=100, lr_decay="cosine", max_steps=1100)
-        >>> [round(config.lr_at(s), 6) for s in (0, 49, 99, 600, 1099)]
+        >>> [round(config.scheduled_lr(s), 6) for s in (0, 49, 99, 600, 1099)]
         [2e-05, 0.001, 0.002, 0.001, 0.0]
         """
         if step < self.warmup_steps:

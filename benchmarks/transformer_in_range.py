@@ -50,7 +50,8 @@ def fit_and_score(challenge_id: str, spec_text: str, seed: int, profile_name: st
     """
     if seed_kind(seed) != "development":
         raise InvalidArgument(f"seed {seed} is a report seed: tune recipes on development seeds 0-99")
-    profile, challenge, spec = get_profile(profile_name), get_challenge(challenge_id), parse_model_spec(spec_text)
+    profile, challenge = get_profile(profile_name), get_challenge(challenge_id)
+    spec = parse_model_spec(spec_text)
     options = {**model_options_for(spec.model, profile, "cpu"), "max_seconds": 3000.0, **dict(spec.options)}
     model = baselines.create_model(spec.model, **options)
     data = training_sets(challenge, seed=seed, profile=profile_name)
@@ -76,7 +77,8 @@ def line(row: dict) -> str:
     lengths = " ".join(f"{n}:{100 * a:.1f}" for n, a in row["per_length"].items())
     return (f"{row['challenge']} seed {row['seed']} {row['model']}: in range {100 * row['in_range']:.1f} "
             f"[{lengths}] train {100 * row['train']:.1f} val {100 * row['val']:.1f} "
-            f"steps {row['steps']} (best {row['best_step']}) {row['cpu_seconds']} s CPU, {row['wall_seconds']} s wall")  # fmt: skip
+            f"steps {row['steps']} (best {row['best_step']}) "
+            f"{row['cpu_seconds']} s CPU, {row['wall_seconds']} s wall")  # fmt: skip
 
 
 def verdicts(rows: list[dict], against: str = "gru") -> list[str]:
@@ -87,6 +89,7 @@ def verdicts(rows: list[dict], against: str = "gru") -> list[str]:
     >>> verdicts(rows)
     ['c seed 0 transformer: 97.0 against gru 100.0 -> below the bar']
     """
+
     def is_reference(row: dict) -> bool:
         return row["model"].split(":")[0] == against
 
@@ -112,7 +115,8 @@ def markdown_table(rows: list[dict]) -> str:
     >>> print(markdown_table(rows).splitlines()[-1])
     | c | 0 | `lr=0.1` | 60.0 | 50.0 | **50.0** | 100.0 | no | 50.0 | 30 (20) | 2 |
     """
-    gru = {(r["challenge"], r["seed"]): float(r["in_range"]) for r in rows if r["model"].split(":")[0] == "gru"}
+    references = [r for r in rows if r["model"].split(":")[0] == "gru"]
+    gru = {(r["challenge"], r["seed"]): float(r["in_range"]) for r in references}
     out = ["| challenge | seed | recipe (changes from the default) | train | val | in range | GRU in range "
            "| within 2 points | longest length | steps (best) | CPU s |", "|---" * 11 + "|"]  # fmt: skip
     for r in rows:
@@ -138,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", action="append", help="model specs (default: transformer and gru)")
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--out", type=Path, help="append one CSV row per fit to this file")
-    parser.add_argument("--table", type=Path, help="print the fits of this CSV as a Markdown table; train nothing")
+    parser.add_argument("--table", type=Path, help="print this CSV's fits as a Markdown table; train nothing")
     args = parser.parse_args(argv)
     if args.table is not None:
         print(markdown_table(list(csv.DictReader(args.table.open()))))

@@ -28,7 +28,8 @@ def test_digit_indices_count_from_each_numbers_last_digit():
     "options",
     [{}, {"positions": "none"}, {"positions": "absolute"}, {"index_encoding": "learned"},
      {"alibi": True}, {"pooling": "cls"}, {"pooling": "mean", "head_hidden": 0},
-     {"head_activation": "sin"}, {"causal": True, "pooling": "last"}, {"causal": True, "alibi": True}],  # fmt: skip
+     {"head_activation": "sin"}, {"causal": True, "pooling": "last"},
+     {"causal": True, "alibi": True}],  # fmt: skip
 )
 def test_padding_never_changes_an_answer(options):
     config = TransformerConfig(**{**TINY, **options})
@@ -115,7 +116,8 @@ def test_a_causal_encoder_reads_no_symbol_after_the_one_it_answers_for():
     network = TransformerClassifier(len(ADD10.alphabet), 10, config)
     network.reset_parameters(torch.Generator().manual_seed(2))
     network.eval()
-    prefix, whole = encode(np.array(["12+29"]), ADD10.alphabet), encode(np.array(["12+29=41"]), ADD10.alphabet)
+    prefix = encode(np.array(["12+29"]), ADD10.alphabet)
+    whole = encode(np.array(["12+29=41"]), ADD10.alphabet)
     with torch.no_grad():
         shortened = (whole[0], torch.tensor([5]))  # the whole string's ids, its length said to be 5
         torch.testing.assert_close(network(*prefix), network(*shortened))
@@ -123,14 +125,14 @@ def test_a_causal_encoder_reads_no_symbol_after_the_one_it_answers_for():
 
 def test_the_learning_rate_warms_up_then_decays_and_the_loop_follows_it():
     config = TransformerConfig(lr=0.01, warmup_steps=10, lr_decay="cosine", max_steps=110)
-    rates = [config.lr_at(step) for step in range(110)]
+    rates = [config.scheduled_lr(step) for step in range(110)]
     assert rates[:10] == sorted(rates[:10]) and rates[9] == 0.01
     assert rates[10:] == sorted(rates[10:], reverse=True) and rates[-1] < 1e-5
-    assert TransformerConfig(lr=0.01).lr_at(0) == 0.01  # no warm-up, no decay: constant
-    # The shared loop sets each step's rate from lr_at: a schedule of zeros leaves the weights as
+    assert TransformerConfig(lr=0.01).scheduled_lr(0) == 0.01  # no warm-up, no decay: constant
+    # The shared loop sets each step's rate from scheduled_lr: a schedule of zeros leaves the weights as
     # they were initialised (weight decay too: AdamW scales it by the rate).
     model = TransformerModel(**{**TINY, "weight_decay": 0.1})
-    model.config.lr_at = lambda step: 0.0
+    model.config.scheduled_lr = lambda step: 0.0
     model.fit(ADD10, ADD10.sample("train", 64, seed=0), ADD10.sample("val", 32, seed=0), seed=0)
     fresh = TransformerClassifier(len(ADD10.alphabet), 10, TransformerConfig(**TINY))
     fresh.reset_parameters(torch.Generator().manual_seed(0))
