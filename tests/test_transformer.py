@@ -33,7 +33,8 @@ def test_digit_indices_count_from_each_numbers_last_digit():
     "options",
     [{}, {"positions": "none"}, {"positions": "absolute"}, {"index_encoding": "learned"},
      {"alibi": True}, {"pooling": "cls"}, {"pooling": "mean", "head_hidden": 0},
-     {"head_activation": "sin"}],  # fmt: skip
+     {"head_activation": "sin"}, {"causal": True, "pooling": "last"},
+     {"causal": True, "alibi": True}],  # fmt: skip
 )
 def test_padding_never_changes_an_answer(options):
     config = TransformerConfig(**{**TINY, **options})
@@ -94,7 +95,9 @@ def test_the_defaults_are_the_recipe_that_fits_the_training_range():
     "options, message",
     [({"positions": "rope"}, "unknown positions"), ({"d_model": 30, "heads": 4}, "divisible"),
      ({"pooling": "max"}, "unknown pooling"), ({"head_activation": "relu"}, "unknown head_activation"),
-     ({"head_hidden": -1}, "head_hidden")],  # fmt: skip
+     ({"head_hidden": -1}, "head_hidden"), ({"causal": True, "pooling": "cls"}, "causal"),
+     ({"lr_decay": "linear"}, "unknown lr_decay"), ({"warmup_steps": -1}, "warmup_steps"),
+     ({"weight_decay": -0.1}, "weight_decay")],  # fmt: skip
 )
 def test_bad_options_are_one_clear_error(options, message):
     with pytest.raises(InvalidArgument, match=message):
@@ -110,3 +113,33 @@ def test_checkpoint_round_trip(tmp_path):
     texts = ADD10.sample("test", 30, seed=0, length=20).texts
     assert loaded.predict(texts).tolist() == model.predict(texts).tolist()
     assert loaded.network.base == 10
+
+
+def test_a_causal_encoder_reads_no_symbol_after_the_one_it_answers_for():
+    # With the last symbol's output as the answer, an answer for a prefix is the prefix's own.
+    config = TransformerConfig(**{**TINY, "causal": True, "pooling": "last"})
+    network = TransformerClassifier(len(ADD10.alphabet), 10, config)
+    network.reset_parameters(torch.Generator().manual_seed(2))
+    network.eval()
+    prefix = encode(np.array(["12+29"]), ADD10.alphabet)
+    whole = encode(np.array(["12+29=41"]), ADD10.alphabet)
+    with torch.no_grad():
+        shortened = (whole[0], torch.tensor([5]))  # the whole string's ids, its length said to be 5
+        torch.testing.assert_close(network(*prefix), network(*shortened))
+
+
+def test_the_learning_rate_warms_up_then_decays_and_the_loop_follows_it():
+    config = TransformerConfig(lr=0.01, warmup_steps=10, lr_decay="cosine", max_steps=110)
+    rates = [config.scheduled_lr(step) for step in range(110)]
+    assert rates[:10] == sorted(rates[:10]) and rates[9] == 0.01
+    assert rates[10:] == sorted(rates[10:], reverse=True) and rates[-1] < 1e-5
+    assert TransformerConfig(lr=0.01).scheduled_lr(0) == 0.01  # no warm-up, no decay: constant
+    # The shared loop sets each step's rate from scheduled_lr: a schedule of zeros leaves the weights as
+    # they were initialised (weight decay too: AdamW scales it by the rate).
+    model = TransformerModel(**{**TINY, "weight_decay": 0.1})
+    model.config.scheduled_lr = lambda step: 0.0
+    model.fit(ADD10, ADD10.sample("train", 64, seed=0), ADD10.sample("val", 32, seed=0), seed=0)
+    fresh = TransformerClassifier(len(ADD10.alphabet), 10, TransformerConfig(**TINY))
+    fresh.reset_parameters(torch.Generator().manual_seed(0))
+    for a, b in zip(model.network.state_dict().values(), fresh.state_dict().values()):
+        assert torch.equal(a, b)

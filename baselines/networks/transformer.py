@@ -73,11 +73,30 @@ class TransformerConfig(TrainConfig):
     index_encoding: Literal["sinusoidal", "learned"] = "sinusoidal"
     max_index: int = 64
     alibi: bool = False
-    pooling: Literal["mean", "cls", "sum"] = "sum"  # counts survive a sum (a mean divides them by the length)
+    # counts survive a sum (a mean divides them by the length); last: the last true symbol's output
+    pooling: Literal["mean", "cls", "sum", "last"] = "sum"
     max_grad_norm: float | None = 1.0  # the shared loop clips the gradient's norm to this (None: never)
     embedding_std: float = 1.0  # the symbols' embedding at initialisation; sinusoids have norm sqrt(d/2)
     head_hidden: int = 128  # 0: a linear head on the pooled vector; else an MLP with this many units
     head_activation: Literal["gelu", "sin"] = "gelu"
+    causal: bool = False  # each symbol attends only to itself and those before it
+    warmup_steps: int = 0  # the learning rate rises linearly from 0 over these first steps
+    lr_decay: Literal["none", "cosine"] = "none"  # cosine: to 0 at max_steps, after the warm-up
+    weight_decay: float = 0.0  # > 0: AdamW's decoupled weight decay (the shared loop reads it)
+
+    def scheduled_lr(self, step: int) -> float:
+        """The learning rate of step ``step`` (0-based): warm-up, then constant or a cosine decay.
+
+        >>> config = TransformerConfig(lr=0.002, warmup_steps=100, lr_decay="cosine", max_steps=1100)
+        >>> [round(config.scheduled_lr(s), 6) for s in (0, 49, 99, 600, 1099)]
+        [2e-05, 0.001, 0.002, 0.001, 0.0]
+        """
+        if step < self.warmup_steps:
+            return self.lr * (step + 1) / self.warmup_steps
+        if self.lr_decay == "none":
+            return self.lr
+        done = (step - self.warmup_steps) / max(1, self.max_steps - self.warmup_steps)
+        return self.lr * 0.5 * (1.0 + math.cos(math.pi * min(1.0, done)))
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -86,8 +105,16 @@ class TransformerConfig(TrainConfig):
             raise InvalidArgument(f"unknown positions '{self.positions}': choose one of {choices}")
         if self.index_encoding not in ("sinusoidal", "learned"):
             raise InvalidArgument(f"unknown index_encoding '{self.index_encoding}': sinusoidal or learned")
-        if self.pooling not in ("mean", "cls", "sum"):
-            raise InvalidArgument(f"unknown pooling '{self.pooling}': mean, cls or sum")
+        if self.pooling not in ("mean", "cls", "sum", "last"):
+            raise InvalidArgument(f"unknown pooling '{self.pooling}': mean, cls, sum or last")
+        if self.lr_decay not in ("none", "cosine"):
+            raise InvalidArgument(f"unknown lr_decay '{self.lr_decay}': none or cosine")
+        if self.weight_decay < 0:
+            raise InvalidArgument(f"weight_decay must be at least 0, got {self.weight_decay}")
+        if self.warmup_steps < 0:
+            raise InvalidArgument(f"warmup_steps must be at least 0, got {self.warmup_steps}")
+        if self.causal and self.pooling == "cls":
+            raise InvalidArgument("a causal encoder cannot pool on a CLS token before the string: use last")
         if self.head_activation not in ("gelu", "sin"):
             raise InvalidArgument(f"unknown head_activation '{self.head_activation}': gelu or sin")
         if self.max_grad_norm is not None and not self.max_grad_norm > 0:
@@ -216,6 +243,8 @@ class TransformerClassifier(Classifier):
         x = self.norm(x)
         if c.pooling == "cls":
             pooled = x[:, 0]
+        elif c.pooling == "last":  # with a causal mask, the one symbol that has seen the whole string
+            pooled = x[torch.arange(len(ids), device=ids.device), (lengths - 1).clamp(min=0)]
         else:
             weights = real.to(x.dtype)[..., None]
             pooled = (x * weights).sum(1)
@@ -227,9 +256,11 @@ class TransformerClassifier(Classifier):
         """Additive attention bias ``[B, heads or 1, T, T]``: padding keys masked, ALiBi if asked."""
         blocked = torch.zeros(real.shape, dtype=torch.float32, device=real.device)
         blocked = blocked.masked_fill(~real, float("-inf"))[:, None, None, :]
+        positions = torch.arange(real.shape[1], device=real.device)
+        if self.config.causal:  # a key after the query is masked: the diagonal always stays open
+            blocked = blocked.masked_fill(positions[None, :] > positions[:, None], float("-inf"))
         if not self.config.alibi:
             return blocked
-        positions = torch.arange(real.shape[1], device=real.device)
         distance = (positions[None, :] - positions[:, None]).abs().to(torch.float32)
         return blocked - self.slopes[None, :, None, None] * distance
 

@@ -180,10 +180,24 @@ def accuracies(network: Classifier, batch: LabelledBatch) -> torch.Tensor:
     return (guesses == batch.labels.bool()).float().mean(dim=-1)
 
 
+def _optimiser(network: Classifier, config: TrainConfig) -> torch.optim.Optimizer:
+    """Adam at ``config.lr``; AdamW where a config asks for decoupled weight decay (the
+    transformer's ``weight_decay``, read with getattr so that no other model's config or key changes)."""
+    weight_decay = getattr(config, "weight_decay", 0.0)
+    if weight_decay:
+        return torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=weight_decay)
+    return torch.optim.Adam(network.parameters(), lr=config.lr)
+
+
 def _gradient_step(
-    network: Classifier, optimiser: torch.optim.Optimizer, batch: LabelledBatch, config: TrainConfig
+    network: Classifier, optimiser: torch.optim.Optimizer, batch: LabelledBatch, config: TrainConfig, step: int
 ) -> None:
     """One optimiser step on ``batch``'s loss plus the network's penalty."""
+    # A config may shape the learning rate by step (the transformer's warm-up and decay); a
+    # method, not a field, so that the other models' configs and run keys stay as they were.
+    if hasattr(config, "scheduled_lr"):
+        for group in optimiser.param_groups:
+            group["lr"] = config.scheduled_lr(step)
     logits = network(batch.ids, batch.lengths)
     targets = batch.labels.expand_as(logits)
     loss = network.loss(logits, targets) + network.penalty()
@@ -209,7 +223,7 @@ def train_network(
     ``generator`` (a CPU generator) draws the minibatch order; the same seed and thread count
     give the same weights on CPU.
     """
-    optimiser = torch.optim.Adam(network.parameters(), lr=config.lr)
+    optimiser = _optimiser(network, config)
     started = time.perf_counter()
     best, best_state, best_step = (-1.0, 0.0), copy.deepcopy(network.state_dict()), 0
     evaluations_without_gain, step, order = 0, 0, torch.empty(0, dtype=torch.int64)
@@ -220,7 +234,7 @@ def train_network(
         rows, order = order[: config.batch_size], order[config.batch_size :]
         network.train()
         network.anneal(min(1.0, step / config.max_steps))  # by steps: the clock must not shape results
-        _gradient_step(network, optimiser, train_set.take(rows.to(train_set.ids.device)), config)
+        _gradient_step(network, optimiser, train_set.take(rows.to(train_set.ids.device)), config, step)
         step += 1
         elapsed = time.perf_counter() - started
         out_of_time = elapsed >= config.max_seconds
