@@ -69,19 +69,13 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 import torch  # noqa: E402
+from cli_runner import run as cli  # noqa: E402
 
 from baselines.networks.rnn import GRUModel  # noqa: E402
 from baselines.training.train import load_checkpoint, save_checkpoint  # noqa: E402
 from challenges.errors import InvalidArgument  # noqa: E402
-from hofstadter.cli import main  # noqa: E402
 from hofstadter.run import Cell, cell_key, execute  # noqa: E402
 from hofstadter.store import ResultStore  # noqa: E402
-
-
-def cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def refused(capsys, *argv: str, says: str) -> str:

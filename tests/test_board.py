@@ -6,19 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_runner import run
 
 from hofstadter.api import test_sets
-from hofstadter.cli import main
 from hofstadter.store import ResultStore
 
 ROOT = Path(__file__).resolve().parent.parent
 CHALLENGE = "div3-base10"
 
 
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -5,14 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from hofstadter.cli import main
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_runner import run
 
 
 def test_list_json_has_the_facts(capsys):

@@ -8,19 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_runner import run
 
 from challenges import CHALLENGES
 from challenges.families import divisibility
-from hofstadter.cli import main
 from hofstadter.reports.conformance_report import CHECKS, run_conformance
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 class _LyingSampler(type(divisibility(3, 10).language)):

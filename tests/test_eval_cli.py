@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hofstadter.cli import main
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_runner import run
 
 
 def test_eval_json_prints_one_object_per_length(capsys):

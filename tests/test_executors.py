@@ -6,17 +6,13 @@ import builtins
 import importlib.util
 
 import pytest
+from cli_runner import run
 
-from hofstadter.cli import main
 from hofstadter.store import ResultStore
 
 HAS_RAY = importlib.util.find_spec("ray") is not None
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.skipif(not HAS_RAY, reason="Ray is not installed (pip install -e '.[ray]')")

@@ -7,17 +7,11 @@ import json
 
 import pandas as pd
 import pytest
+from cli_runner import run
 
 from challenges import get_challenge
 from challenges.evaluate import evaluation_set
 from challenges.splits import sample_lengths
-from hofstadter.cli import main
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_export_writes_files_and_a_manifest_that_verifies(tmp_path, capsys):

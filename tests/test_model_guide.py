@@ -7,16 +7,13 @@ import json
 import re
 from pathlib import Path
 
+from cli_runner import run
+
 from challenges import CHALLENGES
-from hofstadter.cli import main
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write(tmp_path: Path, name: str, source: str) -> str:

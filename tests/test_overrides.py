@@ -6,18 +6,12 @@ import json
 from typing import Literal
 
 import pytest
+from cli_runner import run
 
 from baselines.model_spec import coerce, model_label, parse_model_spec
 from challenges.errors import InvalidArgument
-from hofstadter.cli import main
 from hofstadter.run import Cell, cell_key
 from hofstadter.store import ResultStore
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_values_take_the_types_of_the_config_fields():

@@ -7,19 +7,15 @@ from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
+from cli_runner import run
 
 from baselines import MODELS
 from challenges import CHALLENGES, registry
 from hofstadter import plugins
-from hofstadter.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "plugin"
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_worked_example_through_run_and_leaderboard(tmp_path, monkeypatch, capsys, clean_registries):

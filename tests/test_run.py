@@ -6,18 +6,12 @@ import json
 
 import numpy as np
 import pytest
+from cli_runner import run
 
 from baselines import MODELS, Model, register_model
 from challenges import get_challenge
 from challenges.evaluate import scored_lengths
-from hofstadter.cli import main
 from hofstadter.store import ResultStore
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_single_run_json_record(tmp_path, capsys):

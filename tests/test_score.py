@@ -7,9 +7,9 @@ import hashlib
 import json
 
 import pytest
+from cli_runner import run
 
 from challenges import get_challenge
-from hofstadter.cli import main
 from hofstadter.evaluation_seeds import REPORT_EVAL_SEED
 from hofstadter.profiles import get_profile
 from hofstadter.scoring import benchmark_strings
@@ -18,10 +18,6 @@ from hofstadter.store import ResultStore
 CHALLENGE = "div3-base10"
 
 
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

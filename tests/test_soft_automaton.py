@@ -12,10 +12,15 @@ import torch.nn.functional as F
 
 from baselines.automata.dfa import DFA
 from baselines.automata.dfa_tables import merge_states, refit_readout, run_table
-from baselines.training.encoding import encode
-from baselines.references.fsa import exact_automaton
-from baselines.automaton_learners.soft_automaton import Hardened, SoftAutomatonConfig, SoftAutomatonModel, run_matrices
+from baselines.automaton_learners.soft_automaton import (
+    Hardened,
+    SoftAutomatonConfig,
+    SoftAutomatonModel,
+    run_matrices,
+)
 from baselines.automaton_learners.soft_choice import Candidate, replaces, significantly_better
+from baselines.references.fsa import exact_automaton
+from baselines.training.encoding import encode
 from baselines.training.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge
 from challenges.errors import InvalidArgument

@@ -8,11 +8,14 @@ import pytest
 import torch
 
 from baselines import create_model, get_model_class
+from baselines.automata.prefix_labels import PrefixLabels
 from baselines.automaton_learners.answer_groups import answer_groups
+from baselines.automaton_learners.state_regularised_gru import (
+    StateRegularisedGRUConfig,
+    StateRegularisedGRUModel,
+)
 from baselines.training.encoding import encode
 from baselines.training.hidden_states import recurrence_of
-from baselines.automata.prefix_labels import PrefixLabels
-from baselines.automaton_learners.state_regularised_gru import StateRegularisedGRUConfig, StateRegularisedGRUModel
 from baselines.training.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
@@ -130,8 +133,8 @@ def test_the_second_order_cell_is_the_gru_of_the_rows_own_symbol():
 
 
 def test_the_second_order_model_is_sr_gru_with_that_cell_and_right_at_300_digits():
-    from baselines.networks.second_order_gru import SecondOrderGRUCell
     from baselines.automaton_learners.state_regularised_gru import StateRegularisedSecondOrderGRUConfig
+    from baselines.networks.second_order_gru import SecondOrderGRUCell
 
     assert issubclass(get_model_class("sr-so-gru"), StateRegularisedGRUModel)
     with pytest.raises(InvalidArgument, match="check_train"):

@@ -9,12 +9,12 @@ import torch
 
 from baselines.automata.dfa import DFA
 from baselines.automata.dfa_tables import run_table
-from baselines.training.encoding import encode
-from baselines.classical.grammatical import StateMergingConfig, WorkBudget
 from baselines.automata.observation_table import observation_table_automaton
-from baselines.references.fsa import exact_automaton
 from baselines.automata.row_clusters import agglomerate, consensus, hamming
 from baselines.automata.transition_repair import repair_transitions
+from baselines.classical.grammatical import StateMergingConfig, WorkBudget
+from baselines.references.fsa import exact_automaton
+from baselines.training.encoding import encode
 from challenges import get_challenge
 
 

@@ -74,17 +74,12 @@ def test_explain_with_the_smoke_profile_records_a_tenth_of_the_prefixes():
 
 import json  # noqa: E402
 
-from hofstadter.cli import main  # noqa: E402
+from cli_runner import run as cli  # noqa: E402
+
 from hofstadter.evaluation_seeds import REPORT_EVAL_SEED  # noqa: E402
 from hofstadter.limits import MAX_AUTOMATON_STATES  # noqa: E402
 from hofstadter.profiles import get_profile  # noqa: E402
 from hofstadter.scoring import benchmark_strings  # noqa: E402
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def smoke_rows(answer=lambda text: int(text) % 3 == 0) -> list[dict]:
