@@ -185,3 +185,27 @@ def test_imports_inside_functions_are_few_and_guards_say_why():
     guarded, unguarded = inner_imports()
     assert guarded, "the guard list is used"
     assert len(unguarded) <= MOST_UNGUARDED_INNER_IMPORTS, "\n".join(unguarded)
+
+
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 500, 60  # CONTRIBUTING.md: "one room per job"
+
+
+def long_functions(path: Path) -> list[str]:
+    """Functions over MAX_FUNCTION_LINES whose docstring does not say why ("Over 60 lines, ...")."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            lines = node.end_lineno - node.lineno + 1
+            reason = f"over {MAX_FUNCTION_LINES} lines" in (ast.get_docstring(node) or "").lower()
+            if lines > MAX_FUNCTION_LINES and not reason:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
+    return found
+
+
+def test_rooms_are_small():
+    """No module over 500 lines; no function over 60 unless its docstring says why."""
+    modules = [p for layer in LAYERS for p in sorted((ROOT / layer).rglob("*.py"))]
+    lines = {p: len(p.read_text(encoding="utf-8").splitlines()) for p in modules}
+    too_long = [f"{p.relative_to(ROOT)} ({n} lines)" for p, n in lines.items() if n > MAX_MODULE_LINES]
+    assert not too_long, too_long
+    assert not [f for p in modules for f in long_functions(p)]
