@@ -34,6 +34,7 @@ from challenges import get_challenge
 from hofstadter.api import test_sets
 from hofstadter.experiment import model_options_for, training_data
 from hofstadter.profiles import PROFILES
+from hofstadter.store import ResultStore
 
 MODEL = "sr-so-gru"
 
@@ -96,8 +97,7 @@ def _reachable(model: StateRegularisedSecondOrderGRUModel) -> int:
 def matches_records(line: dict[str, Any], store: Path) -> bool | None:
     """Whether the merged and unmerged accuracies are the recorded cells' (None: not recorded)."""
     recorded: dict[bool, dict[int, float]] = {}
-    for text in (store / "runs.jsonl").read_text().splitlines():
-        record = json.loads(text)
+    for record in ResultStore(store / "runs.jsonl").records():
         if record["challenge"] != line["challenge"] or record["seed"] != line["seed"]:
             continue
         if record["model"] == MODEL and record.get("status") == "ok":

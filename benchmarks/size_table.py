@@ -21,16 +21,11 @@ rather than by its work budget.
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from pathlib import Path
 
-
-def latest(records: list[dict]) -> list[dict]:
-    """The last record of each key (a rerun supersedes an earlier record of the same cell)."""
-    by_key: dict[str, dict] = {}
-    for record in records:
-        by_key[record["key"]] = record
-    return list(by_key.values())
+from hofstadter.records import newest_per_key
+from hofstadter.store import ResultStore
 
 
 def _cell(records: list[dict]) -> str:
@@ -57,7 +52,7 @@ def table(records: list[dict], models: list[str]) -> str:
         "| challenge | model | proven exact | at 1000 digits | training strings | fit s | capped |",
         "|---|---|---|---|---|---|---|",
     ]
-    records = latest(records)
+    records = newest_per_key(records, lambda record: record["key"])  # a rerun supersedes
     for challenge in sorted({r["challenge"] for r in records}, key=_modulus_order):
         for model in models:
             cell = [r for r in records if r["challenge"] == challenge and r["model"] == model]
@@ -79,7 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     path = options.results / "runs.jsonl"
     if not path.is_file():
         parser.exit(2, f"size_table: no runs.jsonl in {options.results}\n")
-    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    store = ResultStore(path)
+    records = store.records()  # the runner's own reader: a malformed line is skipped and named
+    for number, why in store.problems:
+        print(f"size_table: {path} line {number} skipped: {why}", file=sys.stderr)
     print(table(records, options.models))
     return 0
 
