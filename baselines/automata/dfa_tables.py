@@ -15,6 +15,8 @@ any length, and fast at 1000 digits. The padding id (``symbols``) leaves the sta
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import torch
 
 from baselines.automata.dfa import DFA
@@ -129,32 +131,88 @@ def _merged_partition(
     table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor, screen: int
 ) -> tuple[list[int], list[list[int | None]]]:
     """The partition (union-find parents) and representatives' rows of :func:`merge_states`, on a
-    table already in breadth-first order."""
+    table already in breadth-first order.
+
+    No trial merge runs a string. A string of ``ids`` takes only transitions some string takes,
+    and folding keeps those consistent within a class, so in any quotient it ends in the class of
+    the state it ends in now. A refitted verdict is its class's majority label, so a quotient's
+    errors are the sum over its classes of min(positives, negatives) ending there: counted once
+    per state, added up per class, and only the classes a trial merges change. Merging never
+    lowers that sum, so a merge is kept where it leaves it as it was (the screen -- the first
+    ``screen`` strings -- is counted alike and checked first, as a run over them was before).
+    """
     ids, labels = ids.cpu(), labels.cpu().bool()
-    few = slice(0, screen)
     used = _used_transitions(table, ids)
     # A transition no string takes is free: a merge neither follows nor is blocked by it.
     rows = [[target if use else None for target, use in zip(row, uses)]
             for row, uses in zip(table.tolist(), used.tolist())]  # fmt: skip
     parent = list(range(len(rows)))
-    errors = _errors(table, accepting, ids, labels)
-    screened = _errors(table, accepting, ids[few], labels[few])
+    counts = _ending_labels(final_states(table, ids), labels, screen, len(rows))
+    # At first the learned verdicts stand (not yet refitted), after a merge the refitted ones.
+    errors, screened = _errors_of_verdicts(counts, dict(enumerate(accepting.tolist())))
+    least, least_screened = _least_errors(counts.values())
     for later in range(1, len(rows)):
         if _find(parent, later) != later:  # already folded into an earlier state
             continue
         for earlier in range(later):
             if _find(parent, earlier) != earlier:
                 continue
-            trial_parent, trial_rows = _folded(parent, rows, earlier, later)
-            merged, verdicts = _quotient(trial_parent, trial_rows, table, accepting, ids[few], labels[few])
-            if _errors(merged, verdicts, ids[few], labels[few]) > screened:
+            trial_parent, trial_rows, absorbed = _folded(parent, rows, earlier, later)
+            merged = _merged_counts(trial_parent, counts, absorbed)
+            parts = [counts[state] for state in [*merged, *absorbed]]
+            now, now_screened = _least_errors(merged.values())
+            was, was_screened = _least_errors(parts)
+            if least_screened + now_screened - was_screened > screened:  # the screen tells them apart
                 continue
-            merged, verdicts = _quotient(trial_parent, trial_rows, table, accepting, ids, labels)
-            if (found := _errors(merged, verdicts, ids, labels)) <= errors:
-                parent, rows, errors = trial_parent, trial_rows, found
-                screened = _errors(merged, verdicts, ids[few], labels[few])
+            if (found := least + now - was) <= errors:
+                parent, rows, errors, least = trial_parent, trial_rows, found, found
+                least_screened += now_screened - was_screened
+                for state in absorbed:
+                    del counts[state]
+                counts.update(merged)
+                refitted = {state: 2 * c[0] > c[0] + c[1] for state, c in counts.items()}
+                screened = _errors_of_verdicts(counts, refitted)[1]
                 break
     return parent, rows
+
+
+# Per state (or class): (positives, negatives) among all strings ending there, then among the screen's.
+Counts = tuple[int, int, int, int]
+
+
+def _ending_labels(ends: torch.Tensor, labels: torch.Tensor, screen: int, states: int) -> dict[int, Counts]:
+    """Per state, the :data:`Counts` of the strings ending there (``ends``: each string's state)."""
+
+    def tally(chosen: torch.Tensor, within: slice) -> list[int]:
+        return torch.bincount(ends[within][chosen[within]], minlength=states).tolist()
+
+    every, few = slice(None), slice(0, screen)
+    columns = [tally(labels, every), tally(~labels, every), tally(labels, few), tally(~labels, few)]
+    return {state: tuple(column[state] for column in columns) for state in range(states)}
+
+
+def _least_errors(counts: Iterable[Counts]) -> tuple[int, int]:
+    """Errors on all strings and on the screen when every verdict is its majority label."""
+    pairs = [(min(c[0], c[1]), min(c[2], c[3])) for c in counts]
+    return sum(p[0] for p in pairs), sum(p[1] for p in pairs)
+
+
+def _errors_of_verdicts(counts: dict[int, Counts], accepts: dict[int, bool]) -> tuple[int, int]:
+    """Errors on all strings and on the screen under the verdicts ``accepts``."""
+    wrong = [(c[1], c[3]) if accepts[state] else (c[0], c[2]) for state, c in counts.items()]
+    return sum(w[0] for w in wrong), sum(w[1] for w in wrong)
+
+
+def _merged_counts(parent: list[int], counts: dict[int, Counts], absorbed: list[int]) -> dict[int, Counts]:
+    """The :data:`Counts` of each class that took in a state of ``absorbed`` (classes of ``counts``
+    merged by ``parent``), by the class's representative."""
+    merged: dict[int, list[int]] = {}
+    for state in absorbed:
+        root = _find(parent, state)
+        total = merged.setdefault(root, list(counts[root]))
+        for i, count in enumerate(counts[state]):
+            total[i] += count
+    return {root: tuple(total) for root, total in merged.items()}
 
 
 def _used_transitions(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
@@ -204,26 +262,28 @@ def _find(parent: list[int], state: int) -> int:
 
 def _folded(
     parent: list[int], rows: list[list[int | None]], first: int, second: int
-) -> tuple[list[int], list[list[int | None]]]:
+) -> tuple[list[int], list[list[int | None]], list[int]]:
     """Copies of the partition ``parent`` and of the representatives' ``rows`` with ``first`` and
     ``second`` merged, and every pair of their successors merged in turn (so that the quotient is
     deterministic). The smaller state number represents a merged class; a free (None) transition
-    takes the other state's.
+    takes the other state's. Third: the representatives this folded into others.
     """
-    parent, rows = parent.copy(), [row.copy() for row in rows]
-    pending = [(first, second)]
+    parent, rows = parent.copy(), rows.copy()  # a row is copied only when it changes
+    pending, absorbed = [(first, second)], []
     while pending:
-        a, b = (_find(parent, state) for state in pending.pop())
+        one, other = pending.pop()
+        a, b = _find(parent, one), _find(parent, other)
         if a == b:
             continue
         a, b = min(a, b), max(a, b)
         parent[b] = a
-        for symbol, (mine, theirs) in enumerate(zip(rows[a], rows[b])):
-            if mine is None:
-                rows[a][symbol] = theirs
-            elif theirs is not None:
-                pending.append((mine, theirs))
-    return parent, rows
+        absorbed.append(b)
+        mine_row, theirs_row = rows[a], rows[b]
+        if None in mine_row:
+            rows[a] = [theirs if mine is None else mine for mine, theirs in zip(mine_row, theirs_row)]
+        pending.extend((mine, theirs) for mine, theirs in zip(mine_row, theirs_row)
+                       if mine is not None and theirs is not None)  # fmt: skip
+    return parent, rows, absorbed
 
 
 def _quotient(
