@@ -4,7 +4,10 @@ There is no cost model: the times are the ``wall_seconds`` that earlier runs of 
 recorded -- in the store the run writes to, else in the published stores (another machine, so
 only a guide). A cell is matched by challenge, model, profile and training size; failing that, by
 challenge and model in the profile, then by the model's median over the profile. Cells with no
-recorded time anywhere are counted and left out of the figure, and the text says so.
+recorded time anywhere are counted and left out of the figure, and the text says so. The figure
+is the time the last process finishes when the cells start longest first, as the runner starts
+them (:func:`longest_first`): a sum divided by the processes misses the tail, where one process
+still runs a long cell and the others have nothing left.
 
 >>> from hofstadter.run import Cell
 >>> earlier = [{"challenge": "div3-base10", "model": "gru", "profile": "quick", "wall_seconds": 60.0},
@@ -21,6 +24,8 @@ planned: 3 cells, about 2.5 min on 1 process (rough estimate)
 
 from __future__ import annotations
 
+import heapq
+import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -100,10 +105,43 @@ def estimate(cells: Sequence[Any], sources: Iterable[tuple[str, list[dict]]], jo
         costs = [_cost(cell, times) for cell in cells]
         known = [c for c in costs if c is not None]
         if len(known) > best.known:
-            best = Estimate(len(cells), len(known), sum(known) / max(1, jobs), jobs, name)
+            best = Estimate(len(cells), len(known), makespan(known, jobs), jobs, name)
         if best.known == len(cells):
             break
     return best
+
+
+def makespan(costs: Iterable[float], jobs: int) -> float:
+    """When the last of ``jobs`` processes finishes, each taking the next cell, longest first.
+
+    >>> makespan([60, 10, 10, 10], jobs=2), makespan([30, 30, 30, 30], jobs=2)
+    (60.0, 60.0)
+    """
+    finishing = [0.0] * max(1, jobs)
+    for cost in sorted(costs, reverse=True):
+        heapq.heappush(finishing, heapq.heappop(finishing) + cost)
+    return max(finishing)
+
+
+def longest_first(cells: Sequence[Any], sources: Iterable[tuple[str, list[dict]]]) -> list[Any]:
+    """``cells`` in the order a run starts them: the longest by recorded times first, those with
+    no recorded time before all (they may be long), ties in plan order. Order changes no figure
+    (each cell's key, data and seed are its own); it shortens the run's tail.
+
+    >>> from hofstadter.run import Cell
+    >>> earlier = [{"challenge": "div3-base10", "model": "gru", "profile": "quick", "wall_seconds": 9.0},
+    ...            {"challenge": "div7-base10", "model": "gru", "profile": "quick", "wall_seconds": 90.0}]
+    >>> cells = [Cell("div3-base10", "gru", 0), Cell("div7-base10", "gru", 0), Cell("div3-base10", "lstm", 0)]
+    >>> [(c.challenge, c.model) for c in longest_first(cells, [("the store", earlier)])]
+    [('div3-base10', 'lstm'), ('div7-base10', 'gru'), ('div3-base10', 'gru')]
+    """
+    times: dict[tuple, list[float]] = {}
+    for _, records in sources:  # the first source that timed a cell decides its cost
+        for key, seconds in _times(records).items():
+            times.setdefault(key, seconds)
+    costs = [_cost(cell, times) for cell in cells]
+    order = sorted(range(len(cells)), key=lambda i: -(math.inf if costs[i] is None else costs[i]))
+    return [cells[i] for i in order]
 
 
 def _times(records: Iterable[dict]) -> dict[tuple, list[float]]:

@@ -32,7 +32,7 @@ from hofstadter.commands._output import console as make_console
 from hofstadter.commands.board import add_board_option, use_board
 from hofstadter.concurrency import claim_holder
 from hofstadter.draw_costs import drawing_seconds, not_cached, read_costs, save_costs
-from hofstadter.estimate import duration, estimate
+from hofstadter.estimate import duration, estimate, longest_first
 from hofstadter.evaluation_seeds import evaluation_seed
 from hofstadter.executors import ray_executor
 from hofstadter.outputs import refuse_foreign
@@ -155,6 +155,7 @@ def run_command(args: argparse.Namespace) -> int:
     if left_out:
         console.print(slow_cells_text(left_out, planned_challenges), markup=False)
     if len(todo) > 1:
+        todo = longest_first(todo, time_sources(store))  # a shorter tail; no figure changes
         console.print(run_estimate(todo, store, args.results, args.jobs).text(), markup=False)
     started = time.perf_counter()
     finished = _run_shown(todo, store, args, console, run_cells)
