@@ -86,7 +86,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
     p.add_argument("--label-noise", action="append", type=_args.label_noise, metavar="P",
                    help="flip a share P (0 <= P < 0.5) of the training and validation labels, by a "
                    "draw seeded from the cell's seed; test labels stay exact and the learner is not "
-                   "told P (repeatable; default: the profile's, clean labels but for --profile noise)")  # fmt: skip
+                   "told P (repeatable; default: the profile's, clean labels but for "
+                   "--profile noise)")  # fmt: skip
     p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     p.add_argument("--device", type=_args.device, default="cpu", help="cpu (default), cuda or cuda:N")
     p.add_argument("--jobs", type=_args.jobs, default=None,
