@@ -98,8 +98,8 @@ def register(subcommands: argparse._SubParsersAction) -> None:
                    "(pip install '.[ray]')")  # fmt: skip
     p.add_argument("--include-slow", action="store_true",
                    help="on CPU, also run the cells a whole run leaves out as slow there (networks on "
-                   "the equations; the transformer, EDSM and neural-select everywhere: about 80 "
-                   "minutes more on 2 cores)")  # fmt: skip
+                   "the equations; the transformer, place-attention, EDSM and neural-select "
+                   "everywhere: hours more on 2 cores; the run's estimate says how long)")  # fmt: skip
     p.add_argument("--force", action="store_true", help="run cells even if already recorded")
     p.add_argument("--results", type=_args.directory, default=_args.DEFAULT_RESULTS, metavar="DIR",
                    help=f"where runs.jsonl and the leaderboard go (default: {_args.DEFAULT_RESULTS}/; "
