@@ -156,8 +156,9 @@ def run_command(args: argparse.Namespace) -> int:
     if left_out:
         console.print(slow_cells_text(left_out, planned_challenges), markup=False)
     if len(todo) > 1:
-        todo = longest_first(todo, time_sources(store))  # a shorter tail; no figure changes
-        console.print(run_estimate(todo, store, args.results, args.jobs).text(), markup=False)
+        sources = time_sources(store)  # read once: the order and the estimate share them
+        todo = longest_first(todo, sources)  # a shorter tail; no figure changes
+        console.print(run_estimate(todo, sources, args.results, args.jobs).text(), markup=False)
     started = time.perf_counter()
     finished = _run_shown(todo, store, args, console, run_cells)
     if args.json and not finished:
@@ -289,13 +290,14 @@ def since(started: float) -> str:
     return duration(time.perf_counter() - started)
 
 
-def run_estimate(todo: list, store, results: Path, jobs: int):  # noqa: ANN001, ANN201
-    """The estimate of the cells ``todo``, with drawing the test sets the disk cache lacks."""
+def run_estimate(todo: list, sources: list, results: Path, jobs: int):  # noqa: ANN201
+    """The estimate of the cells ``todo`` from the recorded times ``sources`` (:func:`time_sources`),
+    with drawing the test sets the disk cache lacks."""
 
     missing = not_cached(test_sets_of(todo))
     published = sorted(path.parent for path in _args.PUBLISHED_RESULTS.glob("**/runs.jsonl"))
     seconds, known = drawing_seconds(missing, read_costs([results, *published]), jobs)
-    return estimate(todo, time_sources(store), jobs).with_test_sets(len(missing), known, seconds)
+    return estimate(todo, sources, jobs).with_test_sets(len(missing), known, seconds)
 
 
 def time_sources(store) -> list[tuple[str, list[dict]]]:  # noqa: ANN001
