@@ -46,11 +46,13 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from baselines.base import FitReport, register_model
+from baselines.networks.state_snapping import choose_centroids, snapped_states
 from baselines.networks.transformer import digit_indices
 from baselines.training.encoding import digits_in
 from baselines.training.network_model import NetworkModel
@@ -104,6 +106,11 @@ class PlaceAttentionConfig(TrainConfig):
     # gets the whole step budget; the record counts every step (`steps`, `fit.restarts`).
     restarts: int = 3
     restart_below: float = 0.99
+    # After training, the GRU's state is snapped to the fewest centroids (2, 4, ... up to
+    # `snap_max`; 0: never) that keep validation accuracy, clustered from its states on the first
+    # `snap_strings` training strings (model version 3; baselines/networks/state_snapping.py).
+    snap_max: int = 256
+    snap_strings: int = 3000
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -116,6 +123,9 @@ class PlaceAttentionConfig(TrainConfig):
             raise InvalidArgument(f"window must be at least 0, got {self.window}")
         if self.restarts < 1:
             raise InvalidArgument(f"restarts must be at least 1, got {self.restarts}")
+        if self.snap_max < 0 or self.snap_strings < 1:
+            raise InvalidArgument(f"snap_max must be at least 0 and snap_strings at least 1, got "
+                                  f"{self.snap_max} and {self.snap_strings}")  # fmt: skip
 
 
 def places_and_numbers(ids: torch.Tensor, base: int, symbols: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -233,6 +243,8 @@ class PlaceAttentionClassifier(Classifier):
         read = config.value * (2 * config.window + 2 if config.slots else 1)
         self.pointwise = Product(config.embed, read, config.numbers, config.features)
         self.gru = nn.GRU(config.features, config.hidden_size, batch_first=True)
+        # Snapping centroids (none: a free GRU); set after training, used only at evaluation.
+        self.register_buffer("centroids", torch.zeros(0, config.hidden_size))
         if config.pooling == "min":
             self.judge_state = nn.Linear(config.hidden_size, config.features)
             self.judge_read = nn.Linear(config.features, config.features)
@@ -260,12 +272,10 @@ class PlaceAttentionClassifier(Classifier):
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         lengths = lengths.clamp(min=1)
         ids = ids[:, : int(lengths.max())]  # a batch pads only to its own longest string
-        features = self.features(ids)
-        # Read from each string's own last symbol backwards; padding comes after its first symbol.
+        features = self.backwards_features(ids, lengths)
         steps = torch.arange(ids.shape[1], device=ids.device)
-        backwards = torch.where(steps < lengths[:, None], lengths[:, None] - 1 - steps, steps)
-        features = features.gather(1, backwards[..., None].expand(-1, -1, features.shape[-1]))
-        states, _ = self.gru(features)
+        # Snapped only when answering: training (and the states snapping clusters) is the free GRU.
+        states = snapped_states(self.gru, features, self.centroids[: 0 if self.training else None])
         if self.config.pooling == "last":
             final = states[torch.arange(len(ids), device=ids.device), lengths - 1]
             return self.head(final).squeeze(-1)
@@ -279,6 +289,23 @@ class PlaceAttentionClassifier(Classifier):
         if not self.training:
             return scores.min(dim=1).values
         return -torch.logsumexp(-scores, dim=1)
+
+    def backwards_features(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """:meth:`features`, each string's read from its own last symbol backwards (padding after
+        its first symbol): the order the GRU reads them in."""
+        features = self.features(ids)
+        steps = torch.arange(ids.shape[1], device=ids.device)
+        backwards = torch.where(steps < lengths[:, None], lengths[:, None] - 1 - steps, steps)
+        return features.gather(1, backwards[..., None].expand(-1, -1, features.shape[-1]))
+
+    @torch.no_grad()
+    def free_states(self, batch: LabelledBatch) -> np.ndarray:
+        """The free GRU's state after every symbol of every string of ``batch``, one row each."""
+        lengths = batch.lengths.clamp(min=1)
+        ids = batch.ids[:, : int(lengths.max())]
+        states, _ = self.gru(self.backwards_features(ids, lengths))
+        inside = torch.arange(ids.shape[1], device=ids.device)[None, :] < lengths[:, None]
+        return states[inside].cpu().numpy()
 
     def features(self, ids: torch.Tensor) -> torch.Tensor:
         """Each position's pointwise features [B, T, features], computed a few rows at a time when
@@ -302,7 +329,8 @@ class PlaceAttentionModel(NetworkModel):
 
     id = "place-attention"
     # 2: restarts chosen by validation, and states kept by their margin at the longest lengths.
-    version = 2
+    # 3: the GRU's state snapped to centroids chosen on the validation strings (state_snapping.py).
+    version = 3
     # Minutes a cell on a CPU everywhere (about 0.1 s a step at 2 cores shared, 3,000 steps, and
     # 5-6 minutes a cell on the sums): a whole CPU run leaves it out, as it does the transformer.
     cpu_symbol_limit = 0
@@ -314,7 +342,9 @@ class PlaceAttentionModel(NetworkModel):
 
     def build(self, alphabet: str, task: Any) -> PlaceAttentionClassifier:
         base = task.base if isinstance(task, LearnerView) else digits_in(alphabet)
-        return PlaceAttentionClassifier(len(alphabet), base, self.config)
+        network = PlaceAttentionClassifier(len(alphabet), base, self.config)
+        network.centroids = torch.zeros(getattr(self, "_saved_centroids", 0), self.config.hidden_size)
+        return network
 
     @one_torch_thread()
     def fit(self, task: LearnerView, train: Examples, val: Examples, seed: int) -> FitReport:
@@ -346,7 +376,30 @@ class PlaceAttentionModel(NetworkModel):
         report.extra["chosen"] = chosen
         if any(t.extra.get("hit_time_cap") for t in tried):
             report.extra["hit_time_cap"] = True
+        report.extra["snap"] = self.snap(train_set, val_set, seed)
         return report
+
+    def snap(self, train_set: LabelledBatch, val_set: LabelledBatch, seed: int) -> dict[str, Any]:
+        """Snap the trained GRU's state to the fewest centroids that keep its validation accuracy
+        (:func:`choose_centroids`); what was tried, for the record."""
+        network = self.network
+        if not self.config.snap_max:
+            return {"k": 0, "tried": []}
+        first = torch.arange(min(self.config.snap_strings, len(train_set.lengths)))
+        points = network.free_states(train_set.take(first))
+
+        def accuracy_with(centroids: torch.Tensor) -> float:
+            network.centroids = centroids.to(self.device)
+            return network.validate(val_set)[0]
+
+        centroids, tried = choose_centroids(points, accuracy_with, self.config.snap_max, seed)
+        network.centroids = centroids.to(self.device)
+        return tried
+
+    def restore(self, alphabet: str, state_dict: dict[str, torch.Tensor]) -> None:
+        """As every network, with as many snapping centroids as were saved."""
+        self._saved_centroids = len(state_dict["centroids"])
+        super().restore(alphabet, state_dict)
 
     def _train_once(
         self, train_set: LabelledBatch, val_set: LabelledBatch, generator: torch.Generator, seconds: float

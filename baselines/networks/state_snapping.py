@@ -1,0 +1,92 @@
+"""Snapping a trained GRU's state to centroids, at evaluation only: a carry that cannot drift.
+
+A GRU that carries a digit sum's carry holds it in a continuous state. Over a few dozen steps the
+state stays near the points it visited in training; over thousands (a 1000-digit sum is 3,000
+symbols) a small error can build up until a position misjudges. Replacing the state after every
+step by the nearest of ``k`` centroids -- points the network's own states cluster around on the
+training strings -- makes it a finite-state machine: whatever it does at 20 symbols, it does at
+3,000. Unlike ``sr-gru``, nothing here changes training; the centroids are chosen afterwards, from
+the learner's own strings (:func:`choose_centroids`):
+
+* the states of the GRU on (a share of) the training strings are clustered by k-means, for ``k`` on a
+  doubling ladder;
+* the smallest ``k`` whose snapped network is at least as accurate on the validation strings as
+  the free one is kept; if none is, the network stays free.
+
+>>> gru = nn.GRU(3, 2, batch_first=True)
+>>> features = torch.zeros(1, 4, 3)
+>>> snapped = snapped_states(gru, features, torch.tensor([[0.5, 0.5], [-0.5, 0.0]]))
+>>> sorted({tuple(row) for row in snapped[0].tolist()}) <= [(-0.5, 0.0), (0.5, 0.5)]
+True
+>>> torch.allclose(snapped_states(gru, features, torch.zeros(0, 2)), gru(features)[0])
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from baselines.automata.kmeans import kmeans
+
+
+def snapped_states(gru: nn.GRU, features: torch.Tensor, centroids: torch.Tensor) -> torch.Tensor:
+    """The one-layer ``gru``'s states [B, T, H] over ``features`` [B, T, F], each new state replaced
+    by its nearest centroid (the free GRU's states when ``centroids`` is empty)."""
+    if not len(centroids):
+        return gru(features)[0]
+    weights = (gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0)
+    state = features.new_zeros(features.shape[0], gru.hidden_size)
+    states = []
+    for step in range(features.shape[1]):
+        state = torch.gru_cell(features[:, step], state, *weights)
+        state = centroids[torch.cdist(state, centroids).argmin(dim=-1)]
+        states.append(state)
+    return torch.stack(states, dim=1)
+
+
+def snap_ladder(largest: int) -> list[int]:
+    """Centroid counts tried, smallest first: 2, 4, ... up to ``largest``.
+
+    >>> snap_ladder(16), snap_ladder(1)
+    ([2, 4, 8, 16], [])
+    """
+    ladder, k = [], 2
+    while k <= largest:
+        ladder.append(k)
+        k *= 2
+    return ladder
+
+
+@torch.no_grad()
+def choose_centroids(
+    points: np.ndarray,
+    accuracy_with: Callable[[torch.Tensor], float],
+    largest: int,
+    seed: int,
+) -> tuple[torch.Tensor, dict[str, Any]]:
+    """The centroids of the smallest ``k`` (:func:`snap_ladder`) whose snapped network is at least as
+    accurate as the free one, and what was tried.
+
+    ``points``: the free GRU's states on training strings, one row each. ``accuracy_with(c)``: the
+    network's validation accuracy when snapped to ``c`` (an empty ``c``: free). Returns empty
+    centroids (the network stays free) when no ``k`` matches it, or when the states hold fewer
+    distinct points than ``k`` would need.
+    """
+    empty = torch.zeros(0, points.shape[1])
+    free = accuracy_with(empty)
+    tried: list[dict[str, float]] = []
+    distinct = len(np.unique(points.round(6), axis=0))
+    for k in snap_ladder(largest):
+        if k > distinct:
+            break
+        centroids = torch.tensor(kmeans(points, k, np.random.default_rng(seed)).centroids, dtype=torch.float32)
+        snapped = accuracy_with(centroids)
+        tried.append({"k": k, "val": round(snapped, 6)})
+        if snapped >= free:
+            return centroids, {"k": k, "val_free": round(free, 6), "tried": tried}
+    return empty, {"k": 0, "val_free": round(free, 6), "tried": tried}
