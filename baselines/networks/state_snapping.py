@@ -84,7 +84,8 @@ def choose_centroids(
     for k in snap_ladder(largest):
         if k > distinct:
             break
-        centroids = torch.tensor(kmeans(points, k, np.random.default_rng(seed)).centroids, dtype=torch.float32)
+        fit = kmeans(points, k, np.random.default_rng(seed))
+        centroids = torch.tensor(fit.centroids, dtype=torch.float32)
         snapped = accuracy_with(centroids)
         tried.append({"k": k, "val": round(snapped, 6)})
         if snapped >= free:
