@@ -39,6 +39,15 @@ def test_the_smallest_k_that_keeps_validation_accuracy_is_chosen():
     assert [t["k"] for t in tried["tried"]] == [2, 4]
 
 
+def test_a_tolerance_takes_a_smaller_k_that_loses_a_little():
+    points = np.random.default_rng(0).normal(size=(200, 2))
+    scores = {0: 0.75, 2: 0.5, 4: 0.74, 8: 0.75}
+    centroids, tried = choose_centroids(points, lambda c: scores[len(c)], largest=8, seed=0, tolerance=0.02)
+    assert len(centroids) == 4 and tried["k"] == 4
+    centroids, tried = choose_centroids(points, lambda c: scores[len(c)], largest=8, seed=0)
+    assert len(centroids) == 8
+
+
 def test_no_k_that_keeps_accuracy_leaves_the_network_free():
     points = np.random.default_rng(0).normal(size=(50, 2))
     centroids, tried = choose_centroids(points, lambda c: 1.0 if not len(c) else 0.5, largest=8, seed=0)
@@ -57,7 +66,7 @@ def test_a_fitted_network_is_snapped_when_answering_and_saved_with_its_centroids
     report = model.fit(ADD2.learner_view(), train, val, seed=2)
     snap = report.extra["snap"]
     assert len(model.network.centroids) == snap["k"] and snap["tried"]
-    assert snap["k"] == 0 or snap["tried"][-1]["val"] >= snap["val_free"]
+    assert snap["k"] == 0 or snap["tried"][-1]["val"] >= snap["val_free"] - 0.002
     texts = ADD2.sample("test", 30, seed=1, length=12).texts
     loaded = load_checkpoint(save_checkpoint(model, tmp_path / "model.pt"))
     assert loaded.predict(texts).tolist() == model.predict(texts).tolist()

@@ -107,10 +107,12 @@ class PlaceAttentionConfig(TrainConfig):
     restarts: int = 3
     restart_below: float = 0.99
     # After training, the GRU's state is snapped to the fewest centroids (2, 4, ... up to
-    # `snap_max`; 0: never) that keep validation accuracy, clustered from its states on the first
-    # `snap_strings` training strings (model version 3; baselines/networks/state_snapping.py).
+    # `snap_max`; 0: never) that keep validation accuracy within `snap_tolerance`, clustered from
+    # its states on the first `snap_strings` training strings (model version 3;
+    # baselines/networks/state_snapping.py).
     snap_max: int = 256
     snap_strings: int = 3000
+    snap_tolerance: float = 0.002
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -123,9 +125,10 @@ class PlaceAttentionConfig(TrainConfig):
             raise InvalidArgument(f"window must be at least 0, got {self.window}")
         if self.restarts < 1:
             raise InvalidArgument(f"restarts must be at least 1, got {self.restarts}")
-        if self.snap_max < 0 or self.snap_strings < 1:
-            raise InvalidArgument(f"snap_max must be at least 0 and snap_strings at least 1, got "
-                                  f"{self.snap_max} and {self.snap_strings}")  # fmt: skip
+        if self.snap_max < 0 or self.snap_strings < 1 or not 0 <= self.snap_tolerance < 1:
+            raise InvalidArgument(f"snap_max must be at least 0, snap_strings at least 1 and "
+                                  f"snap_tolerance in [0, 1), got {self.snap_max}, {self.snap_strings} "
+                                  f"and {self.snap_tolerance}")  # fmt: skip
 
 
 def places_and_numbers(ids: torch.Tensor, base: int, symbols: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -381,18 +384,20 @@ class PlaceAttentionModel(NetworkModel):
 
     def snap(self, train_set: LabelledBatch, val_set: LabelledBatch, seed: int) -> dict[str, Any]:
         """Snap the trained GRU's state to the fewest centroids that keep its validation accuracy
-        (:func:`choose_centroids`); what was tried, for the record."""
-        network = self.network
-        if not self.config.snap_max:
+        within ``snap_tolerance`` (:func:`choose_centroids`); what was tried, for the record."""
+        network, config = self.network, self.config
+        if not config.snap_max:
             return {"k": 0, "tried": []}
-        first = torch.arange(min(self.config.snap_strings, len(train_set.lengths)))
+        first = torch.arange(min(config.snap_strings, len(train_set.lengths)))
         points = network.free_states(train_set.take(first))
 
         def accuracy_with(centroids: torch.Tensor) -> float:
             network.centroids = centroids.to(self.device)
             return network.validate(val_set)[0]
 
-        centroids, tried = choose_centroids(points, accuracy_with, self.config.snap_max, seed)
+        centroids, tried = choose_centroids(
+            points, accuracy_with, largest=config.snap_max, seed=seed, tolerance=config.snap_tolerance
+        )
         network.centroids = centroids.to(self.device)
         return tried
 
