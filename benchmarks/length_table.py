@@ -3,7 +3,8 @@
 Reads ``runs.jsonl`` records (any model), keeps those of ``--model``, and prints one Markdown table
 a challenge: the lowest accuracy over the training lengths, then every longer test length, the
 steps (all restarts together), the step of the kept state within the last stage of training
-(``fit.best_step``), the restarts tried and the training seconds. ``--note`` is printed
+(``fit.best_step``), the restarts tried, the centroids the state was snapped to (``fit.snap.k``,
+0 = free; only where records have it) and the training seconds. ``--note`` is printed
 under every table (the place-attention pages state the model's prior there).
 
     python -m benchmarks.length_table results/published/place-attention/runs.jsonl --model place-attention
@@ -39,7 +40,7 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def _row(record: dict[str, Any], longer: list[int]) -> str:
+def _row(record: dict[str, Any], longer: list[int], snapped: bool = False) -> str:
     low, high = record["train_lengths"]
     accuracy = {m["length"]: m["accuracy"] for m in record.get("metrics", []) if m.get("split") == "test"}
     inside = [a for length, a in accuracy.items() if low <= length <= high]
@@ -47,8 +48,9 @@ def _row(record: dict[str, Any], longer: list[int]) -> str:
     cells += [f"{accuracy[n]:.3f}" if n in accuracy else "-" for n in longer]
     fit = record.get("fit", {})
     best = f"{fit['best_step']:,}" if "best_step" in fit else "-"
-    cells += [f"{record.get('steps', 0):,}", best, str(len(fit.get("restarts", [None]))),
-              f"{record.get('train_seconds', 0):,.0f}"]  # fmt: skip
+    cells += [f"{record.get('steps', 0):,}", best, str(len(fit.get("restarts", [None])))]
+    cells += [str(fit.get("snap", {}).get("k", "-"))] if snapped else []
+    cells += [f"{record.get('train_seconds', 0):,.0f}"]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -62,10 +64,11 @@ def length_tables(records: Iterable[dict[str, Any]], model: str, note: str = "")
         longer = sorted({m["length"] for r in rows for m in r["metrics"] if m.get("split") == "test"
                          and m["length"] > high})  # fmt: skip
         header = ["seed", f"{low}-{high} (lowest)", *map(str, longer)]
-        header += ["steps", "best step", "restarts", "train s"]
+        snapped = any("snap" in r.get("fit", {}) for r in rows)
+        header += ["steps", "best step", "restarts", *(["snap k"] if snapped else []), "train s"]
         out += [f"`{challenge}` (train {low}-{high}):", "", "| " + " | ".join(header) + " |",
                 "|" + "---|" * len(header)]  # fmt: skip
-        out += [_row(r, longer) for r in rows]
+        out += [_row(r, longer, snapped) for r in rows]
         out += ["", note, ""] if note else [""]
     return "\n".join(out)
 

@@ -25,6 +25,10 @@ numbers to read, what to compute from them and what to carry is learned from lab
    member if every position accepts (soft minimum in training, the true one at evaluation).
 6. **Shortest strings first**: training stages on the learner's own strings of at most 12, 24, 48
    ... symbols (:func:`curriculum`), then all of them.
+7. **A snapped state when answering** (model version 3): after training, the GRU's state is
+   replaced after every symbol by the nearest of ``k`` centroids of its states on training strings,
+   the fewest that keep validation accuracy (:mod:`baselines.networks.state_snapping`), so that
+   a carry cannot drift over thousands of symbols.
 
 >>> import numpy as np
 >>> from challenges import get_challenge
