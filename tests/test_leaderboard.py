@@ -195,6 +195,15 @@ def test_a_seed_over_its_budget_leaves_the_pair_unsolved():
     assert rows.loc["rpni", "solved"] == "no" and rows.loc["rpni", "seeds"] == 1
 
 
+def test_a_pair_over_budget_in_every_seed_reads_over_budget_not_n_a():
+    chosen = latest_records(records(), "smoke")
+    over = [dict(r, status="over-budget", metrics=[]) if r["model"] == "rpni" and r["challenge"] == "div3-base10"
+            else r for r in chosen]  # fmt: skip
+    table = headline(tidy(over), statuses(over))
+    assert table.loc["div3-base10", "rpni"] == "over budget"
+    assert (table["rpni"] == "over budget").sum() == 1  # its other challenges have figures
+
+
 # --- what a board shows: the default cells, whatever else the store holds (issues 24, 25, 20) -----
 
 import dataclasses  # noqa: E402

@@ -53,6 +53,7 @@ from hofstadter.reports.tables import (
     KIND_MARKS,
     NOT_CLEAN,
     NOT_CLEAN_NOTE,
+    OVER_BUDGET,
     SOLVED_ACCURACY,
     challenge_table,
     headline,
@@ -175,6 +176,8 @@ class _Board:
         text = str(self.headline.at[rows[0], column]) if rows and column in self.headline else "n/a"
         if text == "n/a":
             return "–", None, "no figures", False
+        if text == OVER_BUDGET:
+            return text, None, f"{model} ran on {challenge_id} and ran out of its budget in every seed", False
         at = self.pairs.get((challenge_id, model))
         if at is None:
             return "–", None, "no figures", False

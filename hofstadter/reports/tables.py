@@ -353,8 +353,10 @@ def unfinished(status: pd.DataFrame | None) -> set[tuple[str, str]]:
 def headline(frame: pd.DataFrame, status: pd.DataFrame | None = None) -> pd.DataFrame:
     """Challenges x models: accuracy at the longest tested length (mean over seeds); * = solved.
 
-    ``status`` (see :func:`statuses`) names seeds without figures, which leave a pair unsolved.
-    A challenge present in several versions gets a row per version (``div3-base10 v2``): versions
+    ``status`` (see :func:`statuses`) names seeds without figures, which leave a pair unsolved;
+    a pair with no figures because every seed ran out of its budget reads ``over budget`` (it ran:
+    ``n/a`` is left for pairs not run or not applicable). A challenge present in several
+    versions gets a row per version (``div3-base10 v2``): versions
     are never averaged. Columns: learners, then structured learners and references, marked.
     """
     if frame.empty:
@@ -378,6 +380,9 @@ def headline(frame: pd.DataFrame, status: pd.DataFrame | None = None) -> pd.Data
         f"{f' {CAPPED}' if capped.get(key, False) else ''}"
         for key, value in mean.items()
     }
+    for challenge, model in over_budget_only(status, frame):
+        for name in rows_of.loc[rows_of["challenge"] == challenge, "row"]:
+            cells[(name, model)] = OVER_BUDGET
     table = pd.Series(cells).unstack(fill_value="n/a")
     kinds = model_kinds(frame)
     first = {c: i for i, c in enumerate(dict.fromkeys(frame["challenge"]))}  # registry order
@@ -387,6 +392,24 @@ def headline(frame: pd.DataFrame, status: pd.DataFrame | None = None) -> pd.Data
     columns = [m for kind in KIND_ORDER for m in kinds if kinds[m] == kind and m in table.columns]
     table = table.reindex(index=order, columns=columns).fillna("n/a")
     return table.rename(columns={m: f"{m}{KIND_MARKS[kinds[m]]}" for m in columns})
+
+
+OVER_BUDGET = "over budget"
+
+
+def over_budget_only(status: pd.DataFrame | None, frame: pd.DataFrame) -> set[tuple[str, str]]:
+    """(challenge, model) pairs whose every record ran over its budget: no seed has figures.
+
+    >>> frame = pd.DataFrame({"challenge": ["c"], "model": ["rpni"]})
+    >>> sorted(over_budget_only(pd.DataFrame({"challenge": ["c", "d"], "model": ["rpni", "rpni"],
+    ...     "status": ["over-budget", "over-budget"]}), frame))
+    [('d', 'rpni')]
+    """
+    if status is None or status.empty:
+        return set()
+    over = status[status["status"] == "over-budget"]
+    scored = set(zip(frame["challenge"], frame["model"]))
+    return {pair for pair in zip(over["challenge"], over["model"]) if pair not in scored}
 
 
 KIND_ORDER = ("learner", "structured", "reference")

@@ -24,14 +24,16 @@ TITLE = "accuracy (%) at the longest tested length, mean over seeds; * = solved"
 
 
 def short_cell(value: object) -> str:
-    """``'100.0 *'`` -> ``'100*'``, ``'48.3'`` stays, ``'n/a'`` -> ``'-'``.
+    """``'100.0 *'`` -> ``'100*'``, ``'48.3'`` stays, ``'n/a'`` -> ``'-'``, ``'over budget'`` -> ``'over'``.
 
-    >>> [short_cell(v) for v in ("100.0 *", "99.7 *", "48.3", "n/a")]
-    ['100*', '99.7*', '48.3', '-']
+    >>> [short_cell(v) for v in ("100.0 *", "99.7 *", "48.3", "n/a", "over budget")]
+    ['100*', '99.7*', '48.3', '-', 'over']
     """
     text = str(value)
     if text in ("n/a", "nan", "", "-"):
         return "-"
+    if text == "over budget":
+        return "over"
     solved = text.endswith("*")
     number = text.rstrip("* ").strip()
     if number == "100.0":
