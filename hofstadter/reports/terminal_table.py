@@ -20,6 +20,8 @@ import string
 
 import pandas as pd
 
+from hofstadter.reports.tables import OVER_BUDGET
+
 TITLE = "accuracy (%) at the longest tested length, mean over seeds; * = solved"
 
 
@@ -32,7 +34,7 @@ def short_cell(value: object) -> str:
     text = str(value)
     if text in ("n/a", "nan", "", "-"):
         return "-"
-    if text == "over budget":
+    if text == OVER_BUDGET:
         return "over"
     solved = text.endswith("*")
     number = text.rstrip("* ").strip()
