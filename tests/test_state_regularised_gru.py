@@ -56,6 +56,21 @@ def test_its_automaton_answers_as_its_forward_pass_does(fitted):
     assert (fitted.as_dfa().run_many(texts) == fitted.predict(texts)).all()
 
 
+def test_the_looked_up_forward_pass_is_the_cell_run_on_every_row(fitted):
+    # Answering looks each (centroid, symbol) step up once computed (snapped_states); run the cell
+    # itself on every row at every symbol instead, merged centroids (alias) included.
+    net = fitted.network.eval()
+    rng = np.random.default_rng(1)
+    texts = np.array(["".join(rng.choice(list("012"), size=n)) for n in rng.integers(1, 80, size=200)])
+    ids, _ = encode(texts, "012")
+    state, stepped = net.initial(len(ids)), []
+    with torch.no_grad():
+        for column in ids.T:
+            state = net.step(state, column)
+            stepped.append(state)
+    assert torch.equal(net.snapped_states(ids), torch.stack(stepped, dim=1))
+
+
 def test_explain_steps_the_network_as_its_forward_pass(fitted):
     net = recurrence_of(fitted)
     state = net.initial(2)

@@ -138,17 +138,33 @@ def update_tape(
     >>> update_tape(tape, right, torch.tensor([[9.0]]), torch.tensor([3])).flatten().tolist()
     [3.0, 9.0, 1.0, 2.0]
     """
-    cells = tape.shape[1]
-    tape = torch.cat([written[:, None], tape[:, 1:]], dim=1)
-    index = torch.arange(cells, device=tape.device)[None, :]
+    return moved_tape(tape, actions, written, tape_moves(lengths, tape.shape[1], tape.shape[2]))
+
+
+def tape_moves(lengths: torch.Tensor, cells: int, cell_size: int) -> tuple[torch.Tensor, ...]:
+    """Where each cell of a tape of ``cells`` comes from after each move but staying: for left,
+    right, jump left and jump right, ``[batch, cells, cell_size]`` indices (new[m] = old[(m +
+    shift) mod cells]). The same at every symbol of a string, so computed once per batch.
+
+    >>> [move[0, :, 0].tolist() for move in tape_moves(torch.tensor([1]), 3, 1)]
+    [[1, 2, 0], [2, 0, 1], [1, 2, 0], [2, 0, 1]]
+    """
+    index = torch.arange(cells, device=lengths.device)[None, :]
     jump = lengths[:, None] % cells
+    shifts = (1, -1, jump, -jump)
+    return tuple(((index + shift) % cells).expand(len(lengths), cells)[..., None].expand(-1, -1, cell_size)
+                 for shift in shifts)  # fmt: skip
 
-    def moved(shift: torch.Tensor | int) -> torch.Tensor:  # new[m] = old[(m + shift) mod cells]
-        rows = ((index + shift) % cells).expand(len(tape), cells)
-        return tape.gather(1, rows[..., None].expand_as(tape))
 
-    moves = (tape, moved(1), moved(-1), moved(jump), moved(-jump))
-    return sum(actions[:, i, None, None] * move for i, move in enumerate(moves))
+def moved_tape(
+    tape: torch.Tensor, actions: torch.Tensor, written: torch.Tensor, moves: tuple[torch.Tensor, ...]
+) -> torch.Tensor:
+    """:func:`update_tape` with the moves' indices given (:func:`tape_moves`), computed as before
+    they were shared, so that a trained network is the same to the bit."""
+    tape = torch.cat([written[:, None], tape[:, 1:]], dim=1)
+    # Every gather before any product: autograd then adds the gradients in the order it always did.
+    after = (tape, *(tape.gather(1, move) for move in moves))
+    return sum(actions[:, i, None, None] * moved for i, moved in enumerate(after))
 
 
 class StackMemory(nn.Module):
@@ -161,7 +177,11 @@ class StackMemory(nn.Module):
         self.value = nn.Linear(hidden, config.cell_size)
         self.action = nn.Linear(hidden, self.actions)
 
-    def forward(self, memory: torch.Tensor, state: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def moves(self, lengths: torch.Tensor, memory: torch.Tensor) -> None:
+        """What every step of a batch shares: nothing, for a stack."""
+        return None
+
+    def forward(self, memory: torch.Tensor, state: torch.Tensor, moves: None) -> torch.Tensor:
         return update_stack(memory, self.action(state).softmax(-1), self.value(state))
 
 
@@ -179,8 +199,14 @@ class TapeMemory(nn.Module):
         self.value = nn.Sequential(*layers, nn.Linear(widths[-1], config.cell_size))
         self.action = nn.Linear(hidden, self.actions)
 
-    def forward(self, memory: torch.Tensor, state: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        return update_tape(memory, self.action(state).softmax(-1), self.value(state), lengths)
+    def moves(self, lengths: torch.Tensor, memory: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """What every step of a batch shares: where each move takes each cell (:func:`tape_moves`)."""
+        return tape_moves(lengths, memory.shape[1], memory.shape[2])
+
+    def forward(
+        self, memory: torch.Tensor, state: torch.Tensor, moves: tuple[torch.Tensor, ...]
+    ) -> torch.Tensor:
+        return moved_tape(memory, self.action(state).softmax(-1), self.value(state), moves)
 
 
 class AugmentedClassifier(Classifier):
@@ -210,9 +236,10 @@ class AugmentedClassifier(Classifier):
         memory = inputs.new_zeros(batch, c.memory_size, c.cell_size)
         final = state
         last = (lengths - 1).clamp(min=0)[:, None]
+        moves = self.memory.moves(lengths, memory)
         for t in range(width):  # a Python loop: every step reads what the last one wrote
             state = self.cell(torch.cat([inputs[:, t], memory[:, 0]], dim=-1), state)
-            memory = self.memory(memory, state, lengths)
+            memory = self.memory(memory, state, moves)
             final = torch.where(last == t, state, final)
         return self.head(F.relu(final)).squeeze(-1)
 
