@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
 
-import numpy as np
-
 import baselines
 from baselines.model_spec import model_label, parse_model_spec
 from challenges import get_challenge, list_challenges
@@ -166,47 +164,6 @@ def default_models() -> list[str]:
     return list(baselines.MODELS)
 
 
-@lru_cache(maxsize=None)
-def longest_training_string(challenge_id: str) -> int:
-    """Symbols in the longest of 64 strings drawn (seeded) at the challenge's longest training length.
-
-    What a network pays per training string; the runner's measure of a cell's cost, never shown
-    to a learner.
-
-    >>> longest_training_string("div7-base10"), longest_training_string("add-base10") > 20
-    (6, True)
-    """
-
-    challenge = get_challenge(challenge_id)
-    rng, length = np.random.default_rng(0), challenge.max_train_length
-    texts = [t for member in (True, False) for t in challenge.language.draw(length, 32, member, rng)]
-    return max(len(t) for t in texts)
-
-
-def slow_on_cpu(cell: Cell) -> bool:
-    """Whether a whole CPU run leaves ``cell`` out: its model's ``cpu_symbol_limit`` is below the
-    challenge's longest training string (see :class:`baselines.Model`).
-
-    >>> slow_on_cpu(Cell("add-base2", "gru", 0)), slow_on_cpu(Cell("div7-base10", "gru", 0))
-    (True, False)
-    >>> slow_on_cpu(Cell("add-base2", "gru", 0, device="cuda"))
-    False
-    >>> slow_on_cpu(Cell("div7-base10", "transformer", 0)), slow_on_cpu(Cell("add-base2", "rpni", 0))
-    (True, False)
-    """
-
-    limit = baselines.MODELS.get(cell.model).cpu_symbol_limit
-    if cell.device != "cpu" or limit is None:
-        return False
-    return limit == 0 or longest_training_string(cell.challenge) > limit  # draws only if it must
-
-
-def split_slow_cells(cells: list[Cell]) -> tuple[list[Cell], list[Cell]]:
-    """(cells a whole CPU run does, cells it leaves out as slow on CPU), each in plan order."""
-    slow = [slow_on_cpu(cell) for cell in cells]
-    return [c for c, s in zip(cells, slow) if not s], [c for c, s in zip(cells, slow) if s]
-
-
 def run_cell(cell: Cell, progress: Callable[[float], None] | None = None) -> dict[str, Any]:
     """Run one cell; always returns a record (status ok, not-applicable or failed)."""
 
@@ -258,16 +215,23 @@ def test_sets_of(cells: list[Cell]) -> list[tuple[str, int, int, int]]:
     """(challenge, length, strings, evaluation seed) of every test set ``cells`` score on, in plan order."""
 
     return [
-        (challenge_id, length, get_profile(profile_name).test_size_for(get_challenge(challenge_id))(length),
-         eval_seed)
+        (
+            challenge_id,
+            length,
+            get_profile(profile_name).test_size_for(get_challenge(challenge_id))(length),
+            eval_seed,
+        )
         for challenge_id, profile_name, eval_seed in dict.fromkeys(
-            (c.challenge, c.profile, evaluation_seed(c.seed)) for c in cells)
+            (c.challenge, c.profile, evaluation_seed(c.seed)) for c in cells
+        )
         for length in scored_lengths(get_challenge(challenge_id))
     ]
 
 
 def prepare_test_sets(
-    cells: list[Cell], on_length: Callable[[str, int], None] | None = None, jobs: int = 1,
+    cells: list[Cell],
+    on_length: Callable[[str, int], None] | None = None,
+    jobs: int = 1,
     seconds: dict[tuple[str, int, int, int], float] | None = None,
 ) -> list[tuple[str, int, int, int]]:
     """Draw (or load) every test set the cells will score on, once, before any cell runs.
@@ -398,8 +362,7 @@ def _in_pools(
         while True:
             items = itertools.chain(again, queue)
             again = []
-            broken, exit_codes = yield from _one_pool(items, store, jobs, marks, tokens, on_start,
-                                                      on_finish)
+            broken, exit_codes = yield from _one_pool(items, store, jobs, marks, tokens, on_start, on_finish)
             if not broken:
                 return
             deaths = worker_deaths(exit_codes, marks)

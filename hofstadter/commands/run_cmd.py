@@ -49,14 +49,8 @@ from hofstadter.reports.leaderboard import (
 )
 from hofstadter.reports.site import build_site, site_files
 from hofstadter.reports.terminal_table import TITLE, fit_headline
-from hofstadter.run import (
-    Cell,
-    pending,
-    plan,
-    split_slow_cells,
-    test_sets_of,
-    worker_count,
-)
+from hofstadter.run import Cell, pending, plan, test_sets_of, worker_count
+from hofstadter.slow_cells import measured_seconds, split_slow_cells
 from hofstadter.store import ResultStore
 
 
@@ -196,7 +190,7 @@ def _planned(args: argparse.Namespace, profile: Profile) -> tuple[list[Cell], li
                  label_noises=args.label_noise)  # fmt: skip
     left_out: list[Cell] = []
     if not (args.model or profile.models) and not args.include_slow:  # named models always run
-        cells, left_out = split_slow_cells(cells)
+        cells, left_out = split_slow_cells(cells, published_cell_seconds())
     return cells, left_out, seeds
 
 
@@ -298,6 +292,13 @@ def run_estimate(todo: list, sources: list, results: Path, jobs: int):  # noqa: 
     published = sorted(path.parent for path in _args.PUBLISHED_RESULTS.glob("**/runs.jsonl"))
     seconds, known = drawing_seconds(missing, read_costs([results, *published]), jobs)
     return estimate(todo, sources, jobs).with_test_sets(len(missing), known, seconds)
+
+
+def published_cell_seconds() -> dict[tuple[str, str, str], float]:
+    """What the published board's run measured each cell at (:func:`measured_seconds`): the
+    second rule of what a whole CPU run leaves out as slow. Nothing without a published board."""
+    board = _args.PUBLISHED_RESULTS / "runs.jsonl"
+    return measured_seconds(ResultStore(board).records()) if board.exists() else {}
 
 
 def time_sources(store) -> list[tuple[str, list[dict]]]:  # noqa: ANN001
