@@ -40,8 +40,9 @@ def longest_training_string(challenge_id: str) -> int:
 
 
 # A cell the published quick run measured above this many seconds (the median of its seeds) is slow
-# on CPU: the threshold at which the main command fits in 20 minutes on 2 cores (issue 30).
-SLOW_CELL_SECONDS = 30.0
+# on CPU. This is the main command's time budget, not a fact of any model: at 30 s it took 20 min
+# 50 s on the idle 2-core machine from an empty cache, over the 20 minutes it is meant to fit.
+SLOW_CELL_SECONDS = 25.0
 
 
 def measured_seconds(records: Iterable[dict[str, Any]]) -> dict[tuple[str, str, str], float]:

@@ -146,7 +146,7 @@ def test_the_default_store_is_ignored_by_git_and_apart_from_the_published_one():
 
 def test_a_whole_cpu_run_leaves_out_slow_cells_and_names_them(tmp_path, capsys, monkeypatch):
     """Networks on the equations (22-83 symbols), the transformer and place-attention everywhere, and
-    the cells the published run measured above 30 s wait for a GPU or --include-slow; everything
+    the cells the published run measured above 25 s wait for a GPU or --include-slow; everything
     else runs, and the run says what it left out, first and last."""
     import hofstadter.run as runner
 
