@@ -1,8 +1,8 @@
 """Run profiles: how much data, training and testing one benchmark run spends.
 
-``quick`` is the default: on 2 CPU cores its cells that are fast there in 57 minutes, measured
-from an empty cache (a whole CPU run leaves out the cells that are slow there,
-:func:`hofstadter.run.slow_on_cpu`; ``--include-slow`` adds them, hours more). ``full`` has more
+``quick`` is the default: on 2 CPU cores its cells that are fast there in about 20 minutes,
+measured from an empty cache (a whole CPU run leaves out the cells that are slow there,
+:func:`hofstadter.slow_cells.slow_on_cpu`; ``--include-slow`` adds them, hours more). ``full`` has more
 seeds, data and steps, and is meant for a GPU (``--device cuda``).
 
 Seeds come in two kinds. **Development seeds** (0-99) are where defaults are tuned: a learning
