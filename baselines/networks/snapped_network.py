@@ -250,7 +250,7 @@ class StateRegularisedGRU(Classifier):
         """:meth:`states` when the snap is hard: each step computed once per state and symbol.
 
         A hard snap leaves every state a centroid (or the zero start), so a step's result depends
-        only on which one it is and on the symbol: :meth:`step` is run once on each of the
+        only on which one it is and on the symbol: the cell and the snap run once on each of the
         ``(k + 1) x symbols`` pairs (:meth:`transitions`) and each row then follows its string
         through them, instead of running the cell on every row at every symbol -- the same
         function, evaluated once per distinct input (scoring 1,000 strings of 3,000 symbols ran
