@@ -47,18 +47,19 @@ SLOW_CELL_SECONDS = 25.0
 
 def measured_seconds(records: Iterable[dict[str, Any]]) -> dict[tuple[str, str, str], float]:
     """The median ``wall_seconds`` of each (challenge, model, profile) that ``records`` ran on CPU
-    with clean labels.
+    with clean labels and the model's default settings (a whole run's cells have no others).
 
     >>> rows = [{"challenge": "div7-base10", "model": "gru", "profile": "quick", "wall_seconds": s,
     ...          "device": "cpu"} for s in (10.0, 40.0, 50.0)]
-    >>> measured_seconds(rows)
+    >>> wide = dict(rows[0], wall_seconds=900.0, overrides={"hidden_size": 512})
+    >>> measured_seconds([*rows, wide])
     {('div7-base10', 'gru', 'quick'): 40.0}
     """
     times: dict[tuple[str, str, str], list[float]] = {}
     for record in records:
         seconds = record.get("wall_seconds")
-        clean = not record.get("label_noise")
-        if isinstance(seconds, (int, float)) and record.get("device", "cpu") == "cpu" and clean:
+        default = not record.get("label_noise") and not record.get("overrides")
+        if isinstance(seconds, (int, float)) and record.get("device", "cpu") == "cpu" and default:
             key = (record.get("challenge"), record.get("model"), record.get("profile"))
             times.setdefault(key, []).append(float(seconds))  # type: ignore[arg-type]
     return {key: float(np.median(values)) for key, values in times.items()}
