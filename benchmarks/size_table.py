@@ -2,7 +2,8 @@
 longest tested length, training strings, fit time, and whether a safety cap stopped the fit.
 
 Reads a store's ``runs.jsonl`` (the newest record of each cell wins, as the runner's own store
-does) and prints a Markdown table, one row per challenge and model, models in the order given:
+does, and of a model's versions only the newest is shown) and prints a Markdown table, one row
+per challenge and model, models in the order given:
 
     python -m benchmarks.size_table results/published/size --models linear-rnn rpni edsm
 
@@ -16,6 +17,9 @@ rather than by its work budget.
 ...          "metrics": [{"length": 1000, "accuracy": 1.0, "split": "test"}]}]
 >>> print(table(rows, ["rpni"]).splitlines()[2])
 | div7-base10 | rpni | 1/1 | 100.0% | 10 | 1.5 | 0 |
+
+A model's records of several versions are never pooled: a row holds the newest version's,
+named in the model column (``linear-rnn v4``).
 """
 
 from __future__ import annotations
@@ -56,9 +60,31 @@ def table(records: list[dict], models: list[str]) -> str:
     for challenge in sorted({r["challenge"] for r in records}, key=_modulus_order):
         for model in models:
             cell = [r for r in records if r["challenge"] == challenge and r["model"] == model]
+            cell = _newest_version(cell)
             if cell:
-                lines.append(f"| {challenge} | {model} | {_cell(cell)} |")
+                lines.append(f"| {challenge} | {model}{_version_label(cell)} | {_cell(cell)} |")
     return "\n".join(lines)
+
+
+def _newest_version(records: list[dict]) -> list[dict]:
+    """The records of the newest model version among ``records``: a model's versions answer
+    differently, so a row never pools them (older ones are set aside, as on the board).
+
+    A failed record (a learner over its budget) names no version: it stays with the newest.
+
+    >>> rows = [{"seed": 1, "model_version": 3}, {"seed": 2, "model_version": 4}, {"seed": 3}]
+    >>> [r["seed"] for r in _newest_version(rows)]
+    [2, 3]
+    """
+    versions = [r["model_version"] for r in records if r.get("model_version") is not None]
+    if not versions:
+        return records
+    return [r for r in records if r.get("model_version") in (None, max(versions))]
+
+
+def _version_label(records: list[dict]) -> str:
+    versions = [r["model_version"] for r in records if r.get("model_version") is not None]
+    return f" v{max(versions)}" if versions and max(versions) != 1 else ""
 
 
 def _modulus_order(challenge: str) -> tuple[int, str]:

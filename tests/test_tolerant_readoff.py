@@ -1,6 +1,7 @@
 """Reading a DFA off an oracle that is wrong on some answers, and repairing its transitions
 (issue 31): the table's rows grouped by distance and judged on labelled strings, then the
-transitions the labelled strings single out redirected."""
+transitions the labelled strings single out redirected, then every transition a wrongly answered
+string takes pointed where the labelled strings want it (coordinate descent)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from baselines.automata.dfa import DFA
 from baselines.automata.dfa_tables import run_table
 from baselines.automata.observation_table import observation_table_automaton
 from baselines.automata.row_clusters import agglomerate, consensus, hamming
+from baselines.automata.transition_descent import descend_transitions
 from baselines.automata.transition_repair import repair_transitions
 from baselines.classical.grammatical import StateMergingConfig, WorkBudget
 from baselines.references.fsa import exact_automaton
@@ -99,3 +101,29 @@ def test_the_state_merging_budget_doubles_with_each_rung_the_automaton_outgrows(
     fixed = WorkBudget(100, "rpni", StateMergingConfig(start_states=2, grow=False))
     fixed.grow(50)
     assert fixed.limit == 100
+
+
+def test_coordinate_descent_fixes_a_score_of_wrong_transitions_the_repair_cannot() -> None:
+    ids, labels, truth = labelled("div29-base10", 20_000)
+    table, accepting = torch.tensor(truth.transitions), torch.tensor(truth.accepting)
+    broken = table.clone()
+    generator = torch.Generator().manual_seed(0)
+    cells = torch.randperm(table.numel(), generator=generator)[:20]  # 20 of the 290 transitions
+    broken.view(-1)[cells] = (broken.view(-1)[cells] + 1) % len(table)
+    repaired, repaired_verdicts = repair_transitions(broken, accepting, ids, labels)
+    assert DFA(repaired.numpy(), 0, repaired_verdicts.numpy(), "0123456789").equivalent(truth) is not None
+    fixed, verdicts, changed = descend_transitions(broken, accepting, ids, labels)
+    assert DFA(fixed.numpy(), 0, verdicts.numpy(), "0123456789").equivalent(truth) is None
+    assert changed >= 20
+    same, _, untouched = descend_transitions(table, accepting, ids, labels)  # a right DFA stays as it is
+    assert untouched == 0 and same.tolist() == table.tolist()
+
+
+def test_coordinate_descent_stops_at_its_work_budget() -> None:
+    ids, labels, truth = labelled("div29-base10", 5_000)
+    broken = torch.tensor(truth.transitions)
+    broken.view(-1)[:50] = 0
+    _, _, changed = descend_transitions(
+        broken, torch.tensor(truth.accepting), ids, labels, lookups_per_symbol=0
+    )
+    assert changed == 0

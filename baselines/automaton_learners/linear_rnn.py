@@ -47,6 +47,7 @@ from torch import nn
 from baselines.automata.dfa import DFA
 from baselines.automata.dfa_tables import hardened_dfa, merge_states, pad_table, run_table
 from baselines.automata.observation_table import observation_table_automaton
+from baselines.automata.transition_descent import descend_transitions
 from baselines.automata.transition_repair import repair_transitions
 from baselines.automaton_learners.soft_automaton import continued_progress
 from baselines.base import FitReport, register_model
@@ -74,7 +75,10 @@ class LinearRNNConfig(TrainConfig):
     sizes the checkpoint's table); ``merge`` merges the DFA's states that no training string
     tells apart (:func:`~baselines.automata.dfa_tables.merge_states`); ``tolerant`` groups the table's
     rows by Hamming distance, judged on the training strings, instead of by equality (a
-    network wrong on 1-2% of strings: :func:`~baselines.automata.observation_table.tolerant_states`).
+    network wrong on 1-2% of strings: :func:`~baselines.automata.observation_table.tolerant_states`);
+    ``descend`` then points each transition where the labelled strings want it
+    (:func:`~baselines.automata.transition_descent.descend_transitions`). The batch grows with
+    the width up to ``max_batch_size`` (:meth:`batch_at`).
     Measured choices: CHANGELOG.md and docs/noise-and-size.md.
     """
 
@@ -90,6 +94,8 @@ class LinearRNNConfig(TrainConfig):
     table_states: int = 256
     merge: bool = True
     tolerant: bool = True
+    descend: bool = True
+    max_batch_size: int = 1024
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -111,7 +117,7 @@ class LinearRNNConfig(TrainConfig):
         """
         width = self.widths()[-1]
         parameters = symbols * width * width + 2 * width
-        activations = self.batch_size * longest * (symbols + 1) * width
+        activations = self.batch_at(width) * longest * (symbols + 1) * width
         check_fits(training_bytes(parameters, activations), f"a linear RNN of width {width:,}", self.device)
 
     def lr_at(self, width: int) -> float:
@@ -127,6 +133,19 @@ class LinearRNNConfig(TrainConfig):
         (0.02, 0.01, 0.04)
         """
         return self.lr * LR_WIDTH / width
+
+    def batch_at(self, width: int) -> int:
+        """The batch of a network ``width`` wide: ``batch_size`` times ``width / LR_WIDTH``, at
+        least ``batch_size`` and at most ``max_batch_size``. A wider network has more entries
+        for the gradient's noise to move: at width 128 on multiples of 97 (development seed 0),
+        256 strings a step left validation swinging between 84% and 98% for 2,000 steps, where
+        1,024 settled at 98.6% and read off a DFA of 97 states (CHANGELOG.md).
+
+        >>> [LinearRNNConfig().batch_at(w) for w in (16, 32, 64, 128, 256)]
+        [256, 256, 512, 1024, 1024]
+        """
+        scaled = self.batch_size * width // LR_WIDTH
+        return max(self.batch_size, min(self.max_batch_size, scaled))
 
     def patience_at(self, width: int) -> int:
         """Evaluations without gain before a network ``width`` wide gives up: ``patience`` for the
@@ -341,7 +360,9 @@ class LinearRNNModel(NetworkModel):
     """A linear RNN fitted by least squares, kept as the DFA a table reads off it."""
 
     id = "linear-rnn"
-    version = 3  # 2: the table read-off tolerates wrong answers; 3: and repairs transitions (issue 31)
+    # 2: the table read-off tolerates wrong answers; 3: and repairs transitions; 4: a batch that
+    # grows with the width, and coordinate descent on the transitions (issue 31)
+    version = 4
     answers_with = "automaton"  # the DFA a table reads off the network
     description = "linear RNN (a matrix per symbol, least squares), kept as the DFA a table reads off it"
     Config = LinearRNNConfig
@@ -370,7 +391,7 @@ class LinearRNNModel(NetworkModel):
         widen gives up after ``grow_patience`` evaluations without gain, the widest (or a fixed
         width) after the loop's own ``patience``."""
         c, width = self.config, self.config.widths()[0]
-        return replace(c, lr=c.lr_at(width), patience=c.patience_at(width))
+        return replace(c, lr=c.lr_at(width), patience=c.patience_at(width), batch_size=c.batch_at(width))
 
     def before_training(self, train_set: LabelledBatch) -> None:
         network = self.network
@@ -430,8 +451,17 @@ class LinearRNNModel(NetworkModel):
             if repaired_accuracy >= hard:
                 report.extra.update(repaired_transitions=int((repaired[0] != table).sum()))
                 (table, accepting), hard = repaired, repaired_accuracy
-            if hard < soft:
-                return report
+        if c.descend:
+            # A DFA of a hundred states read off a network can have a score of transitions wrong,
+            # each taken by a few strings: too many and too quiet for the repair (multiples of
+            # 97, development seed 0: 21 redirected, 99.05% -> 100% on validation, exact).
+            descended, verdicts, changed = descend_transitions(table, accepting, ids, labels)
+            descended_accuracy = _agreement(descended, verdicts, val_cpu)
+            if changed and descended_accuracy >= hard:
+                report.extra.update(descended_transitions=changed)
+                (table, accepting), hard = (descended, verdicts), descended_accuracy
+        if c.tolerant and hard < soft:
+            return report
         network.set_hard(table, accepting)
         report.extra["mode"] = "table"
         report.best_val_accuracy = hard
@@ -465,7 +495,7 @@ class LinearRNNModel(NetworkModel):
             network = network.widened(width, generator)
             patience = c.patience_at(width)
             budget = replace(c, lr=c.lr_at(width), max_steps=steps_left, max_seconds=seconds_left,
-                             patience=patience)  # fmt: skip
+                             patience=patience, batch_size=c.batch_at(width))  # fmt: skip
             spent = c.max_seconds - seconds_left
             progress = self.progress and continued_progress(self.progress, report.steps, spent, c)
             done = train_network(network, train_set, val_set, budget, generator, progress)
