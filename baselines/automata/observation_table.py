@@ -55,6 +55,7 @@ class TableOracle(Protocol):
         """``[prefixes, suffixes]`` bool: the answer on each prefix followed by each suffix."""
         ...
 
+
 @runtime_checkable
 class ScoreOracle(Protocol):
     """A table oracle that also gives the scores its answers threshold at 1/2 (a linear RNN's
@@ -93,8 +94,6 @@ class AutomatonOracle:
         return self.accepting[ends].view(len(reached), len(suffixes))[which]
 
 
-
-
 def observation_table_automaton(
     oracle: Oracle,
     ids: torch.Tensor,
@@ -102,13 +101,17 @@ def observation_table_automaton(
     max_length: int,
     max_states: int | None = None,
     labels: torch.Tensor | None = None,
+    max_prefixes: int = MAX_PREFIXES,
 ) -> tuple[torch.Tensor, torch.Tensor] | None:
     """A DFA ``(table [n, symbols], accepting [n])`` with start state 0, read off ``oracle``.
 
     ``ids`` are right-padded training strings (padding id ``symbols``); ``max_length`` is the
     longest length the oracle was trained on. State ``n - 1`` is a rejecting sink for
     transitions no training prefix exercised. None if the DFA would need more than
-    ``max_states`` states (the table tells as soon as its rows are known).
+    ``max_states`` states (the table tells as soon as its rows are known). ``max_prefixes``
+    bounds the table's rows, the shortest prefixes first: a transition is read from the rows of
+    a state's prefixes and their one-symbol extensions, so a bound below those (4,369 prefixes
+    of up to 3 symbols in base 16) leaves transitions to the sink.
 
     With ``labels`` (one per string of ``ids``) the read-off **tolerates wrong answers**: rows
     are grouped by Hamming distance (:mod:`baselines.automata.row_clusters`) instead of compared for
@@ -119,7 +122,7 @@ def observation_table_automaton(
     suffix_length = max_length - 1 - access_length  # b
     labelled = ids  # every string judges a tolerant read-off; pieces come from the first ones
     ids = ids[:MAX_STRINGS]
-    prefixes = _distinct_pieces(ids, symbols, access_length + 1, from_end=False, limit=MAX_PREFIXES)
+    prefixes = _distinct_pieces(ids, symbols, access_length + 1, from_end=False, limit=max_prefixes)
     columns = max(1, MAX_QUERIES // len(prefixes))
     suffixes = _distinct_pieces(ids, symbols, suffix_length, from_end=True, limit=columns)
     rows = _rows(oracle, prefixes, suffixes, symbols)
@@ -144,7 +147,7 @@ def observation_table_automaton(
 # tables of long strings over small alphabets -- multiples of 79 in base 3, 13 symbols: 1,024
 # prefixes of up to 6 symbols, nearly all rows distinct for a network 99.5% right, so no DFA was
 # read (version 4 reads the 79 states; grouping 1,024 rows takes about 10 s).
-MAX_CLUSTERED = MAX_PREFIXES
+MAX_CLUSTERED = 1024
 CANDIDATES = 12  # groupings whose DFA is built and scored, at the largest gaps between merges
 JUDGES = 20_000  # labelled strings that judge them (the first ones): enough, and 5x faster than 100,000
 

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import torch
 
-from baselines.automata.dfa_tables import refit_readout, run_table
+from baselines.automata.dfa import DFA
+from baselines.automata.dfa_tables import merge_states, refit_readout, run_table
 
 LOOKUPS_PER_SYMBOL = 2_000  # the work budget, per symbol of the labelled strings
 _CHUNK = 4_000_000  # candidate x string states held at once (32 MB of int64)
@@ -96,6 +97,27 @@ def _remove_states(
 
 def _errors(table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor) -> int:
     return int((run_table(table, accepting, ids) != labels).sum())
+
+
+def descend_and_merge(
+    table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor, alphabet: str
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """:func:`descend_transitions`, then the DFA minimised and its states that no labelled string
+    tells apart merged (:func:`~baselines.automata.dfa_tables.merge_states`), again while that
+    leaves fewer states: a descent can leave two states that only their wrong transitions told
+    apart (multiples of 61 in base 16, development seed 2: 63 states right on every labelled
+    string; merged, 62; descended again, 61 and exact). Ends: each round has fewer states.
+    (table, verdicts, transitions changed in all.)"""
+    states, changed_in_all = len(table) + 1, 0
+    while len(table) < states:
+        states = len(table)
+        table, accepting, changed = descend_transitions(table, accepting, ids, labels)
+        changed_in_all += changed
+        minimal = DFA(table.numpy(), 0, accepting.numpy(), alphabet).minimize()
+        table, accepting = merge_states(
+            torch.tensor(minimal.transitions), torch.tensor(minimal.accepting), ids, labels
+        )
+    return table, accepting, changed_in_all
 
 
 def _sweep(

@@ -36,9 +36,8 @@ kept instead only where no DFA does as well on validation.
 from __future__ import annotations
 
 import copy
-import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -47,134 +46,18 @@ from torch import nn
 from baselines.automata.dfa import DFA
 from baselines.automata.dfa_tables import hardened_dfa, merge_states, pad_table, run_table
 from baselines.automata.observation_table import observation_table_automaton
-from baselines.automata.transition_descent import descend_transitions
+from baselines.automata.transition_descent import descend_and_merge
 from baselines.automata.transition_repair import repair_transitions
+from baselines.automaton_learners.linear_rnn_config import LinearRNNConfig
 from baselines.automaton_learners.soft_automaton import continued_progress
 from baselines.base import FitReport, register_model
-from baselines.training.memory import check_fits, training_bytes
 from baselines.training.network_model import NetworkModel
-from baselines.training.train import Classifier, LabelledBatch, TrainConfig, accuracies, train_network
+from baselines.training.train import Classifier, LabelledBatch, accuracies, train_network
 from challenges.core import LearnerView
 from challenges.errors import InvalidArgument
 
 _CERTAIN = 30.0  # the logit a DFA answers with (as the hardened soft automaton does)
 GROUPED_WIDTH = 64  # from this width on, states are computed a symbol at a time (see states)
-LR_WIDTH = 32  # the width the learning rate is given for (where it was measured): see lr_at
-
-
-@dataclass
-class LinearRNNConfig(TrainConfig):
-    """Settings of the linear RNN (and of the loop, see :class:`TrainConfig`).
-
-    The width is the state's size: the largest Hankel rank it can represent. Left None, it is
-    chosen from the data (:meth:`widths`): ``start_width`` first, doubled while no DFA read off
-    agrees with every labelled string; a width that may still double gives up after
-    ``grow_patience`` evaluations without gain. ``width`` fixes it instead. Matrices start at
-    the identity plus Gaussian noise of standard deviation ``init_noise / sqrt(width)``, so that
-    early products neither vanish nor explode. ``table_states`` bounds the DFA read off (and
-    sizes the checkpoint's table); ``merge`` merges the DFA's states that no training string
-    tells apart (:func:`~baselines.automata.dfa_tables.merge_states`); ``tolerant`` groups the table's
-    rows by Hamming distance, judged on the training strings, instead of by equality (a
-    network wrong on 1-2% of strings: :func:`~baselines.automata.observation_table.tolerant_states`);
-    ``descend`` then points each transition where the labelled strings want it
-    (:func:`~baselines.automata.transition_descent.descend_transitions`). The batch grows with
-    the width up to ``max_batch_size`` (:meth:`batch_at`).
-    Measured choices: CHANGELOG.md and docs/noise-and-size.md.
-    """
-
-    lr: float = 0.02  # Adam's rate for a network LR_WIDTH wide; see lr_at
-    batch_size: int = 256
-    patience: int = 10
-    max_grad_norm: float | None = 1.0  # clip the gradient's norm (products of matrices can explode)
-    width: int | None = None
-    start_width: int = 32
-    grow_patience: int = 3
-    init_noise: float = 0.5
-    read_table: bool = True
-    table_states: int = 256
-    merge: bool = True
-    tolerant: bool = True
-    descend: bool = True
-    max_batch_size: int = 1024
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        width = 1 if self.width is None else self.width  # None: chosen from data; 0 is a mistake
-        if min(width, self.start_width, self.grow_patience) < 1 or self.table_states < 2:
-            raise InvalidArgument(
-                "width, start_width and grow_patience must be at least 1 and table_states at least 2, "
-                f"got {self.width}, {self.start_width}, {self.grow_patience}, {self.table_states}"
-            )
-        if self.init_noise < 0:
-            raise InvalidArgument(f"init_noise must be non-negative, got {self.init_noise}")
-        self.check_memory(symbols=2, longest=1)  # the least any challenge asks; build() checks the data's
-
-    def check_memory(self, symbols: int, longest: int) -> None:
-        """Refuse in one line a network that cannot train in this machine's (or device's) memory.
-
-        Counted: the matrices, start and readout, and one batch's products of every state by
-        every symbol's matrix at every step (what :meth:`LinearRNN.states` computes).
-        """
-        width = self.widths()[-1]
-        parameters = symbols * width * width + 2 * width
-        activations = self.batch_at(width) * longest * (symbols + 1) * width
-        check_fits(training_bytes(parameters, activations), f"a linear RNN of width {width:,}", self.device)
-
-    def lr_at(self, width: int) -> float:
-        """The learning rate of a network ``width`` wide: ``lr`` scaled by ``LR_WIDTH / width``.
-
-        Adam moves every entry of a matrix by about the rate a step, so a d x d matrix's norm
-        by about rate x d: a wider network needs proportionally smaller steps (as muP prescribes
-        for hidden matrices, Yang and Hu 2021). Measured on multiples of 53, seed 0, width 64:
-        0.01 exact after 2,200 steps, 0.02 after 2,900 (a plateau of 1,300 steps at chance
-        first); width 128 at 0.02 never left chance (CHANGELOG.md).
-
-        >>> LinearRNNConfig().lr_at(32), LinearRNNConfig().lr_at(64), LinearRNNConfig().lr_at(16)
-        (0.02, 0.01, 0.04)
-        """
-        return self.lr * LR_WIDTH / width
-
-    def batch_at(self, width: int) -> int:
-        """The batch of a network ``width`` wide: ``batch_size`` times ``width / LR_WIDTH``, at
-        least ``batch_size`` and at most ``max_batch_size``. A wider network has more entries
-        for the gradient's noise to move: at width 128 on multiples of 97 (development seed 0),
-        256 strings a step left validation swinging between 84% and 98% for 2,000 steps, where
-        1,024 settled at 98.6% and read off a DFA of 97 states (CHANGELOG.md).
-
-        >>> [LinearRNNConfig().batch_at(w) for w in (16, 32, 64, 128, 256)]
-        [256, 256, 512, 1024, 1024]
-        """
-        scaled = self.batch_size * width // LR_WIDTH
-        return max(self.batch_size, min(self.max_batch_size, scaled))
-
-    def patience_at(self, width: int) -> int:
-        """Evaluations without gain before a network ``width`` wide gives up: ``patience`` for the
-        widest (or a fixed width); before widening, ``grow_patience`` at ``start_width`` and in
-        proportion to the width above it, since a wider network takes longer to settle (fresh,
-        multiples of 29 took 500-900 steps at width 32, multiples of 41 and 53 1,400-2,200 at 64).
-
-        >>> [LinearRNNConfig().patience_at(w) for w in (32, 64, 128, 256)]
-        [3, 6, 12, 10]
-        """
-        if width == self.widths()[-1]:
-            return self.patience
-        return math.ceil(self.grow_patience * width / self.start_width)
-
-    def widths(self) -> list[int]:
-        """The widths tried, narrowest first, while none reads a DFA right on every labelled string.
-
-        The ladder ends where a wider network could not be read: a linear RNN of width d can
-        behave like a DFA of d states, and no table reads more than ``table_states``.
-
-        >>> LinearRNNConfig().widths(), LinearRNNConfig(width=40).widths()
-        ([32, 64, 128, 256], [40])
-        """
-        if self.width is not None:
-            return [self.width]
-        widths = [self.start_width]
-        while widths[-1] < self.table_states:
-            widths.append(widths[-1] * 2)
-        return widths
 
 
 class LinearRNN(Classifier):
@@ -184,10 +67,18 @@ class LinearRNN(Classifier):
     any length). Padding (id ``len(alphabet)``) multiplies by the identity.
     """
 
-    def __init__(self, alphabet: str, width: int, init_noise: float = 0.5, table_states: int = 256) -> None:
+    def __init__(
+        self,
+        alphabet: str,
+        width: int,
+        init_noise: float = 0.5,
+        table_states: int = 256,
+        table_prefixes: int = 8192,
+    ) -> None:
         super().__init__()
         symbols = len(alphabet)
         self.alphabet, self.symbols, self.width, self.init_noise = alphabet, symbols, width, init_noise
+        self.table_prefixes = table_prefixes
         self.matrices = nn.Parameter(torch.zeros(symbols, width, width))
         self.start = nn.Parameter(torch.zeros(width))
         self.readout = nn.Parameter(torch.zeros(width))
@@ -222,7 +113,7 @@ class LinearRNN(Classifier):
         True
         """
         old = self.width
-        wide = LinearRNN(self.alphabet, width, self.init_noise, len(self.table))
+        wide = LinearRNN(self.alphabet, width, self.init_noise, len(self.table), self.table_prefixes)
         wide.reset_parameters(generator)
         with torch.no_grad():
             wide.matrices[:, :old, :] = 0.0  # nothing flows from the old block into the new one
@@ -305,7 +196,13 @@ class LinearRNN(Classifier):
         ids = train_set.ids.cpu()
         labels = train_set.labels.cpu() if tolerant else None
         return observation_table_automaton(
-            _TableView(self), ids, self.symbols, ids.shape[1], max_states=table_states, labels=labels
+            _TableView(self),
+            ids,
+            self.symbols,
+            ids.shape[1],
+            max_states=table_states,
+            labels=labels,
+            max_prefixes=self.table_prefixes,
         )
 
     def validate(self, batch: LabelledBatch) -> tuple[float, float]:
@@ -380,7 +277,7 @@ class LinearRNNModel(NetworkModel):
             c.check_memory(len(alphabet), task.train_lengths[1])
             self._width = c.widths()[0]
         assert self._width is not None, "restore() reads the width from the checkpoint"
-        return LinearRNN(alphabet, self._width, c.init_noise, c.table_states)
+        return LinearRNN(alphabet, self._width, c.init_noise, c.table_states, c.table_prefixes)
 
     def restore(self, alphabet: str, state_dict: dict[str, torch.Tensor]) -> None:
         self._width = int(state_dict["matrices"].shape[1])
@@ -430,11 +327,33 @@ class LinearRNNModel(NetworkModel):
         report.extra.update(table_states=len(table), table_val_accuracy=hard)
         if hard < soft and not c.tolerant:  # a tolerant read is judged after its repair, below
             return report
+        ids, labels = train_set.ids.cpu(), train_set.labels.cpu()
+        table, accepting, hard = self.improve_read(table, accepting, hard, ids, labels, val_cpu, report)
+        if c.tolerant and hard < soft:
+            return report
+        network.set_hard(table, accepting)
+        report.extra["mode"] = "table"
+        report.best_val_accuracy = hard
+        return report
+
+    def improve_read(
+        self,
+        table: torch.Tensor,
+        accepting: torch.Tensor,
+        hard: float,
+        ids: torch.Tensor,
+        labels: torch.Tensor,
+        val_cpu: LabelledBatch,
+        report: FitReport,
+    ) -> tuple[torch.Tensor, torch.Tensor, float]:
+        """The read DFA minimised, then merged, repaired and descended on the labelled strings
+        (``ids`` / ``labels``), each step kept if validation (``hard``, the DFA's accuracy on
+        ``val_cpu``) does not drop; what each step did goes into ``report.extra``."""
+        c = self.config
         # Minimised first (exact, and fast): merging then starts from fewer states (0.8 s -> 0.5 s
         # on div29's 70-state table DFA).
-        minimal = DFA(table.numpy(), 0, accepting.numpy(), network.alphabet).minimize()
+        minimal = DFA(table.numpy(), 0, accepting.numpy(), self.network.alphabet).minimize()
         table, accepting = torch.tensor(minimal.transitions), torch.tensor(minimal.accepting)
-        ids, labels = train_set.ids.cpu(), train_set.labels.cpu()
         if c.merge:
             merged = merge_states(table, accepting, ids, labels)
             merged_accuracy = _agreement(*merged, val_cpu)
@@ -455,17 +374,14 @@ class LinearRNNModel(NetworkModel):
             # A DFA of a hundred states read off a network can have a score of transitions wrong,
             # each taken by a few strings: too many and too quiet for the repair (multiples of
             # 97, development seed 0: 21 redirected, 99.05% -> 100% on validation, exact).
-            descended, verdicts, changed = descend_transitions(table, accepting, ids, labels)
+            descended, verdicts, changed = descend_and_merge(
+                table, accepting, ids, labels, self.network.alphabet
+            )
             descended_accuracy = _agreement(descended, verdicts, val_cpu)
-            if changed and descended_accuracy >= hard:
-                report.extra.update(descended_transitions=changed)
+            if (changed or len(descended) < len(table)) and descended_accuracy >= hard:
+                report.extra.update(descended_transitions=changed, descended_states=len(descended))
                 (table, accepting), hard = (descended, verdicts), descended_accuracy
-        if c.tolerant and hard < soft:
-            return report
-        network.set_hard(table, accepting)
-        report.extra["mode"] = "table"
-        report.best_val_accuracy = hard
-        return report
+        return table, accepting, hard
 
     def widen(
         self, report: FitReport, train_set: LabelledBatch, val_set: LabelledBatch, generator: torch.Generator
@@ -508,7 +424,7 @@ class LinearRNNModel(NetworkModel):
                 best, best_state, best_width = score, copy.deepcopy(network.state_dict()), width
         if best_width != network.width:
             pieces = network.pieces
-            network = LinearRNN(network.alphabet, best_width, c.init_noise, c.table_states)
+            network = LinearRNN(network.alphabet, best_width, c.init_noise, c.table_states, c.table_prefixes)
             network.load_state_dict(best_state)
             network.pieces = pieces
         self.network, self._width = network.to(self.device).eval(), best_width
