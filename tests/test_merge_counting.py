@@ -24,8 +24,8 @@ def merged_by_running(table, accepting, ids, labels, screen):
     used = dfa_tables._used_transitions(table, ids)
     rows = [[t if u else None for t, u in zip(row, uses)] for row, uses in zip(table.tolist(), used.tolist())]
     parent = list(range(len(rows)))
-    errors = dfa_tables._errors(table, accepting, ids, labels)
-    screened = dfa_tables._errors(table, accepting, ids[few], labels[few])
+    errors = dfa_tables.wrong_answers(table, accepting, ids, labels)
+    screened = dfa_tables.wrong_answers(table, accepting, ids[few], labels[few])
     for later in range(1, len(rows)):
         if dfa_tables._find(parent, later) != later:
             continue
@@ -34,12 +34,12 @@ def merged_by_running(table, accepting, ids, labels, screen):
                 continue
             trial_parent, trial_rows, _ = dfa_tables._folded(parent, rows, earlier, later)
             merged = dfa_tables._quotient(trial_parent, trial_rows, table, accepting, ids[few], labels[few])
-            if dfa_tables._errors(*merged, ids[few], labels[few]) > screened:
+            if dfa_tables.wrong_answers(*merged, ids[few], labels[few]) > screened:
                 continue
             merged = dfa_tables._quotient(trial_parent, trial_rows, table, accepting, ids, labels)
-            if (found := dfa_tables._errors(*merged, ids, labels)) <= errors:
+            if (found := dfa_tables.wrong_answers(*merged, ids, labels)) <= errors:
                 parent, rows, errors = trial_parent, trial_rows, found
-                screened = dfa_tables._errors(*merged, ids[few], labels[few])
+                screened = dfa_tables.wrong_answers(*merged, ids[few], labels[few])
                 break
     return dfa_tables._quotient(parent, rows, table, accepting, ids, labels)
 

@@ -309,5 +309,8 @@ def _quotient(
     return merged, refit_readout(merged, verdicts, ids, labels.float())
 
 
-def _errors(table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor) -> int:
+def wrong_answers(
+    table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor
+) -> int:
+    """How many strings of ``ids`` the DFA ``table`` / ``accepting`` answers against ``labels``."""
     return int((run_table(table, accepting, ids) != labels).sum())

@@ -30,7 +30,7 @@ from __future__ import annotations
 import torch
 
 from baselines.automata.dfa import DFA
-from baselines.automata.dfa_tables import merge_states, refit_readout, run_table
+from baselines.automata.dfa_tables import merge_states, refit_readout, run_table, wrong_answers
 
 LOOKUPS_PER_SYMBOL = 2_000  # the work budget, per symbol of the labelled strings
 _CHUNK = 4_000_000  # candidate x string states held at once (32 MB of int64)
@@ -69,34 +69,33 @@ def _remove_states(
     too many, reached by a transition or two the strings never contradict (multiples of 89 in
     base 7, development seed 1: 90 states, every labelled string right, not the language)."""
     states, symbols = table.shape
-    visits = torch.bincount(_edges(table, ids).clamp_min(0).reshape(-1) // symbols, minlength=states)
-    before = _errors(table, accepting, ids, labels)
+    edges = _edges(table, ids)  # the strings' paths: they change only when a removal is kept
+    visits = torch.bincount(edges.clamp_min(0).reshape(-1) // symbols, minlength=states)
+    before = wrong_answers(table, accepting, ids, labels)
     changed = 0
     for state in visits.argsort(stable=True).tolist():
+        if budget <= 0:
+            break
         incoming = (table == state).nonzero().tolist()
-        if budget <= 0 or not incoming or state == 0:
+        if not incoming or state == 0:
             continue
-        saved, edges, worse = table.clone(), _edges(table, ids), False
+        saved, needed = table.clone(), False
         for source, symbol in incoming:
             users = (edges == source * symbols + symbol).any(1)
             counts = _errors_by_target(table, accepting, ids[users], labels[users], source, symbol)
             budget -= states * int(users.sum()) * ids.shape[1]
             staying = int(counts[state])
             counts[state] = torch.iinfo(torch.int64).max  # away from the state removed
-            worse = int(counts.min()) > staying
-            if worse:  # a state the strings need: the first transition into it says so
+            needed = int(counts.min()) > staying  # the strings need it: the first transition says so
+            if needed:
                 break
             table[source, symbol] = int(counts.argmin())
-        after = before + 1 if worse else _errors(table, accepting, ids, labels)
-        if after <= before:
-            changed, before = changed + len(incoming), after
+        after = None if needed else wrong_answers(table, accepting, ids, labels)
+        if after is not None and after <= before:
+            changed, before, edges = changed + len(incoming), after, _edges(table, ids)
         else:
             table.copy_(saved)
     return changed, budget
-
-
-def _errors(table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor) -> int:
-    return int((run_table(table, accepting, ids) != labels).sum())
 
 
 def descend_and_merge(

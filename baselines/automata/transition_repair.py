@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import torch
 
-from baselines.automata.dfa_tables import refit_readout, run_table
+from baselines.automata.dfa_tables import refit_readout, run_table, wrong_answers
 
 MAX_REPAIRS = 8  # transitions redirected at most: a DFA with more wrong ones is not near right
 
@@ -48,10 +48,10 @@ def repair_transitions(
         (state, symbol), users = suspect
         tried.add((state, symbol))
         few, truth = ids[users], labels[users]
-        best = (_errors(table, accepting, few, truth), int(table[state, symbol]))
+        best = (wrong_answers(table, accepting, few, truth), int(table[state, symbol]))
         for target in range(len(table)):
             table[state, symbol] = target
-            best = min(best, (_errors(table, accepting, few, truth), target))
+            best = min(best, (wrong_answers(table, accepting, few, truth), target))
         table[state, symbol] = best[1]
     return table, refit_readout(table, accepting, ids, labels.float())
 
@@ -90,7 +90,3 @@ def _worst_transition(
         if pair[1] < symbols and pair not in tried:
             return pair, (torch.stack(edges, 1) == edge).any(1)
     return None
-
-
-def _errors(table: torch.Tensor, accepting: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor) -> int:
-    return int((run_table(table, accepting, ids) != labels).sum())

@@ -65,6 +65,8 @@ class LinearRNNConfig(TrainConfig):
             )
         if self.init_noise < 0:
             raise InvalidArgument(f"init_noise must be non-negative, got {self.init_noise}")
+        if self.table_prefixes < 1:
+            raise InvalidArgument(f"table_prefixes must be at least 1, got {self.table_prefixes}")
         self.check_memory(symbols=2, longest=1)  # the least any challenge asks; build() checks the data's
 
     def check_memory(self, symbols: int, longest: int) -> None:
