@@ -99,13 +99,16 @@ def test_the_width_grows_from_the_data_until_a_dfa_agrees_with_every_labelled_st
     train, val = DIV11.sample("train", 10_000, seed=0), DIV11.sample("val", 1_000, seed=0)
     report = model.fit(DIV11.learner_view(), train, val, seed=0)
     tried = [step["width"] for step in report.extra["widths"]]
-    assert tried == [4, 8, 16]  # 4 and 8 are short of rank 11; 16 is not, and the ladder stops
-    assert report.extra["width"] == 16 and model.network.width == 16
+    # 4 reads no DFA that fits; 8 is short of rank 11 and its own table never matches every string
+    # while training, but its read, merged and descended, does (version 5 asks before widening),
+    # so the ladder stops there, with the 11 states.
+    assert tried == [4, 8] and report.extra["widths"][-1].get("improved_read_fits") is True
+    assert report.extra["width"] == 8 and model.network.width == 8
     verdict = model.prove_exact(DIV11)
     assert verdict.equivalent is True and verdict.states == 11
     loaded = load_checkpoint(save_checkpoint(model, tmp_path / "wide.pt"))  # its width from the weights
     probe = np.array(["0", "11", "12", "1234" * 25])
-    assert loaded.network.width == 16 and loaded.predict(probe).tolist() == [True, True, False, False]
+    assert loaded.network.width == 8 and loaded.predict(probe).tolist() == [True, True, False, False]
 
 
 def test_a_fixed_width_is_not_widened():
