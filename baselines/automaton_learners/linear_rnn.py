@@ -36,6 +36,7 @@ kept instead only where no DFA does as well on validation.
 from __future__ import annotations
 
 import copy
+import math
 import time
 from dataclasses import replace
 from typing import Any
@@ -228,6 +229,19 @@ class LinearRNN(Classifier):
         self.hardened.fill_(True)
 
 
+def widening_pays(score: float, best: float, strings: int) -> bool:
+    """Whether a wider network's read, right on a share ``score`` of the labelled strings, beats
+    the narrower one's ``best``: it fits every string, or it is ahead by more than two standard
+    errors of ``best`` over the ``strings`` validation strings. A gain inside that is what a
+    wider network gets from fitting label noise (multiples of 29 with 10% flipped, development
+    seed 0: width 256 at 89.95% over 128 at 89.90%, and its 101-state read was not the language).
+
+    >>> widening_pays(0.976, 0.94, 2000), widening_pays(0.8995, 0.899, 2000), widening_pays(1.0, 0.9995, 2000)
+    (True, False, True)
+    """
+    return score >= 1.0 or score - best > 2 * math.sqrt(best * (1 - best) / max(1, strings))
+
+
 def _agreement(table: torch.Tensor, accepting: torch.Tensor, batch: LabelledBatch) -> float:
     """The share of ``batch``'s strings on which the DFA ``table`` / ``accepting`` is right."""
     return float((run_table(table, accepting, batch.ids) == batch.labels.bool()).float().mean())
@@ -259,8 +273,9 @@ class LinearRNNModel(NetworkModel):
     id = "linear-rnn"
     # 2: the table read-off tolerates wrong answers; 3: and repairs transitions; 4: a batch that
     # grows with the width, and coordinate descent on the transitions (issue 31); 5: each width its own
-    # budget, in proportion to the width, and a fresh start (issue 31, multiples of 91 in base 12)
-    version = 5
+    # budget, in proportion to the width, a fresh start, the improved read asked before widening (issue
+    # 31, multiples of 91 in base 12); 6: a widening that does not pay ends the ladder (label noise)
+    version = 6
     answers_with = "automaton"  # the DFA a table reads off the network
     description = "linear RNN (a matrix per symbol, least squares), kept as the DFA a table reads off it"
     Config = LinearRNNConfig
@@ -423,8 +438,9 @@ class LinearRNNModel(NetworkModel):
     ) -> FitReport:
         """The width ladder: while no DFA read off agrees with every labelled string, go on in a
         network twice as wide, on that width's own budget (:meth:`LinearRNNConfig.steps_at`), started
-        afresh (``fresh_widths``) or as the last one (:meth:`LinearRNN.widened`). The best width on
-        validation is kept (the narrower on a tie).
+        afresh (``fresh_widths``) or as the last one (:meth:`LinearRNN.widened`) -- as long as the
+        last widening paid (:func:`widening_pays`; or no DFA has been read yet). The width kept is
+        the narrowest that no wider one beat by that test.
 
         A narrower network's DFA can agree with all but a handful of the labelled strings
         (multiples of 41 at width 16: 99.95%) and still be wrong beyond them, so a width is not
@@ -440,7 +456,7 @@ class LinearRNNModel(NetworkModel):
         best = report.best_val_accuracy or 0.0
         best_state, best_width = copy.deepcopy(network.state_dict()), network.width
         tried = [{"width": network.width, "steps": report.steps, "val_accuracy": best}]
-        widths = c.widths()
+        widths, paid = c.widths(), True
         for width in widths[1:]:
             if best >= 1.0:
                 break
@@ -449,21 +465,19 @@ class LinearRNNModel(NetworkModel):
                 best_state = copy.deepcopy(network.state_dict())
                 tried[-1]["improved_read_fits"] = True
                 break
+            if best > 0 and not paid:  # the last widening did not pay: a wider one is not tried
+                break
             network = self.next_width(network, width, generator)
-            steps, seconds = c.steps_at(width)
-            budget = replace(c, lr=c.lr_at(width), max_steps=steps, max_seconds=seconds,
-                             patience=c.patience_at(width), batch_size=c.batch_at(width))  # fmt: skip
             spent = report.train_seconds + time.perf_counter() - started
-            whole = replace(c, max_steps=sum(c.steps_at(w)[0] for w in widths),
-                            max_seconds=sum(c.steps_at(w)[1] for w in widths))  # fmt: skip
-            progress = self.progress and continued_progress(self.progress, report.steps, spent, whole)
-            done = train_network(network, train_set, val_set, budget, generator, progress)
+            progress = self.progress and continued_progress(self.progress, report.steps, spent, c.ladder())
+            done = train_network(network, train_set, val_set, c.at_width(width), generator, progress)
             report.steps += done.steps
             if done.extra.get("hit_time_cap"):
                 report.extra["hit_time_cap"] = True
             score = done.best_val_accuracy or 0.0
             tried.append({"width": width, "steps": done.steps, "val_accuracy": score})
-            if score > best:
+            paid = widening_pays(score, best, len(val_set))
+            if paid:
                 best, best_state, best_width = score, copy.deepcopy(network.state_dict()), width
         if best_width != network.width:
             pieces = network.pieces

@@ -8,7 +8,7 @@ the rate, batch and patience at each width, and the read-off's switches.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from baselines.training.memory import check_fits, training_bytes
 from baselines.training.train import TrainConfig
@@ -123,6 +123,19 @@ class LinearRNNConfig(TrainConfig):
         """
         scale = max(1.0, width / self.start_width)
         return round(self.max_steps * scale), float(self.max_seconds * scale)
+
+    def at_width(self, width: int) -> "LinearRNNConfig":
+        """The training settings of a network ``width`` wide: its rate, batch, patience and budget."""
+        steps, seconds = self.steps_at(width)
+        return replace(self, lr=self.lr_at(width), max_steps=steps, max_seconds=seconds,
+                       patience=self.patience_at(width), batch_size=self.batch_at(width))  # fmt: skip
+
+    def ladder(self) -> "LinearRNNConfig":
+        """These settings with the whole ladder's budget (every width's, summed): what progress
+        is counted against."""
+        budgets = [self.steps_at(width) for width in self.widths()]
+        return replace(self, max_steps=sum(steps for steps, _ in budgets),
+                       max_seconds=sum(seconds for _, seconds in budgets))  # fmt: skip
 
     def patience_at(self, width: int) -> int:
         """Evaluations without gain before a network ``width`` wide gives up: ``patience`` for the
