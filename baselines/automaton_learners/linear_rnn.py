@@ -443,10 +443,11 @@ class LinearRNNModel(NetworkModel):
         the narrowest that no wider one beat by that test.
 
         A narrower network's DFA can agree with all but a handful of the labelled strings
-        (multiples of 41 at width 16: 99.95%) and still be wrong beyond them, so a width is not
-        abandoned for gaining little: only agreement with every labelled string ends the ladder --
-        of the read while training, or of the improved read asked before widening
-        (:meth:`improved_read_fits`; the width that fits is then the one kept).
+        (multiples of 41 at width 16: 99.95%) and still be wrong beyond them, so nearly fitting is
+        not enough: the ladder ends when a DFA agrees with every labelled string -- the read while
+        training, or the improved read asked before widening (:meth:`improved_read_fits`; the
+        width that fits is then the one kept) -- or when a widening did not pay, the narrower
+        width then kept (under label noise no DFA can agree with every string).
         Every width tried is recorded in ``report.extra["widths"]`` with its steps and score, and
         ``width`` is the one kept. Nothing but the labelled strings decides how wide.
         """
