@@ -165,3 +165,16 @@ class LinearRNNConfig(TrainConfig):
         while widths[-1] < self.table_states:
             widths.append(widths[-1] * 2)
         return widths
+
+
+def widening_pays(score: float, best: float, strings: int) -> bool:
+    """Whether a wider network's read, right on a share ``score`` of the labelled strings, beats
+    the narrower one's ``best``: it fits every string, or it is ahead by more than two standard
+    errors of ``best`` over the ``strings`` validation strings. A gain inside that is what a
+    wider network gets from fitting label noise (multiples of 29 with 10% flipped, development
+    seed 0: width 256 at 89.95% over 128 at 89.90%, and its 101-state read was not the language).
+
+    >>> widening_pays(0.976, 0.94, 2000), widening_pays(0.8995, 0.899, 2000), widening_pays(1.0, 0.9995, 2000)
+    (True, False, True)
+    """
+    return score >= 1.0 or score - best > 2 * math.sqrt(best * (1 - best) / max(1, strings))
