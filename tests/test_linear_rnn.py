@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from baselines.automaton_learners.linear_rnn import LinearRNN, LinearRNNConfig, LinearRNNModel
+from baselines.automaton_learners.linear_rnn_config import ladder_pays
 from baselines.training.encoding import encode
 from baselines.training.train import load_checkpoint, save_checkpoint
 from challenges import get_challenge
@@ -109,6 +110,28 @@ def test_the_width_grows_from_the_data_until_a_dfa_agrees_with_every_labelled_st
     loaded = load_checkpoint(save_checkpoint(model, tmp_path / "wide.pt"))  # its width from the weights
     probe = np.array(["0", "11", "12", "1234" * 25])
     assert loaded.network.width == 8 and loaded.predict(probe).tolist() == [True, True, False, False]
+
+
+def test_where_no_width_reads_a_dfa_the_ladder_stops_at_the_first_widening_that_did_not_pay(monkeypatch):
+    # Version 7: binary sums and products read no DFA at any width; the ladder must not climb to
+    # its top regardless (version 6 did, up to 30 minutes a cell). A table that never reads stands
+    # in for them here, so the networks' own validation accuracies decide each widening.
+    monkeypatch.setattr(LinearRNN, "read_table", lambda self, *args, **kwargs: None)
+    torch.set_num_threads(1)
+    model = LinearRNNModel(start_width=4, table_states=64, max_steps=400, max_seconds=120)
+    train, val = DIV7.sample("train", 4000, seed=0), DIV7.sample("val", 400, seed=0)
+    report = model.fit(DIV7.learner_view(), train, val, seed=0)
+    rungs = report.extra["widths"]
+    assert all(rung["val_accuracy"] == 0.0 for rung in rungs)  # no DFA was read at any width
+    kept = rungs[0]
+    for rung in rungs[1:-1]:  # every widening but the last paid...
+        assert ladder_pays((0.0, rung["own_accuracy"]), (0.0, kept["own_accuracy"]), len(val))
+        kept = rung
+    # ...and the last did not: the ladder stopped there and kept the narrower width
+    assert len(rungs) >= 2 and not ladder_pays(
+        (0.0, rungs[-1]["own_accuracy"]), (0.0, kept["own_accuracy"]), len(val)
+    )
+    assert report.extra["width"] == kept["width"] == model.network.width
 
 
 def test_a_fixed_width_is_not_widened():

@@ -35,7 +35,6 @@ kept instead only where no DFA does as well on validation.
 
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import replace
 from typing import Any
@@ -48,7 +47,7 @@ from baselines.automata.dfa_tables import hardened_dfa, merge_states, pad_table,
 from baselines.automata.observation_table import observation_table_automaton
 from baselines.automata.transition_descent import descend_and_merge
 from baselines.automata.transition_repair import repair_transitions
-from baselines.automaton_learners.linear_rnn_config import LinearRNNConfig, widening_pays
+from baselines.automaton_learners.linear_rnn_config import LinearRNNConfig, ladder_pays
 from baselines.automaton_learners.soft_automaton import continued_progress
 from baselines.base import FitReport, register_model
 from baselines.training.network_model import NetworkModel
@@ -260,8 +259,9 @@ class LinearRNNModel(NetworkModel):
     # 2: the table read-off tolerates wrong answers; 3: and repairs transitions; 4: a batch that
     # grows with the width, and coordinate descent on the transitions (issue 31); 5: each width its own
     # budget, in proportion to the width, a fresh start, the improved read asked before widening (issue
-    # 31, multiples of 91 in base 12); 6: a widening that does not pay ends the ladder (label noise)
-    version = 6
+    # 31, multiples of 91 in base 12); 6: a widening that does not pay ends the ladder (label noise);
+    # 7: where no width reads a DFA, the networks' own accuracies say whether a widening paid
+    version = 7
     answers_with = "automaton"  # the DFA a table reads off the network
     description = "linear RNN (a matrix per symbol, least squares), kept as the DFA a table reads off it"
     Config = LinearRNNConfig
@@ -269,7 +269,7 @@ class LinearRNNModel(NetworkModel):
     def __init__(self, config: LinearRNNConfig | None = None, **options: Any) -> None:
         super().__init__(config, **options)
         self._width: int | None = None  # the network's width: fixed by fit or restore
-        self._fitted_read: tuple[Any, ...] | None = None  # improved_read_fits' read, when it fitted
+        self._improved_read: tuple[Any, ...] | None = None  # the last improved read the ladder asked for
 
     def build(self, alphabet: str, task: LearnerView | None) -> LinearRNN:
         """The narrowest network of the ladder (``task`` is None on restore: the checkpoint gives
@@ -321,7 +321,7 @@ class LinearRNNModel(NetworkModel):
         # Only the last read is tolerant: grouping and judging candidates costs seconds, too
         # much for every validation check (those read tables by equality, as before).
         c = self.config
-        fitted, self._fitted_read = self._fitted_read, None
+        fitted, self._improved_read = self._improved_read, None
         if fitted is not None and fitted[0] is not network:
             fitted = None  # read off a network the ladder did not keep
         if fitted:
@@ -418,10 +418,10 @@ class LinearRNNModel(NetworkModel):
         table, accepting, hard = self.improve_read(
             *read, hard, train_cpu.ids, train_cpu.labels, val_cpu, steps
         )
-        fits = hard >= 1.0 and _agreement(table, accepting, train_cpu) >= 1.0
-        # The ladder ends on this network when it fits: after_training then uses this read, not a second one.
-        self._fitted_read = (network, read, (table, accepting, hard), steps.extra) if fits else None
-        return fits
+        # Kept, fitting or not: the ladder may end on this network (it fits, or the next widening
+        # does not pay), and after_training then uses this read, not a second one.
+        self._improved_read = (network, read, (table, accepting, hard), steps.extra)
+        return hard >= 1.0 and _agreement(table, accepting, train_cpu) >= 1.0
 
     def next_width(self, network: LinearRNN, width: int, generator: torch.Generator) -> LinearRNN:
         """The network the ladder trains at ``width`` after ``network``: a fresh one
@@ -440,8 +440,8 @@ class LinearRNNModel(NetworkModel):
         """The width ladder: while no DFA read off agrees with every labelled string, go on in a
         network twice as wide, on that width's own budget (:meth:`LinearRNNConfig.steps_at`), started
         afresh (``fresh_widths``) or as the last one (:meth:`LinearRNN.widened`) -- as long as the
-        last widening paid (:func:`widening_pays`; or no DFA has been read yet). The width kept is
-        the narrowest that no wider one beat by that test.
+        last widening paid (:func:`ladder_pays`). The width kept is the narrowest that no wider one
+        beat by that test.
 
         A narrower network's DFA can agree with all but a handful of the labelled strings
         (multiples of 41 at width 16: 99.95%) and still be wrong beyond them, so nearly fitting is
@@ -455,19 +455,18 @@ class LinearRNNModel(NetworkModel):
         c, started = self.config, time.perf_counter()
         network = self.network
         assert isinstance(network, LinearRNN)
-        best = report.best_val_accuracy or 0.0
-        best_state, best_width = copy.deepcopy(network.state_dict()), network.width
-        tried = [{"width": network.width, "steps": report.steps, "val_accuracy": best}]
+        best = (report.best_val_accuracy or 0.0, float(accuracies(network, val_set)))  # (read, own)
+        kept = network  # a trained network is never trained again: the next width is a new one
+        tried = [dict(width=network.width, steps=report.steps, val_accuracy=best[0], own_accuracy=best[1])]
         widths, paid = c.widths(), True
         for width in widths[1:]:
-            if best >= 1.0:
+            # Version 7 asks whether the widening paid first: the improved read of a network the
+            # ladder does not keep cost 120 s on the binary primes, for nothing.
+            if best[0] >= 1.0 or not paid:
                 break
             if self.improved_read_fits(network, train_set, val_set):
-                best_width = network.width  # it fits every labelled string: the ladder ends here
-                best_state = copy.deepcopy(network.state_dict())
+                kept = network  # it fits every labelled string: the ladder ends here
                 tried[-1]["improved_read_fits"] = True
-                break
-            if best > 0 and not paid:  # the last widening did not pay: a wider one is not tried
                 break
             network = self.next_width(network, width, generator)
             spent = report.train_seconds + time.perf_counter() - started
@@ -476,19 +475,14 @@ class LinearRNNModel(NetworkModel):
             report.steps += done.steps
             if done.extra.get("hit_time_cap"):
                 report.extra["hit_time_cap"] = True
-            score = done.best_val_accuracy or 0.0
-            tried.append({"width": width, "steps": done.steps, "val_accuracy": score})
-            paid = widening_pays(score, best, len(val_set))
+            score = (done.best_val_accuracy or 0.0, float(accuracies(network, val_set)))
+            tried.append(dict(width=width, steps=done.steps, val_accuracy=score[0], own_accuracy=score[1]))
+            paid = ladder_pays(score, best, len(val_set))
             if paid:
-                best, best_state, best_width = score, copy.deepcopy(network.state_dict()), width
-        if best_width != network.width:
-            pieces = network.pieces
-            network = LinearRNN(network.alphabet, best_width, c.init_noise, c.table_states, c.table_prefixes)
-            network.load_state_dict(best_state)
-            network.pieces = pieces
-        self.network, self._width = network.to(self.device).eval(), best_width
+                best, kept = score, network
+        self.network, self._width = kept.to(self.device).eval(), kept.width
         report.train_seconds += time.perf_counter() - started
-        report.extra.update(widths=tried, width=best_width)
+        report.extra.update(widths=tried, width=kept.width)
         return report
 
     def as_dfa(self) -> DFA | None:
