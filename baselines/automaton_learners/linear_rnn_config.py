@@ -188,8 +188,8 @@ def _ahead(score: float, best: float, strings: int) -> bool:
 def ladder_pays(wider: tuple[float, float], narrower: tuple[float, float], strings: int) -> bool:
     """Whether a widening paid, from each network's (read, own) validation accuracy -- the read
     0.0 where no DFA could be read off it. The reads decide (:func:`widening_pays`); where neither
-    network reads a DFA, their own accuracies do, by two standard errors alone (version 7: a
-    network right on every validation string ends no ladder, since no DFA was read off it).
+    network reads a DFA, their own accuracies do, by two standard errors alone (version 7; a
+    network right on every validation string is no fit there: no DFA was read off it).
     Version 6 widened on regardless there, so binary sums and products, which read no DFA at any
     width, climbed to width 256 on each width's allowance: up to 45,000 steps and 30 minutes a cell.
 
