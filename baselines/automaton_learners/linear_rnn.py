@@ -464,9 +464,9 @@ class LinearRNNModel(NetworkModel):
             # ladder does not keep cost 120 s on the binary primes, for nothing.
             if best[0] >= 1.0 or not paid:
                 break
+            # The network asked is the one kept: a widening that did not pay ended the ladder above.
             if self.improved_read_fits(network, train_set, val_set):
-                kept = network  # it fits every labelled string: the ladder ends here
-                tried[-1]["improved_read_fits"] = True
+                tried[-1]["improved_read_fits"] = True  # it fits every labelled string: the ladder ends here
                 break
             network = self.next_width(network, width, generator)
             spent = report.train_seconds + time.perf_counter() - started
