@@ -132,10 +132,19 @@ class Model(ABC):
         return 0
 
     def config_dict(self) -> dict[str, Any]:
-        """The config as plain JSON-ready data."""
+        """The config as plain JSON-ready data: what records store and run keys hash.
+
+        An option a config lists in ``LATER_OPTIONS`` (name -> the value that leaves behaviour as
+        it was) is left out while it has that value, so that adding an option to a model does not
+        re-key the runs recorded before it; set to anything else, it is in the key.
+        """
         if self.config is None:
             return {}
-        return asdict(self.config) if is_dataclass(self.config) else dict(self.config)
+        data = asdict(self.config) if is_dataclass(self.config) else dict(self.config)
+        for name, unchanged in getattr(self.config, "LATER_OPTIONS", {}).items():
+            if name in data and data[name] == unchanged:
+                del data[name]
+        return data
 
 
 Task = Challenge | LearnerView

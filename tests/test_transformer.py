@@ -34,7 +34,7 @@ def test_digit_indices_count_from_each_numbers_last_digit():
     [{}, {"positions": "none"}, {"positions": "absolute"}, {"index_encoding": "learned"},
      {"alibi": True}, {"pooling": "cls"}, {"pooling": "mean", "head_hidden": 0},
      {"head_activation": "sin"}, {"causal": True, "pooling": "last"},
-     {"causal": True, "alibi": True}],  # fmt: skip
+     {"causal": True, "alibi": True}, {"loops": 2}],  # fmt: skip
 )
 def test_padding_never_changes_an_answer(options):
     config = TransformerConfig(**{**TINY, **options})
@@ -97,7 +97,8 @@ def test_the_defaults_are_the_recipe_that_fits_the_training_range():
      ({"pooling": "max"}, "unknown pooling"), ({"head_activation": "relu"}, "unknown head_activation"),
      ({"head_hidden": -1}, "head_hidden"), ({"causal": True, "pooling": "cls"}, "causal"),
      ({"lr_decay": "linear"}, "unknown lr_decay"), ({"warmup_steps": -1}, "warmup_steps"),
-     ({"weight_decay": -0.1}, "weight_decay")],  # fmt: skip
+     ({"weight_decay": -0.1}, "weight_decay"), ({"loops": 0}, "loops"),
+     ({"curriculum_steps": -1}, "curriculum_steps")],  # fmt: skip
 )
 def test_bad_options_are_one_clear_error(options, message):
     with pytest.raises(InvalidArgument, match=message):
@@ -143,3 +144,26 @@ def test_the_learning_rate_warms_up_then_decays_and_the_loop_follows_it():
     fresh.reset_parameters(torch.Generator().manual_seed(0))
     for a, b in zip(model.network.state_dict().values(), fresh.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_options_added_later_leave_the_config_and_key_alone_until_set():
+    plain, looped = TransformerModel(**TINY), TransformerModel(**{**TINY, "loops": 2, "curriculum_steps": 5})
+    assert "loops" not in plain.config_dict() and "curriculum_steps" not in plain.config_dict()
+    assert looped.config_dict()["loops"] == 2 and looped.config_dict()["curriculum_steps"] == 5
+
+
+def test_a_curriculum_trains_on_the_shortest_strings_first(monkeypatch):
+    from baselines.training.train import LabelledBatch
+
+    longest_taken: list[int] = []  # the longest string of each batch the loop takes, in order
+    take = LabelledBatch.take
+
+    def recording(batch, rows):
+        longest_taken.append(int(batch.lengths[rows].max()))
+        return take(batch, rows)
+
+    monkeypatch.setattr(LabelledBatch, "take", recording)
+    model = TransformerModel(**{**TINY, "max_steps": 12, "eval_every": 100, "curriculum_steps": 8})
+    model.fit(ADD10, ADD10.sample("train", 256, seed=0), ADD10.sample("val", 32, seed=0), seed=0)
+    during, after = longest_taken[:8], longest_taken[8:12]  # validation's takes come after the steps
+    assert during == sorted(during) and during[0] < max(after)

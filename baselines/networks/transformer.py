@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import torch
 import torch.nn.functional as F
@@ -83,6 +83,10 @@ class TransformerConfig(TrainConfig):
     warmup_steps: int = 0  # the learning rate rises linearly from 0 over these first steps
     lr_decay: Literal["none", "cosine"] = "none"  # cosine: to 0 at max_steps, after the warm-up
     weight_decay: float = 0.0  # > 0: AdamW's decoupled weight decay (the shared loop reads it)
+    curriculum_steps: int = 0  # > 0: shortest strings first, a length more at a time (the loop reads it)
+    loops: int = 1  # the layers applied this many times over (a looped, weight-shared encoder)
+    # Added after the board's transformer runs: out of config_dict (and keys) at these values.
+    LATER_OPTIONS: ClassVar[dict[str, Any]] = {"curriculum_steps": 0, "loops": 1}
 
     def scheduled_lr(self, step: int) -> float:
         """The learning rate of step ``step`` (0-based): warm-up, then constant or a cosine decay.
@@ -121,8 +125,12 @@ class TransformerConfig(TrainConfig):
             raise InvalidArgument(f"max_grad_norm must be positive (or none), got {self.max_grad_norm}")
         if self.head_hidden < 0:
             raise InvalidArgument(f"head_hidden must be at least 0, got {self.head_hidden}")
-        if min(self.d_model, self.layers, self.heads, self.feedforward, self.max_index) < 1:
-            raise InvalidArgument("d_model, layers, heads, feedforward and max_index must be at least 1")
+        if min(self.d_model, self.layers, self.heads, self.feedforward, self.max_index, self.loops) < 1:
+            raise InvalidArgument(
+                "d_model, layers, heads, feedforward, max_index and loops must be at least 1"
+            )
+        if self.curriculum_steps < 0:
+            raise InvalidArgument(f"curriculum_steps must be at least 0, got {self.curriculum_steps}")
         if self.d_model % self.heads or self.d_model % 2:
             raise InvalidArgument(
                 f"d_model ({self.d_model}) must be even and divisible by heads ({self.heads})"
@@ -238,8 +246,9 @@ class TransformerClassifier(Classifier):
             x = torch.cat([self.embed(cls), x], dim=1)
             real = torch.cat([torch.ones_like(real[:, :1]), real], dim=1)
         bias = self._bias(real)
-        for layer in self.layers:
-            x = layer(x, bias)
+        for _ in range(c.loops):
+            for layer in self.layers:
+                x = layer(x, bias)
         x = self.norm(x)
         if c.pooling == "cls":
             pooled = x[:, 0]

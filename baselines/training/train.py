@@ -19,6 +19,7 @@ challenges.errors.InvalidArgument: unknown device 'tpu': choose 'cpu' or 'cuda' 
 from __future__ import annotations
 
 import copy
+import math
 import os
 import tempfile
 import time
@@ -189,6 +190,27 @@ def _optimiser(network: Classifier, config: TrainConfig) -> torch.optim.Optimize
     return torch.optim.Adam(network.parameters(), lr=config.lr)
 
 
+def _curriculum_rows(train_set: LabelledBatch, config: TrainConfig, step: int) -> torch.Tensor | None:
+    """The training rows a length curriculum admits at ``step``, or None: every row.
+
+    A config with ``curriculum_steps`` (the transformer's; read with getattr so that no other
+    model's config or key changes) admits at first only the shortest training strings, then one
+    length more at a time, evenly over those steps, and every string after them.
+
+    >>> batch = LabelledBatch(torch.zeros(4, 3), torch.tensor([1, 2, 3, 3]), torch.zeros(4))
+    >>> class Config: curriculum_steps = 4
+    >>> admitted = [_curriculum_rows(batch, Config, step) for step in (0, 2, 3, 4)]
+    >>> [None if rows is None else rows.tolist() for rows in admitted]
+    [[0, 1], [0, 1, 2, 3], [0, 1, 2, 3], None]
+    """
+    steps = getattr(config, "curriculum_steps", 0)
+    if not steps or step >= steps:
+        return None
+    shortest, longest = int(train_set.lengths.min()), int(train_set.lengths.max())
+    limit = shortest + math.ceil((longest - shortest) * (step + 1) / steps)
+    return (train_set.lengths <= limit).nonzero().squeeze(1)
+
+
 def _gradient_step(
     network: Classifier, optimiser: torch.optim.Optimizer, batch: LabelledBatch, config: TrainConfig, step: int
 ) -> None:
@@ -228,9 +250,14 @@ def train_network(
     best, best_state, best_step = (-1.0, 0.0), copy.deepcopy(network.state_dict()), 0
     evaluations_without_gain, step, order = 0, 0, torch.empty(0, dtype=torch.int64)
     capped = False
+    pool_size: int | None = None  # rows a length curriculum admits (None: every row)
     while step < config.max_steps:
-        if len(order) < config.batch_size:  # a fresh permutation each epoch
-            order = torch.randperm(len(train_set), generator=generator)
+        admitted = _curriculum_rows(train_set, config, step)
+        admitted_size = None if admitted is None else len(admitted)
+        if len(order) < config.batch_size or admitted_size != pool_size:  # a fresh permutation each epoch
+            order = torch.randperm(len(train_set) if admitted is None else len(admitted), generator=generator)
+            order = order if admitted is None else admitted[order]
+            pool_size = admitted_size
         rows, order = order[: config.batch_size], order[config.batch_size :]
         network.train()
         network.anneal(min(1.0, step / config.max_steps))  # by steps: the clock must not shape results
