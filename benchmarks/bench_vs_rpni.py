@@ -93,7 +93,8 @@ def side_by_side(frame: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     """
 
     def cell(row: pd.Series) -> str:
-        verdict = {True: "exact", False: "not exact", None: "no DFA", "over budget": "over budget"}[row["exact"]]
+        verdicts = {True: "exact", False: "not exact", None: "no DFA", "over budget": "over budget"}
+        verdict = verdicts[row["exact"]]
         states = f" ({int(row['states'])})" if pd.notna(row["states"]) else ""
         return f"{row['seconds']} s, {verdict}{states}"
 
@@ -126,7 +127,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     print(markdown(wide))
     print("\nWork done (optimiser steps; state comparisons for RPNI and EDSM; blank: over budget):\n")
     work.columns.name = None
-    print(markdown(work.sort_values("challenge", key=lambda ids: ids.map(args.challenges.index), kind="stable")))
+    in_order = work.sort_values("challenge", key=lambda ids: ids.map(args.challenges.index), kind="stable")
+    print(markdown(in_order))
     totals = frame.groupby("model")["seconds"].sum()
     exact = frame.groupby("model")["exact"].apply(
         lambda verdicts: f"{int((verdicts == True).sum())}/{len(verdicts)}"  # noqa: E712 - not "over budget"

@@ -1,12 +1,13 @@
 """How often ``sr-so-gru``'s merge changes an answer: one fitted network, merged and not.
 
-The merge is the last step of ``sr-so-gru``'s recipe (:mod:`baselines.automaton_learners.state_regularised_gru`):
-nothing trains after it, so a network fitted with the merge and then given back its identity
-alias (every centroid snaps to itself) *is* the network ``sr-so-gru:merge=false`` fits on the same
-seed. This fits each cell once, exactly as a quick-profile run does (same strings, budgets and
-seed), and answers every test string of the run twice, merged and unmerged. One JSON line per
-cell: centroids before and after the merge, whether the merge was kept, and how many test strings
-(of how many) the two answer differently, per length and in all.
+The merge is the last step of ``sr-so-gru``'s recipe
+(:mod:`baselines.automaton_learners.state_regularised_gru`): nothing trains after it, so a network
+fitted with the merge and then given back its identity alias (every centroid snaps to itself) *is*
+the network ``sr-so-gru:merge=false`` fits on the same seed. This fits each cell once, exactly as
+a quick-profile run does (same strings, budgets and seed), and answers every test string of the
+run twice, merged and unmerged. One JSON line per cell: centroids before and after the merge,
+whether the merge was kept, and how many test strings (of how many) the two answer differently,
+per length and in all.
 
 With ``--results DIR`` (a store holding both models' runs of these cells) it also checks that the
 two networks score exactly as the recorded ``sr-so-gru`` and ``sr-so-gru:merge=false`` cells did

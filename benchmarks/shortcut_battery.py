@@ -38,7 +38,12 @@ from challenges import get_challenge, list_challenges
 from challenges.core import Challenge
 from challenges.errors import ChallengeError
 from challenges.families.arithmetic import addition, multiplication
-from challenges.families.hidden_near_misses import GUARDED_PRIME_POWERS, TAIL_BITS, digits_worth, guard_modulus
+from challenges.families.hidden_near_misses import (
+    GUARDED_PRIME_POWERS,
+    TAIL_BITS,
+    digits_worth,
+    guard_modulus,
+)
 from challenges.numbers import to_base
 
 BAR = 0.75  # no shortcut may beat this at a declared-clean length

@@ -57,7 +57,8 @@ def check_label_noise(fraction: float) -> float:
 def flipped_positions(n: int, fraction: float, seed: int, split: str) -> np.ndarray:
     """The sorted positions of the ``round(fraction * n)`` labels flipped in a sample of ``n``.
 
-    >>> flipped_positions(10, 0.2, seed=3, split="train").tolist() == flipped_positions(10, 0.2, 3, "train").tolist()
+    >>> by_name = flipped_positions(10, 0.2, seed=3, split="train")
+    >>> by_name.tolist() == flipped_positions(10, 0.2, 3, "train").tolist()
     True
     >>> len(flipped_positions(10, 0.2, 3, "val")), len(flipped_positions(10, 0.0, 3, "val"))
     (2, 0)

@@ -126,7 +126,8 @@ def run_experiment(
         return {**record, "status": "not-applicable", "reason": reason}
     drawing = time.perf_counter()
     train, val, lengths = training_data(challenge, seed, profile, train_lengths, train_size, label_noise)
-    record.update(train_lengths=list(lengths), train_size=len(train), data_sha256=data_fingerprint(train, val))
+    fingerprint = data_fingerprint(train, val)
+    record.update(train_lengths=list(lengths), train_size=len(train), data_sha256=fingerprint)
     if progress is not None and hasattr(model, "progress"):  # networks, and models that train them
         model.progress = lambda state: progress(state.fraction)
     started = time.perf_counter()

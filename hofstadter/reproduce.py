@@ -90,7 +90,8 @@ def cell_name(record: dict[str, Any]) -> str:
     'div3-base10/gru[lr=0.1]/100'
     """
 
-    return f"{record['challenge']}/{model_label(str(record['model']), record.get('overrides'))}/{record['seed']}"
+    model = model_label(str(record["model"]), record.get("overrides"))
+    return f"{record['challenge']}/{model}/{record['seed']}"
 
 
 def reproducible(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -110,7 +111,8 @@ def choose(records: list[dict[str, Any]], names: Iterable[str] = (), sample: int
     every seed), or ``sample`` of them drawn with ``seed``, or all.
 
     >>> rows = [{"challenge": "c", "model": "m", "seed": s} for s in (100, 101)]
-    >>> [r["seed"] for r in choose(rows, ["c/m/101"])], len(choose(rows, ["c/m"])), len(choose(rows, sample=1))
+    >>> named = choose(rows, ["c/m/101"])
+    >>> [r["seed"] for r in named], len(choose(rows, ["c/m"])), len(choose(rows, sample=1))
     ([101], 2, 1)
     >>> choose(rows, ["c/x/100"])
     Traceback (most recent call last):

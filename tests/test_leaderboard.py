@@ -197,8 +197,8 @@ def test_a_seed_over_its_budget_leaves_the_pair_unsolved():
 
 def test_a_pair_over_budget_in_every_seed_reads_over_budget_not_n_a():
     chosen = latest_records(records(), "smoke")
-    over = [dict(r, status="over-budget", metrics=[]) if r["model"] == "rpni" and r["challenge"] == "div3-base10"
-            else r for r in chosen]  # fmt: skip
+    over = [dict(r, status="over-budget", metrics=[])
+            if r["model"] == "rpni" and r["challenge"] == "div3-base10" else r for r in chosen]  # fmt: skip
     table = headline(tidy(over), statuses(over))
     assert table.loc["div3-base10", "rpni"] == "over budget"
     assert (table["rpni"] == "over budget").sum() == 1  # its other challenges have figures
@@ -264,7 +264,8 @@ def test_an_older_configuration_of_a_cell_is_set_aside_and_named_never_averaged(
     """Issue 30: a record of an older config for one seed moved a cell from 100.0 * to 87.5."""
     clean = [dict(r, date="2026-12-01T00:00:00+00:00") for r in quick_records()]
     first = next(r for r in clean if r["model"] == "majority" and r["challenge"] == "div3-base10")
-    older = spoiled(first, "old-config", model_config={"an_older": "setting"}, date="2026-11-01T00:00:00+00:00")
+    older = spoiled(first, "old-config", model_config={"an_older": "setting"},
+                    date="2026-11-01T00:00:00+00:00")  # fmt: skip
     expected = board_headline(tmp_path / "clean", clean)
     assert board_headline(tmp_path / "mixed", clean + [older]) == expected
     board = (tmp_path / "mixed" / "LEADERBOARD.md").read_text()

@@ -39,7 +39,8 @@ def test_code_matches_the_version_it_was_recorded_with(model: str) -> None:
 
 
 def test_every_built_in_model_is_recorded() -> None:
-    assert sorted(recorded_versions()) == sorted(BUILT_IN), "run 'python -m baselines.model_versions tests/fixtures/model_versions.json'"
+    retake = "run 'python -m baselines.model_versions tests/fixtures/model_versions.json'"
+    assert sorted(recorded_versions()) == sorted(BUILT_IN), retake
 
 
 def test_a_version_is_part_of_the_key() -> None:

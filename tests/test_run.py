@@ -194,7 +194,8 @@ def test_test_sets_drawn_in_parallel_reach_the_cache_as_in_one_process(tmp_path,
     cells = runner.plan(["even-base3"], ["majority"], [0, 100], "smoke")  # both kinds of seed
     cells += runner.plan(["div7-base10"], ["majority"], [0], "smoke")
     drawn = runner.prepare_test_sets(cells, jobs=2)
-    assert {(c, seed) for c, _, _, seed in drawn} == {("even-base3", 0), ("even-base3", 1), ("div7-base10", 0)}
+    expected = {("even-base3", 0), ("even-base3", 1), ("div7-base10", 0)}
+    assert {(c, seed) for c, _, _, seed in drawn} == expected
     assert drawn == runner.prepare_test_sets(cells, jobs=1)  # the same sets, in plan order
     if multiprocessing.get_start_method() != "fork":
         pytest.skip("workers that are not forked do not see the patched threshold")

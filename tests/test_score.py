@@ -205,7 +205,9 @@ def test_a_missing_file_is_one_line(tmp_path, capsys):
 def test_the_default_seed_is_one_the_board_shows(exported, tmp_path, capsys):
     """A store of development runs (seed 0) shows seed 0: the external model lands there, not apart."""
     development = tmp_path / "development"
-    code, _, err = run(capsys, "export", CHALLENGE, "--profile", "smoke", "--development", "--out", development)
+    code, _, err = run(
+        capsys, "export", CHALLENGE, "--profile", "smoke", "--development", "--out", development
+    )
     assert code == 0, err
     path = write_jsonl(tmp_path / "preds.jsonl", rows_of(development, lambda t: True))
     common = ["--profile", "smoke", "--results", tmp_path / "store"]

@@ -3,8 +3,8 @@
 Two states that answer alike after every suffix tried are one class as far as those suffixes can
 tell, however far apart they lie; k-means, which groups by distance, splits such a class where a
 network spreads it and merges classes it keeps close. The snapped networks
-(:mod:`baselines.automaton_learners.state_regularised_gru`) place their centroids at these groups' means when no
-k-means placement is perfect on validation (``place_by="answers"``).
+(:mod:`baselines.automaton_learners.state_regularised_gru`) place their centroids at these
+groups' means when no k-means placement is perfect on validation (``place_by="answers"``).
 
 >>> step = lambda states, ids: states + ids[:, None].float()  # a counter: each symbol adds itself
 >>> answer = lambda states: states[:, :1] > 1.5             # accepts above 1.5

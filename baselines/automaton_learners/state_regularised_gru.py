@@ -22,19 +22,20 @@ The recipe is one method, :meth:`StateRegularisedGRUModel.fit`, four steps on on
    annealed from ``temperature_start`` to ``temperature_end``, checked hard on validation.
 4. **Merge** (``sr-so-gru``). Centroids that no training string tells apart become one.
 
-The network is :class:`~baselines.networks.snapped_network.StateRegularisedGRU`; the labelled prefixes
-come from :mod:`baselines.automata.prefix_labels`, the answer groups from :mod:`baselines.automaton_learners.answer_groups`.
+The network is :class:`~baselines.networks.snapped_network.StateRegularisedGRU`; the labelled
+prefixes come from :mod:`baselines.automata.prefix_labels`, the answer groups from
+:mod:`baselines.automaton_learners.answer_groups`.
 
-Three more ingredients are on by default (measured in CHANGELOG.md, issue 21): the snap stage
-also learns from **every labelled prefix** (``prefix_weight``: a training string's proper
-prefixes that are training strings themselves, looked up in a trie of the learner's own labelled
-strings, :mod:`baselines.automata.prefix_labels`, give the head a label at that step), at a smaller learning rate
-(``snap_lr``); and where k-means finds no centroids that are perfect on validation, the centroids
-are the means of the states grouped by **the free network's answers after every short suffix**
-(``place_by="answers"``, Myhill-Nerode: states that answer alike are one class however far apart
-they lie). The prefix loss is off in the warm-up by default (``prefix_in_warmup``): there it
-made the GRU exact on div7 and div9 in one development seed of three, but its states on div3 no
-longer fell into clusters k-means could read.
+Three more ingredients are on by default (measured in CHANGELOG.md, issue 21): the snap stage also
+learns from **every labelled prefix** (``prefix_weight``: a training string's proper prefixes that
+are training strings themselves, looked up in a trie of the learner's own labelled strings,
+:mod:`baselines.automata.prefix_labels`, give the head a label at that step), at a smaller
+learning rate (``snap_lr``); and where k-means finds no centroids that are perfect on validation,
+the centroids are the means of the states grouped by **the free network's answers after every
+short suffix** (``place_by="answers"``, Myhill-Nerode: states that answer alike are one class
+however far apart they lie). The prefix loss is off in the warm-up by default
+(``prefix_in_warmup``): there it made the GRU exact on div7 and div9 in one development seed of
+three, but its states on div3 no longer fell into clusters k-means could read.
 
 Two more ingredients are options, measured in CHANGELOG.md ("Networks that extrapolate by
 themselves"): Gaussian ``noise`` on the state during training (so that states become attractors),

@@ -16,13 +16,14 @@ side by side first. Its **alignment step** is fixed, documented and knows no ari
 >>> [eq.triple(s) for s in eq.align(np.array(["12+9=21"])).columns[0]]
 [('2', '9', '1'), ('1', '_', '2')]
 
-A :class:`~baselines.automaton_learners.soft_automaton.SoftAutomaton` over the column alphabet then learns, from the
-labelled strings only, which column strings are correct -- the carry rule is never coded. The
-soft automaton's own machinery (restarts, hardening, observation table, retraining, Occam
-tie-break) applies unchanged, so a trained model is a DFA over columns: :meth:`as_dfa` gives it,
-restricted to the column strings alignment can produce from well-formed equations (the
-*well-formed column strings*, :func:`column_shape_automaton`), and the tests prove it equivalent
-to the hand-built carry automaton (:func:`baselines.references.fsa.carry_automaton`).
+A :class:`~baselines.automaton_learners.soft_automaton.SoftAutomaton` over the column alphabet
+then learns, from the labelled strings only, which column strings are correct -- the carry rule is
+never coded. The soft automaton's own machinery (restarts, hardening, observation table,
+retraining, Occam tie-break) applies unchanged, so a trained model is a DFA over columns:
+:meth:`as_dfa` gives it, restricted to the column strings alignment can produce from well-formed
+equations (the *well-formed column strings*, :func:`column_shape_automaton`), and the tests prove
+it equivalent to the hand-built carry automaton
+(:func:`baselines.references.fsa.carry_automaton`).
 
 The model has no arithmetic of its own beyond the alignment; what it learns on multiplications
 (where a column of ``c`` depends on every column of ``a`` and ``b`` before it) is an approximation.

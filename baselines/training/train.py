@@ -212,7 +212,11 @@ def _curriculum_rows(train_set: LabelledBatch, config: TrainConfig, step: int) -
 
 
 def _gradient_step(
-    network: Classifier, optimiser: torch.optim.Optimizer, batch: LabelledBatch, config: TrainConfig, step: int
+    network: Classifier,
+    optimiser: torch.optim.Optimizer,
+    batch: LabelledBatch,
+    config: TrainConfig,
+    step: int,
 ) -> None:
     """One optimiser step on ``batch``'s loss plus the network's penalty."""
     # A config may shape the learning rate by step (the transformer's warm-up and decay); a

@@ -130,7 +130,9 @@ def label_noise(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"label noise must be a decimal number such as 0.1, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"label noise must be a decimal number such as 0.1, got {text!r}"
+        ) from None
     return _by(check_label_noise, value)
 
 

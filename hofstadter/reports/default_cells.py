@@ -195,8 +195,8 @@ def configuration(record: dict[str, Any]) -> str:
     """What makes two records of one cell the same experiment, seed aside: the model's config and
     version and the evaluation seed (records from before those fields: version 1, seed 0)."""
 
-    return json.dumps([record.get("model_config"), record.get("model_version", 1), record.get("eval_seed", 0)],
-                      sort_keys=True, default=str)  # fmt: skip
+    identity = [record.get("model_config"), record.get("model_version", 1), record.get("eval_seed", 0)]
+    return json.dumps(identity, sort_keys=True, default=str)
 
 
 def newest_configuration(records: list[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
@@ -236,8 +236,9 @@ def set_aside_lines(records: Iterable[dict[str, Any]]) -> list[str]:
     lines = []
     for (label, challenge), rows in sorted(found.items()):
         seeds = sorted({r.get("seed") for r in rows}, key=str)
-        lines.append(f"{label} on {challenge}: {len(rows)} record{'s' * (len(rows) > 1)} of an older "
-                     f"configuration (seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))})")  # fmt: skip
+        records, seed_word = f"record{'s' * (len(rows) > 1)}", f"seed{'s' * (len(seeds) > 1)}"
+        lines.append(f"{label} on {challenge}: {len(rows)} {records} of an older "
+                     f"configuration ({seed_word} {', '.join(map(str, seeds))})")  # fmt: skip
     return lines
 
 

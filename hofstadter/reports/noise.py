@@ -4,10 +4,11 @@ Fed by any store of run records (``run --label-noise P``, ``run --all --profile 
 are grouped by challenge, training-set size, model and share of flipped labels ``P`` (absent in a
 record: 0, clean labels); the newest record per run key counts; command-line variants
 (``MODEL:key=value``) and narrower training ranges are left out, as on the leaderboard. A cell is
-**proven exact** when its DFA was proven equivalent to the minimal one; a model whose final form is
-not a DFA has no proof (``-``), and a seed of a DFA learner that ended without one (a soft
-automaton kept soft) or did not finish counts as not exact. Accuracy is at the longest test length, mean over the seeds that
-scored; a seed that failed or ran over its budget counts as not exact and has no accuracy.
+**proven exact** when its DFA was proven equivalent to the minimal one; a model whose final form
+is not a DFA has no proof (``-``), and a seed of a DFA learner that ended without one (a soft
+automaton kept soft) or did not finish counts as not exact. Accuracy is at the longest test
+length, mean over the seeds that scored; a seed that failed or ran over its budget counts as not
+exact and has no accuracy.
 
 >>> records = [{"challenge": "div7-base10", "model": "rpni", "seed": s, "key": f"k{s}{p}", "status": "ok",
 ...             "train_size": 100, "equivalent": p == 0, "label_noise": p,
@@ -75,7 +76,8 @@ def noise_table(frame: pd.DataFrame) -> pd.DataFrame:
         scored = group["accuracy_longest"].dropna()
         accuracy = f"{100 * scored.mean():.1f}%" if len(scored) else "n/a"
         # A seed that ended with no DFA (a soft automaton kept soft) counts as not exact.
-        proven = f"{int(group['exact'].sum())}/{len(group)} exact" if group["proven"].any() or (group["status"] != "ok").all() else "-"
+        has_proof = group["proven"].any() or (group["status"] != "ok").all()
+        proven = f"{int(group['exact'].sum())}/{len(group)} exact" if has_proof else "-"
         others = group[group["status"] != "ok"]["status"].value_counts()
         note = "".join(f" ({n} {status})" for status, n in others.items())
         cells.setdefault((challenge, size, model), {})[f"P = {noise:g}"] = f"{proven}, {accuracy}{note}"
@@ -111,9 +113,13 @@ def plot_noise(frame: pd.DataFrame, path: Path) -> Path | None:
     if frame.empty:
         return None
     challenges = list_challenges()
-    groups = sorted(frame.groupby(["challenge", "train_size"], sort=False, dropna=False),
-                    key=lambda item: (challenges.index(item[0][0]) if item[0][0] in challenges else len(challenges),
-                                      str(item[0][0]), -1 if pd.isna(item[0][1]) else item[0][1]))  # fmt: skip
+
+    def registry_order(item: tuple) -> tuple:
+        challenge, size = item[0]
+        place = challenges.index(challenge) if challenge in challenges else len(challenges)
+        return place, str(challenge), -1 if pd.isna(size) else size
+
+    groups = sorted(frame.groupby(["challenge", "train_size"], sort=False, dropna=False), key=registry_order)
     widest = max(0.1, float(frame["label_noise"].max()))
     figure, axes = plt.subplots(len(groups), 2, figsize=(10, 3.2 * len(groups)), squeeze=False)
     models = list(dict.fromkeys(frame["model"]))
@@ -166,7 +172,8 @@ def write_noise_report(records: Iterable[dict[str, Any]], out_dir: Path) -> dict
     text = ["# Label noise: proven exact and accuracy at the longest length, against P\n",
             "P = the share of training and validation labels flipped (test labels are exact). Each "
             "cell: seeds whose DFA is proven equivalent to the minimal one (`-`: no seed ended as a "
-            "DFA; a seed that failed counts as not exact), and the mean accuracy at the longest test length over the seeds that scored.\n",
+            "DFA; a seed that failed counts as not exact), and the mean accuracy at the longest test "
+            "length over the seeds that scored.\n",
             noise_markdown(noise_table(frame))]  # fmt: skip
     if plot is not None:
         paths["plot"] = plot
