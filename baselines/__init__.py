@@ -9,7 +9,12 @@ network and no torch, and listing the models loads none of them.
 (True, 'GRUModel')
 """
 
-from baselines.base import (
+# First, before any module here imports torch: the same CPU kernels on every x86 machine.
+from baselines.cpu_kernels import pin_cpu_kernels
+
+pin_cpu_kernels()
+
+from baselines.base import (  # noqa: E402
     MODELS,
     FitReport,
     Model,
@@ -19,7 +24,7 @@ from baselines.base import (
     register_model_by_name,
     task_for,
 )
-from challenges.registry import BUILT_IN, registering_from
+from challenges.registry import BUILT_IN, registering_from  # noqa: E402
 
 # In the order tables list them: networks, state-merging learners, trivial baselines; references,
 # shown apart, last.

@@ -13,6 +13,7 @@ wherever it likes (see :mod:`hofstadter.run`).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,7 @@ import numpy as np
 import baselines
 from baselines.automata.exactness import ProofError
 from baselines.base import BudgetExceeded, fit_report, options_taken, task_for
+from baselines.cpu_kernels import cpu_kernels
 from challenges.cache import cached_sample
 from challenges.core import Challenge, Examples
 from challenges.evaluate import score
@@ -162,6 +164,8 @@ def run_experiment(
         **exactness,
         **spent,
         "device": device,
+        # The kernels torch ran, where it ran (a state-merging learner in a process without torch: none).
+        **({"cpu_kernels": cpu_kernels()} if "torch" in sys.modules else {}),
         "status": "ok",
     }
 

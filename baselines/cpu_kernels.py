@@ -1,0 +1,43 @@
+"""One set of CPU kernels for every run, whatever the x86 processor: so that a key gives one result.
+
+Torch picks its vectorised kernels by the processor's widest instructions -- its own (ATen), MKL's
+matrix products and oneDNN's (which runs ``nn.LSTM`` on a CPU) -- and AVX-512 kernels add and
+round in another order than AVX2 ones. The published board was run on AVX-512 machines; rerun
+from a fresh clone of 3cb1c9e on an AVX2-only one, 455 of the main command's 489 cells gave their
+records back and 34 did not (the LSTM 16, ``sr-gru`` 10, the soft automaton 8), the same code
+on both (docs/results.md). Pinning all three to AVX2, which every x86-64 processor of the last
+decade has, makes both machines run the same kernels.
+
+:func:`pin_cpu_kernels` sets the three switches, each only where the environment does not set it
+already (a user's choice stands). It must run before torch runs its first kernel, so
+``import baselines`` runs it, before any network module imports torch. On an AVX2 machine the
+pins change nothing (the same kernels run); on other processors (ARM) they are ignored.
+
+>>> sorted(PINS)
+['ATEN_CPU_CAPABILITY', 'MKL_CBWR', 'ONEDNN_MAX_CPU_ISA']
+"""
+
+from __future__ import annotations
+
+import os
+
+# Each library's switch and the AVX2 setting; MKL_CBWR is MKL's "conditional numerical
+# reproducibility" mode: the same results on every processor that has AVX2.
+PINS = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+
+
+def pin_cpu_kernels() -> None:
+    """Set each of :data:`PINS` in the environment unless it is set already."""
+    for name, value in PINS.items():
+        os.environ.setdefault(name, value)
+
+
+def cpu_kernels() -> dict[str, str | None]:
+    """What a record names about the kernels that ran: torch's capability and the three switches.
+
+    >>> sorted(cpu_kernels())
+    ['ATEN_CPU_CAPABILITY', 'MKL_CBWR', 'ONEDNN_MAX_CPU_ISA', 'capability']
+    """
+    import torch
+
+    return {"capability": torch.backends.cpu.get_cpu_capability(), **{n: os.environ.get(n) for n in PINS}}
