@@ -2,16 +2,21 @@
 
 Torch picks its vectorised kernels by the processor's widest instructions -- its own (ATen), MKL's
 matrix products and oneDNN's (which runs ``nn.LSTM`` on a CPU) -- and AVX-512 kernels add and
-round in another order than AVX2 ones. The published board was run on AVX-512 machines; rerun
-from a fresh clone of 3cb1c9e on an AVX2-only one, 455 of the main command's 489 cells gave their
-records back and 34 did not (the LSTM 16, ``sr-gru`` 10, the soft automaton 8), the same code
-on both (docs/results.md). Pinning all three to AVX2, which every x86-64 processor of the last
-decade has, makes both machines run the same kernels.
+round in another order than AVX2 ones; MKL, unless asked for its "conditional numerical
+reproducibility" (CNR), may also take another path on another processor. The published board was
+run on AVX-512 machines; rerun from a fresh clone of 3cb1c9e on an AVX2-only one, 455 of the main
+command's 489 cells gave their records back and 34 did not (the LSTM 16, ``sr-gru`` 10, the soft
+automaton 8), the same code on both (docs/results.md). Pinned here: ATen's and oneDNN's kernels
+to AVX2, which every x86-64 processor of the last decade has, and MKL's CNR mode for AVX2, whose
+promise is the same results on every processor with AVX2.
 
 :func:`pin_cpu_kernels` sets the three switches, each only where the environment does not set it
-already (a user's choice stands). It must run before torch runs its first kernel, so
+already (a user's choice stands), and none with ``HOFSTADTER_FREE_KERNELS=1`` (each library
+then picks its own, as before the pins). It must run before torch runs its first kernel, so
 ``import baselines`` runs it, before any network module imports torch. On an AVX2 machine the
-pins change nothing (the same kernels run); on other processors (ARM) they are ignored.
+ATen and oneDNN pins select the kernels that ran anyway; MKL's CNR mode does change results there
+(it was off before): records from before the pins are compared in docs/results.md. On other
+processors (ARM) the switches are ignored.
 
 >>> sorted(PINS)
 ['ATEN_CPU_CAPABILITY', 'MKL_CBWR', 'ONEDNN_MAX_CPU_ISA']
@@ -26,8 +31,13 @@ import os
 PINS = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
 
 
+OPT_OUT = "HOFSTADTER_FREE_KERNELS"  # set to 1: no pins (to rerun a record taken before them)
+
+
 def pin_cpu_kernels() -> None:
-    """Set each of :data:`PINS` in the environment unless it is set already."""
+    """Set each of :data:`PINS` in the environment unless it is set already, or ``OPT_OUT`` is 1."""
+    if os.environ.get(OPT_OUT) == "1":
+        return
     for name, value in PINS.items():
         os.environ.setdefault(name, value)
 

@@ -24,6 +24,9 @@ def test_import_baselines_pins_the_kernels_unless_the_user_chose():
     # a choice in the environment stands: here the scalar kernels and MKL's compatible mode
     chosen = _python(SHOW, ATEN_CPU_CAPABILITY="default", MKL_CBWR="COMPATIBLE")
     assert chosen.split() == ["DEFAULT", "COMPATIBLE"]
+    # and none at all on request: MKL_CBWR stays unset
+    free = "import os, baselines; print(os.environ.get('MKL_CBWR', 'unset'))"
+    assert _python(free, HOFSTADTER_FREE_KERNELS="1") == "unset"
 
 
 def test_a_network_record_names_the_kernels_it_ran_on():
