@@ -156,6 +156,12 @@ def differences(recorded: dict[str, Any], now: dict[str, Any]) -> list[str]:
             continue
         if old_fit.get(name) != new_fit.get(name):
             lines.append(f"fit.{name}: recorded {_short(old_fit.get(name))}, now {_short(new_fit.get(name))}")
+    if lines and recorded.get("cpu_kernels") != now.get("cpu_kernels"):
+        # Not a difference of its own (kernels name the machine), but what may explain the others.
+        then = _short(recorded["cpu_kernels"]) if "cpu_kernels" in recorded else "before the pins"
+        lines.append(f"cpu_kernels: recorded {then}, "
+                     f"now {_short(now.get('cpu_kernels'))} (baselines/cpu_kernels.py: "
+                     "HOFSTADTER_FREE_KERNELS=1 reruns a record from before the pins)")  # fmt: skip
     return lines
 
 

@@ -98,3 +98,12 @@ def test_machine_measures_are_not_differences():
            "fit": {"pta_seconds": 0.7, "states": 3}}  # fmt: skip
     assert differences(old, new) == []
     assert differences(old, {**new, "fit": {"states": 4}}) == ["fit.states: recorded 3, now 4"]
+
+
+def test_kernels_explain_a_difference_but_are_none_alone():
+    pinned = {"capability": "AVX2", "MKL_CBWR": "AVX2"}
+    old, new = {"status": "ok", "steps": 3}, {"status": "ok", "steps": 3, "cpu_kernels": pinned}
+    assert differences(old, new) == []  # the same figures on other kernels: the same result
+    lines = differences(old, {**new, "steps": 4})
+    assert lines[0] == "steps: recorded 3, now 4"
+    assert lines[1].startswith("cpu_kernels: recorded before the pins, now")
