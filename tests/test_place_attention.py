@@ -144,3 +144,14 @@ def test_checkpoint_round_trip(tmp_path):
     texts = ADD10.sample("test", 30, seed=0, length=12).texts
     assert loaded.predict(texts).tolist() == model.predict(texts).tolist()
     assert loaded.network.base == 10
+
+
+def test_the_shared_loop_reads_no_length_curriculum_into_its_stage_budget():
+    """``curriculum_steps`` here is steps per stage, not the transformer's length ramp: the shared
+    loop must admit every training string (from 1e6627f until the fix it ramped lengths here too)."""
+    from baselines.networks.transformer import TransformerConfig
+    from baselines.training.train import LabelledBatch, _curriculum_rows
+
+    batch = LabelledBatch(torch.zeros(4, 3), torch.tensor([1, 2, 3, 3]), torch.zeros(4))
+    assert _curriculum_rows(batch, PlaceAttentionConfig(curriculum_steps=600), 0) is None
+    assert _curriculum_rows(batch, TransformerConfig(curriculum_steps=600), 0).tolist() == [0, 1]

@@ -88,6 +88,14 @@ class TransformerConfig(TrainConfig):
     # Added after the board's transformer runs: out of config_dict (and keys) at these values.
     LATER_OPTIONS: ClassVar[dict[str, Any]] = {"curriculum_steps": 0, "loops": 1}
 
+    @property
+    def length_curriculum_steps(self) -> int:
+        """Steps of the shared loop's length curriculum (:func:`~baselines.training.train.train_network`).
+        A property, not a field: the loop asks for it by this name, which no other config has, so that
+        a field called ``curriculum_steps`` in another model's config (``place-attention``'s budget
+        per curriculum stage) is not read as one (it was, from 1e6627f: see CHANGELOG.md)."""
+        return self.curriculum_steps
+
     def scheduled_lr(self, step: int) -> float:
         """The learning rate of step ``step`` (0-based): warm-up, then constant or a cosine decay.
 

@@ -193,17 +193,20 @@ def _optimiser(network: Classifier, config: TrainConfig) -> torch.optim.Optimize
 def _curriculum_rows(train_set: LabelledBatch, config: TrainConfig, step: int) -> torch.Tensor | None:
     """The training rows a length curriculum admits at ``step``, or None: every row.
 
-    A config with ``curriculum_steps`` (the transformer's; read with getattr so that no other
-    model's config or key changes) admits at first only the shortest training strings, then one
-    length more at a time, evenly over those steps, and every string after them.
+    A config with ``length_curriculum_steps`` (the transformer's, a property over its
+    ``curriculum_steps``; read with getattr so that no other model's config or key changes) admits
+    at first only the shortest training strings, then one length more at a time, evenly over those
+    steps, and every string after them. The name is the loop's own: ``place-attention``'s config
+    has a field ``curriculum_steps`` that means something else (steps per curriculum stage), and
+    from 1e6627f to this fix the loop read it as a length ramp.
 
     >>> batch = LabelledBatch(torch.zeros(4, 3), torch.tensor([1, 2, 3, 3]), torch.zeros(4))
-    >>> class Config: curriculum_steps = 4
+    >>> class Config: length_curriculum_steps = 4
     >>> admitted = [_curriculum_rows(batch, Config, step) for step in (0, 2, 3, 4)]
     >>> [None if rows is None else rows.tolist() for rows in admitted]
     [[0, 1], [0, 1, 2, 3], [0, 1, 2, 3], None]
     """
-    steps = getattr(config, "curriculum_steps", 0)
+    steps = getattr(config, "length_curriculum_steps", 0)
     if not steps or step >= steps:
         return None
     shortest, longest = int(train_set.lengths.min()), int(train_set.lengths.max())
