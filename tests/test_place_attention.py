@@ -19,7 +19,9 @@ from challenges import get_challenge
 from challenges.errors import InvalidArgument
 
 ADD2, ADD10 = get_challenge("add-base2"), get_challenge("add-base10")
-TINY = dict(max_steps=12, eval_every=4, embed=8, key=4, value=4, features=8, hidden_size=8)
+# snap_train_steps=0: version 3's snap ladder (version 4's training through the snap: its own test)
+TINY = dict(max_steps=12, eval_every=4, embed=8, key=4, value=4, features=8, hidden_size=8,
+            snap_train_steps=0)  # fmt: skip
 
 
 def _network(challenge, seed=0, **options):
@@ -155,3 +157,21 @@ def test_the_shared_loop_reads_no_length_curriculum_into_its_stage_budget():
     batch = LabelledBatch(torch.zeros(4, 3), torch.tensor([1, 2, 3, 3]), torch.zeros(4))
     assert _curriculum_rows(batch, PlaceAttentionConfig(curriculum_steps=600), 0) is None
     assert _curriculum_rows(batch, TransformerConfig(curriculum_steps=600), 0).tolist() == [0, 1]
+
+
+def test_version_4_trains_through_its_snap_and_answers_snapped():
+    """After training, ``snap_train_steps`` more steps through the snap: the steps are counted, the
+    learned centroids become the snap (no parameter left over), and a second fit is the same."""
+    train, val = ADD2.sample("train", 256, seed=0), ADD2.sample("val", 64, seed=0)
+    options = dict(TINY, curriculum_start=100, restarts=1, snap_train_steps=8, snap_train_k=4)
+    first, second = PlaceAttentionModel(**options), PlaceAttentionModel(**options)
+    report = first.fit(ADD2.learner_view(), train, val, seed=2)
+    second.fit(ADD2.learner_view(), train, val, seed=2)
+    snap = report.extra["snap"]
+    assert snap["k"] == 4 and snap["trained_steps"] == 8 and report.steps == 12 + 8
+    network = first.network
+    assert network.snap_points is None and network.centroids.shape == (4, 8)
+    assert "snap_points" not in network.state_dict()
+    texts = ADD2.sample("test", 20, seed=0, length=40).texts
+    assert first.predict(texts).tolist() == second.predict(texts).tolist()
+    assert torch.equal(network.centroids, second.network.centroids)

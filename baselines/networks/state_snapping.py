@@ -56,6 +56,37 @@ def snapped_states(gru: nn.GRU, features: torch.Tensor, centroids: torch.Tensor)
     return torch.stack(states, dim=1)
 
 
+def straight_through_states(
+    gru: nn.GRU, features: torch.Tensor, centroids: torch.Tensor, commitment: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(states [B, T, H], the vector-quantisation loss): :func:`snapped_states` on the way forward,
+    the free step's gradient on the way back (the straight-through estimator of VQ-VAE, van den
+    Oord et al. 2017), so that the network can be trained as the automaton it answers as.
+
+    The loss, averaged over steps, pulls each centroid to the states snapped to it and, weighted by
+    ``commitment``, each state to its centroid: states gather ever closer to their centroids, and a
+    small change of the weights no longer moves a state across to another one.
+
+    >>> _ = torch.manual_seed(0)
+    >>> gru, features = nn.GRU(3, 2, batch_first=True), torch.randn(1, 4, 3)
+    >>> centroids = torch.tensor([[0.5, 0.5], [-0.5, 0.0]])
+    >>> states, loss = straight_through_states(gru, features, centroids, 0.25)
+    >>> torch.equal(states, snapped_states(gru, features, centroids)), loss.item() > 0
+    (True, True)
+    """
+    weights = (gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0)
+    state = features.new_zeros(features.shape[0], gru.hidden_size)
+    states, losses = [], []
+    for step in range(features.shape[1]):
+        free = torch.gru_cell(features[:, step], state, *weights)
+        nearest = centroids[torch.cdist(free.detach(), centroids.detach()).argmin(dim=-1)]
+        losses.append(((free.detach() - nearest) ** 2).sum(-1).mean()
+                      + commitment * ((free - nearest.detach()) ** 2).sum(-1).mean())  # fmt: skip
+        state = free + (nearest - free).detach()  # the centroid's value, the free step's gradient
+        states.append(state)
+    return torch.stack(states, dim=1), torch.stack(losses).mean()
+
+
 def snap_ladder(largest: int) -> list[int]:
     """Centroid counts tried, smallest first: 2, 4, ... up to ``largest``.
 
