@@ -19,7 +19,7 @@ from challenges import get_challenge
 from challenges.errors import InvalidArgument
 
 ADD2, ADD10 = get_challenge("add-base2"), get_challenge("add-base10")
-# snap_train_steps=0: version 3's snap ladder (version 4's training through the snap: its own test)
+# snap_train_steps=0 (the default): version 3's snap ladder; training through the snap has its own test
 TINY = dict(max_steps=12, eval_every=4, embed=8, key=4, value=4, features=8, hidden_size=8,
             snap_train_steps=0)  # fmt: skip
 
@@ -159,8 +159,8 @@ def test_the_shared_loop_reads_no_length_curriculum_into_its_stage_budget():
     assert _curriculum_rows(batch, TransformerConfig(curriculum_steps=600), 0).tolist() == [0, 1]
 
 
-def test_version_4_trains_through_its_snap_and_answers_snapped():
-    """After training, ``snap_train_steps`` more steps through the snap: the steps are counted, the
+def test_training_through_the_snap_counts_its_steps_and_answers_snapped():
+    """With ``snap_train_steps``, that many more steps through the snap: the steps are counted, the
     learned centroids become the snap (no parameter left over), and a second fit is the same."""
     train, val = ADD2.sample("train", 256, seed=0), ADD2.sample("val", 64, seed=0)
     options = dict(TINY, curriculum_start=100, restarts=1, snap_train_steps=8, snap_train_k=4)
