@@ -330,6 +330,12 @@ class PlaceAttentionModel(NetworkModel):
             report.extra["snap"] = self.snap(train_set, val_set, seed)
         return report
 
+    def states_to_cluster(self, train_set: LabelledBatch) -> np.ndarray:
+        """The free GRU's states on the first ``snap_strings`` training strings: what both snaps
+        (the ladder's, :meth:`snap`, and the trained one's, :meth:`train_snapped`) cluster."""
+        first = torch.arange(min(self.config.snap_strings, len(train_set.lengths)))
+        return self.network.free_states(train_set.take(first))
+
     def train_snapped(
         self, train_set: LabelledBatch, val_set: LabelledBatch, generator: torch.Generator, seed: int
     ) -> dict[str, Any]:
@@ -344,8 +350,7 @@ class PlaceAttentionModel(NetworkModel):
         error compounds over the 3,000 symbols of a 1000-digit sum; trained through the snap,
         the automaton is what the loss sees (docs/place-attention.md)."""
         network, config = self.network, self.config
-        first = torch.arange(min(config.snap_strings, len(train_set.lengths)))
-        points = network.free_states(train_set.take(first))
+        points = self.states_to_cluster(train_set)
         k = min(config.snap_train_k, len(np.unique(points.round(6), axis=0)))
         free = network.validate(val_set)[0]
         centroids = kmeans(points, k, np.random.default_rng(seed)).centroids
@@ -366,8 +371,7 @@ class PlaceAttentionModel(NetworkModel):
         network, config = self.network, self.config
         if not config.snap_max:
             return {"k": 0, "tried": []}
-        first = torch.arange(min(config.snap_strings, len(train_set.lengths)))
-        points = network.free_states(train_set.take(first))
+        points = self.states_to_cluster(train_set)
 
         def accuracy_with(centroids: torch.Tensor) -> float:
             network.centroids = centroids.to(self.device)
