@@ -9,6 +9,7 @@ challenge's minimal one::
     python benchmarks/bench_vs_rpni.py                          # quick profile: 100,000 strings
     python benchmarks/bench_vs_rpni.py --train-size 30000       # a point on the learning curve
     python benchmarks/bench_vs_rpni.py --models rpni linear-rnn soft-automaton --seeds 0 1 2
+    python benchmarks/bench_vs_rpni.py --models rpni linear-rnn linear-rnn:batch_size=64   # a variant
 
 Prints a Markdown table (seconds, exact or not, states of the minimised DFA), each learner's
 total against RPNI's, and on how many challenges each learner's fit was at or below RPNI's (the
@@ -30,7 +31,9 @@ import pandas as pd
 
 import baselines
 from baselines.base import BudgetExceeded
+from baselines.model_spec import parse_model_spec
 from challenges import get_challenge
+from challenges.errors import ChallengeError
 from hofstadter.experiment import model_options_for, training_data
 from hofstadter.profiles import get_profile
 from hofstadter.reports.leaderboard import markdown
@@ -38,11 +41,14 @@ from hofstadter.reports.leaderboard import markdown
 REGULAR = ("even-base3", "div3-base10", "div9-base10", "div7-base10", "div29-base10")
 
 
-def fit_and_prove(model_id: str, challenge_id: str, seed: int, args: argparse.Namespace) -> dict:
-    """One cell: fit ``model_id`` on the profile's strings for ``seed``; seconds and exactness."""
+def fit_and_prove(model_text: str, challenge_id: str, seed: int, args: argparse.Namespace) -> dict:
+    """One cell: fit ``model_text`` (a model id, or ``id:key=value,...`` as ``run --model`` takes
+    it) on the profile's strings for ``seed``; seconds and exactness."""
     challenge, profile = get_challenge(challenge_id), get_profile(args.profile)
     train, val, lengths = training_data(challenge, seed, profile, train_size=args.train_size)
-    model = baselines.create_model(model_id, **model_options_for(model_id, profile, "cpu"))
+    spec = parse_model_spec(model_text)
+    options = model_options_for(spec.model, profile, "cpu", dict(spec.options))
+    model = baselines.create_model(spec.model, **options)
     started = time.perf_counter()
     try:
         report = model.fit(baselines.task_for(model, challenge, lengths), train, val, seed)
@@ -54,7 +60,7 @@ def fit_and_prove(model_id: str, challenge_id: str, seed: int, args: argparse.Na
     return {
         "challenge": challenge_id,
         "seed": seed,
-        "model": model_id,
+        "model": spec.label,
         "seconds": round(seconds, 2),
         "exact": "over budget" if report is None else None if verdict is None else verdict.equivalent,
         "states": None if verdict is None else verdict.states,
@@ -113,6 +119,10 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser.add_argument("--train-size", type=int, default=None, help="default: the profile's")
     parser.add_argument("--csv", type=Path, help="also write the rows here")
     args = parser.parse_args(argv)
+    try:  # a misspelt model or option stops here, before any fit, with what is known
+        labels = [parse_model_spec(text).label for text in args.models]
+    except ChallengeError as error:
+        parser.error(str(error))
     print(f"torch's one-time imports, before any fit is timed: {warm_up():.1f} s")
     rows = [
         fit_and_prove(model_id, challenge_id, seed, args)
@@ -121,7 +131,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         for model_id in args.models
     ]
     frame = pd.DataFrame(rows)
-    wide = side_by_side(frame, args.models)
+    wide = side_by_side(frame, labels)
     work = frame.pivot(index=["challenge", "seed"], columns="model", values="work").reset_index()
     wide = wide.sort_values("challenge", key=lambda ids: ids.map(args.challenges.index), kind="stable")
     print(markdown(wide))
@@ -134,7 +144,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         lambda verdicts: f"{int((verdicts == True).sum())}/{len(verdicts)}"  # noqa: E712 - not "over budget"
     )
     print()
-    for model_id in args.models:
+    for model_id in labels:
         beside_rpni = "rpni" in totals and model_id != "rpni"
         ratio = f", {totals[model_id] / totals['rpni']:.2f}x RPNI's" if beside_rpni else ""
         print(f"{model_id}: {totals[model_id]:.1f} s in all{ratio}; proven exact in {exact[model_id]} cells")

@@ -1,0 +1,26 @@
+"""The side-by-side benchmark takes model variants as ``run --model`` does, and refuses bad ones
+before any fit."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from benchmarks import bench_vs_rpni
+
+
+def test_a_variant_is_fitted_with_its_options_and_named_by_them() -> None:
+    args = argparse.Namespace(profile="quick", train_size=300)
+    row = bench_vs_rpni.fit_and_prove("linear-rnn:width=4,max_steps=50", "even-base3", 0, args)
+    assert row["model"] == "linear-rnn[max_steps=50,width=4]"
+    assert 0 < row["work"] <= 50  # the option reached the model: at most 50 optimiser steps
+
+
+def test_a_misspelt_option_stops_before_any_fit(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        bench_vs_rpni.main(["--models", "rpni", "linear-rnn:widht=4"])
+    assert stopped.value.code == 2
+    printed = capsys.readouterr()
+    assert "unknown option 'widht'" in printed.err and "width" in printed.err
+    assert "torch's one-time imports" not in printed.out  # refused before the warm-up, let alone a fit
