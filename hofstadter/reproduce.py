@@ -156,6 +156,14 @@ def differences(recorded: dict[str, Any], now: dict[str, Any]) -> list[str]:
             continue
         if old_fit.get(name) != new_fit.get(name):
             lines.append(f"fit.{name}: recorded {_short(old_fit.get(name))}, now {_short(new_fit.get(name))}")
+    capped = [which for which, record in (("the recorded run", recorded), ("this run", now))
+              if (record.get("fit") or {}).get("hit_time_cap")]  # fmt: skip
+    if lines and capped:
+        # Not a difference of its own either: a run its safety cap stopped trained as many steps
+        # as its machine's speed allowed, so its figures are the machine's, not the key's alone.
+        lines.append(f"safety cap: {' and '.join(capped)} stopped at the profile's max_seconds "
+                     f"(steps: recorded {recorded.get('steps')}, now {now.get('steps')}); a slower or "
+                     "busier machine trains fewer steps, so these figures depend on the machine")  # fmt: skip
     if lines and recorded.get("cpu_kernels") != now.get("cpu_kernels"):
         # Not a difference of its own (kernels name the machine), but what may explain the others.
         then = _short(recorded["cpu_kernels"]) if "cpu_kernels" in recorded else "before the pins"

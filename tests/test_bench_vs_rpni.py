@@ -24,3 +24,20 @@ def test_a_misspelt_option_stops_before_any_fit(capsys: pytest.CaptureFixture[st
     printed = capsys.readouterr()
     assert "unknown option 'widht'" in printed.err and "width" in printed.err
     assert "torch's one-time imports" not in printed.out  # refused before the warm-up, let alone a fit
+
+
+def test_the_step_benchmark_s_hand_written_gradient_is_autograd_s() -> None:
+    """`benchmarks.linear_rnn_step` times a gradient written out by hand: it must be the same one."""
+    import torch
+
+    from baselines.automaton_learners.linear_rnn import LinearRNN
+    from benchmarks.linear_rnn_step import hand_gradients
+
+    network = LinearRNN("0123", width=5)
+    network.reset_parameters(torch.Generator().manual_seed(3))
+    ids = torch.randint(0, 5, (7, 4), generator=torch.Generator().manual_seed(4))  # 4: padding
+    labels = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0])
+    ((network.states(ids) @ network.readout - labels) ** 2).mean().backward()
+    by_hand = hand_gradients(network, ids, labels)
+    for mine, parameter in zip(by_hand, (network.matrices, network.start, network.readout)):
+        assert torch.allclose(mine, parameter.grad, atol=1e-5)

@@ -70,6 +70,41 @@ def test_eval_of_a_trainable_model_reproduces_the_benchmark_cell(capsys):
     assert by_eval == [(m["length"], m["accuracy"], m["n"]) for m in cell["metrics"]]
 
 
+def test_eval_of_a_report_seed_scores_the_report_strings_as_run_does(capsys):
+    """A report seed's cell is scored on the report evaluation seed's strings: eval too."""
+    from challenges import get_challenge
+    from hofstadter.experiment import run_experiment
+    from hofstadter.profiles import PROFILES
+
+    code, out, err = run(capsys, "eval", "prime-base10", "--model", "last-digits", "--profile", "smoke",
+                         "--seed", "101", "--json")  # fmt: skip
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert {r["eval_seed"] for r in records} == {1}
+    cell = run_experiment(get_challenge("prime-base10"), "last-digits", 101, profile=PROFILES["smoke"])
+    assert [(r["length"], r["accuracy"], r["n"]) for r in records] == [
+        (m["length"], m["accuracy"], m["n"]) for m in cell["metrics"]
+    ]
+
+
+def test_eval_scores_one_fit_on_each_draw_asked_for(capsys):
+    code, out, err = run(capsys, "eval", "div7-base10", "--model", "last-digits", "--lengths", "3",
+                         "--train-size", "300", "-n", "60", "--seed", "2", "--eval-seed", "2", "3", "2",
+                         "--json")  # fmt: skip
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["eval_seed"] for r in records] == [2, 3]  # each draw once, in the order given
+    assert err == ""  # neither is the report evaluation seed
+
+
+def test_eval_warns_when_a_development_seed_meets_the_report_strings(capsys):
+    code, out, err = run(capsys, "eval", "div7-base10", "--model", "fsa", "--lengths", "3", "-n", "20",
+                         "--eval-seed", "1")  # fmt: skip
+    assert code == 0
+    assert "warning: evaluation seed 1 draws the published figures' test strings" in err
+    assert "evaluation seed 1)" in " ".join(out.split())  # the title wraps at the table's width
+
+
 def test_eval_train_size_is_runs_rule_and_train_n_its_deprecated_alias(capsys, monkeypatch):
     """eval --train-size N trains and validates on exactly the strings run --train-size N draws."""
     from challenges import get_challenge

@@ -107,3 +107,14 @@ def test_kernels_explain_a_difference_but_are_none_alone():
     lines = differences(old, {**new, "steps": 4})
     assert lines[0] == "steps: recorded 3, now 4"
     assert lines[1].startswith("cpu_kernels: recorded before the pins, now")
+
+
+def test_a_safety_cap_explains_a_difference_but_is_none_alone():
+    """A run its clock stopped trained what the machine allowed: reproduce says so beside the
+    differences it causes (issue 30: budgets in work, the clock only a safety cap)."""
+    old = {"status": "ok", "steps": 2301, "fit": {"hit_time_cap": True}}
+    assert differences(old, {**old}) == []  # capped twice at the same step: the same result
+    lines = differences(old, {"status": "ok", "steps": 3000, "fit": {}})
+    assert lines[0] == "steps: recorded 2301, now 3000"
+    assert lines[-1].startswith("safety cap: the recorded run stopped at the profile's max_seconds")
+    assert "depend on the machine" in lines[-1]
