@@ -45,8 +45,9 @@ def test_each_digit_looks_at_every_number_around_its_own_place():
 
 @pytest.mark.parametrize(
     "options", [{}, {"window": 2, "content": True}, {"window": 1, "slots": True}, {"pooling": "last"},
-                {"hard_attention": False}],  # fmt: skip
-)
+                {"hard_attention": False}, {"presence": True},
+                {"window": 1, "slots": True, "presence": True}],
+)  # fmt: skip
 def test_padding_never_changes_an_answer(options):
     network = _network(ADD10, **{**TINY, **options})
     alone = encode(np.array(["12+29=41"]), ADD10.alphabet)
@@ -175,3 +176,19 @@ def test_training_through_the_snap_counts_its_steps_and_answers_snapped():
     texts = ADD2.sample("test", 20, seed=0, length=40).texts
     assert first.predict(texts).tolist() == second.predict(texts).tolist()
     assert torch.equal(network.centroids, second.network.centroids)
+
+
+def test_presence_says_which_numbers_have_a_digit_at_the_place_and_is_off_by_default():
+    """``presence``: after each number's read, 1 where that number has a digit at the place. Off
+    by default and out of the config's dict there, so version 3's keys hold."""
+    assert "presence" not in PlaceAttentionModel().config_dict()
+    assert PlaceAttentionModel(presence=True).config_dict()["presence"] is True
+    config = PlaceAttentionConfig(**{**TINY, "presence": True})
+    ids, _ = encode(np.array(["15+91=6"]), ADD10.alphabet)
+    places, numbers = places_and_numbers(ids, base=10, symbols=12)
+    attention = PlaceAttention(config)
+    read = attention(torch.zeros(1, ids.shape[1], config.embed), places, numbers).view(1, -1, 3, 5)
+    # "1" of 15 (place 1) finds digits of 15 and 91 there and none of 6; "5" (place 0) all three.
+    assert read[0, 0, :, -1].tolist() == [1.0, 1.0, 0.0]
+    assert read[0, 1, :, -1].tolist() == [1.0, 1.0, 1.0]
+    assert read[0, 2, :, -1].tolist() == [0.0, 0.0, 0.0]  # "+" has no place

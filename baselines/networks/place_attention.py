@@ -127,9 +127,13 @@ class PlaceAttentionConfig(TrainConfig):
     snap_train_k: int = 64
     snap_train_lr: float = 1e-4
     snap_commitment: float = 0.25
+    # Each number's read also says whether that number has a digit at the place (an option, off by
+    # default): the blend of a digit and the sink can pass for "no digit" where the sum needs a 0.
+    presence: bool = False
     # Added after version 3's runs: out of config_dict (and keys) at these values.
     LATER_OPTIONS: ClassVar[dict[str, Any]] = {
         "snap_train_steps": 0, "snap_train_k": 64, "snap_train_lr": 1e-4, "snap_commitment": 0.25,
+        "presence": False,
     }
 
     def __post_init__(self) -> None:
@@ -169,7 +173,7 @@ class PlaceAttentionClassifier(Classifier):
         self.embed = nn.Embedding(symbols + 1, config.embed)  # + padding
         self.number = nn.Embedding(config.numbers, config.embed)
         self.attention = PlaceAttention(config)
-        read = config.value * (2 * config.window + 2 if config.slots else 1)
+        read = config.value * (2 * config.window + 2 if config.slots else 1) + config.presence
         self.pointwise = Product(config.embed, read, config.numbers, config.features)
         self.gru = nn.GRU(config.features, config.hidden_size, batch_first=True)
         # Snapping centroids (none: a free GRU); set after training, used only at evaluation.

@@ -53,9 +53,11 @@ class PlaceAttention(nn.Module):
         self.sink_bias = nn.Parameter(torch.zeros(config.numbers, config.numbers))
         self.sink_value = nn.Parameter(torch.zeros(config.numbers, config.value))
         self.hard, self.content, self.slots = config.hard_attention, config.content, config.slots
+        self.presence = config.presence
 
     def forward(self, x: torch.Tensor, places: torch.Tensor, numbers: torch.Tensor) -> torch.Tensor:
-        """``x`` [B, T, embed] -> attended values [B, T, numbers x value]."""
+        """``x`` [B, T, embed] -> attended values [B, T, numbers x value] (``x (value + 1)`` with
+        ``presence``: after each number's values, 1 where it has a digit in the window, else 0)."""
         batch, width, _ = x.shape
         M, D = self.numbers, 2 * self.window + 1
         where = self._key_positions(places, numbers)  # [B, T, M, D], -1: no digit there
@@ -80,8 +82,11 @@ class PlaceAttention(nn.Module):
         values = gather(self.values(x)) * found[..., None]
         if self.slots:  # each place read apart, scaled by its weight: no blur of neighbouring digits
             sink = (weights[..., D:] * self.sink_value)[..., None, :]
-            return torch.cat([weights[..., :D, None] * values, sink], -2).reshape(batch, width, -1)
-        attended = (weights[..., :D, None] * values).sum(-2) + weights[..., D:] * self.sink_value
+            attended = torch.cat([weights[..., :D, None] * values, sink], -2).flatten(-2)  # [B, T, M, k]
+        else:
+            attended = (weights[..., :D, None] * values).sum(-2) + weights[..., D:] * self.sink_value
+        if self.presence:  # "no digit there" as a fact, not only as a blend that leans on the sink
+            attended = torch.cat([attended, found.any(-1, keepdim=True).to(attended.dtype)], dim=-1)
         return attended.reshape(batch, width, -1)
 
     def _key_positions(self, places: torch.Tensor, numbers: torch.Tensor) -> torch.Tensor:
