@@ -44,7 +44,7 @@ def hand_gradients(network: LinearRNN, ids: torch.Tensor, labels: torch.Tensor) 
     :meth:`LinearRNN.states` does), and each symbol's matrix gradient the sum of the outer products
     of the state before and the backward vector after each place that reads it.
 
-    Checked against autograd by ``tests/test_bench_vs_rpni.py``.
+    Checked against autograd by ``tests/test_benchmarks.py``.
     """
     rows, width, symbols = ids.shape[0], network.width, network.symbols
     every = torch.cat([network.matrices, torch.eye(width)[None]])  # padding: the identity

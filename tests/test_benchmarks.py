@@ -1,5 +1,5 @@
-"""The side-by-side benchmark takes model variants as ``run --model`` does, and refuses bad ones
-before any fit."""
+"""The benchmarks' own checks: side-by-side fits take variants, the step timer's gradient is autograd's,
+and the error sorter accounts for every wrong answer."""
 
 from __future__ import annotations
 
@@ -41,3 +41,16 @@ def test_the_step_benchmark_s_hand_written_gradient_is_autograd_s() -> None:
     by_hand = hand_gradients(network, ids, labels)
     for mine, parameter in zip(by_hand, (network.matrices, network.start, network.readout)):
         assert torch.allclose(mine, parameter.grad, atol=1e-5)
+
+
+def test_equation_errors_sorts_wrong_answers_by_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    """`benchmarks.equation_errors`: every wrong answer lands in one shape, and report seeds are refused."""
+    from benchmarks import equation_errors
+
+    frame = equation_errors.report("add-base2", "last-digits", 0, [0], [3], 200, examples=1)
+    assert list(frame["n"]) == [frame["n"][0], 200]  # the training strings, then the one test set
+    assert (frame[list(equation_errors.SHAPES)].sum(axis=1) == frame["wrong"]).all()
+    assert frame["wrong"][1] > 0  # a last-digits rule misses near misses above its digits
+    with pytest.raises(SystemExit) as stopped:
+        equation_errors.main(["add-base2", "--model", "last-digits", "--seed", "101"])
+    assert stopped.value.code == 2 and "report seeds" in capsys.readouterr().err
