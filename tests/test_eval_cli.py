@@ -76,12 +76,12 @@ def test_eval_of_a_report_seed_scores_the_report_strings_as_run_does(capsys):
     from hofstadter.experiment import run_experiment
     from hofstadter.profiles import PROFILES
 
-    code, out, err = run(capsys, "eval", "prime-base10", "--model", "last-digits", "--profile", "smoke",
+    code, out, err = run(capsys, "eval", "div7-base10", "--model", "last-digits", "--profile", "smoke",
                          "--seed", "101", "--json")  # fmt: skip
     assert code == 0, err
     records = [json.loads(line) for line in out.splitlines()]
     assert {r["eval_seed"] for r in records} == {1}
-    cell = run_experiment(get_challenge("prime-base10"), "last-digits", 101, profile=PROFILES["smoke"])
+    cell = run_experiment(get_challenge("div7-base10"), "last-digits", 101, profile=PROFILES["smoke"])
     assert [(r["length"], r["accuracy"], r["n"]) for r in records] == [
         (m["length"], m["accuracy"], m["n"]) for m in cell["metrics"]
     ]
