@@ -161,7 +161,7 @@ def differences(recorded: dict[str, Any], now: dict[str, Any]) -> list[str]:
     if lines and capped:
         # Not a difference of its own either: a run its safety cap stopped trained as many steps
         # as its machine's speed allowed, so its figures are the machine's, not the key's alone.
-        lines.append(f"safety cap: {' and '.join(capped)} stopped at the profile's max_seconds "
+        lines.append(f"safety cap: {' and '.join(capped)} stopped at its max_seconds "
                      f"(steps: recorded {recorded.get('steps')}, now {now.get('steps')}); a slower or "
                      "busier machine trains fewer steps, so these figures depend on the machine")  # fmt: skip
     if lines and recorded.get("cpu_kernels") != now.get("cpu_kernels"):

@@ -116,5 +116,5 @@ def test_a_safety_cap_explains_a_difference_but_is_none_alone():
     assert differences(old, {**old}) == []  # capped twice at the same step: the same result
     lines = differences(old, {"status": "ok", "steps": 3000, "fit": {}})
     assert lines[0] == "steps: recorded 2301, now 3000"
-    assert lines[-1].startswith("safety cap: the recorded run stopped at the profile's max_seconds")
+    assert lines[-1].startswith("safety cap: the recorded run stopped at its max_seconds")
     assert "depend on the machine" in lines[-1]
