@@ -34,7 +34,7 @@ from baselines.base import BudgetExceeded
 from baselines.model_spec import parse_model_spec
 from challenges import get_challenge
 from challenges.errors import ChallengeError
-from hofstadter.experiment import model_options_for, training_data
+from hofstadter.experiment import model_for_spec, training_data
 from hofstadter.profiles import get_profile
 from hofstadter.reports.leaderboard import markdown
 
@@ -47,8 +47,7 @@ def fit_and_prove(model_text: str, challenge_id: str, seed: int, args: argparse.
     challenge, profile = get_challenge(challenge_id), get_profile(args.profile)
     train, val, lengths = training_data(challenge, seed, profile, train_size=args.train_size)
     spec = parse_model_spec(model_text)
-    options = model_options_for(spec.model, profile, "cpu", dict(spec.options))
-    model = baselines.create_model(spec.model, **options)
+    model = model_for_spec(spec, profile)
     started = time.perf_counter()
     try:
         report = model.fit(baselines.task_for(model, challenge, lengths), train, val, seed)

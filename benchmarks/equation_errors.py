@@ -35,10 +35,10 @@ from baselines.model_spec import parse_model_spec
 from challenges import get_challenge
 from challenges.core import Challenge
 from challenges.errors import ChallengeError
-from challenges.evaluate import evaluation_set
+from challenges.evaluate import evaluation_set, scored_lengths
 from challenges.numbers import to_base
 from hofstadter.evaluation_seeds import REPORT_EVAL_SEED
-from hofstadter.experiment import model_options_for, training_data
+from hofstadter.experiment import model_for_spec, training_data
 from hofstadter.profiles import get_profile, seed_kind
 from hofstadter.reports.leaderboard import markdown
 
@@ -94,15 +94,13 @@ def report(challenge_id: str, model_text: str, seed: int, eval_seeds: Iterable[i
            lengths: Iterable[int] | None, n: int, examples: int) -> pd.DataFrame:  # fmt: skip
     """Fit, answer, sort: one row per string set (the training strings, then each draw)."""
     challenge, profile = get_challenge(challenge_id), get_profile("quick")
-    spec = parse_model_spec(model_text)
-    options = model_options_for(spec.model, profile, "cpu", dict(spec.options))
-    model = baselines.create_model(spec.model, **options)
+    model = model_for_spec(parse_model_spec(model_text), profile)
     train, val, train_lengths = training_data(challenge, seed, profile)
     model.fit(baselines.task_for(model, challenge, train_lengths), train, val, seed)
     sets = [("training strings", train.texts, train.labels)]
     low, high = challenge.train_lengths
     for eval_seed in eval_seeds:
-        for length in lengths or range(low, high + 1):
+        for length in scored_lengths(challenge, lengths or range(low, high + 1)):
             test = evaluation_set(challenge, length, n, eval_seed)
             sets.append((f"evaluation seed {eval_seed}, length {length}", test.texts, test.labels))
     rows = []

@@ -19,12 +19,11 @@ import time
 import numpy as np
 import torch
 
-import baselines
 from baselines.base import task_for
 from baselines.model_spec import parse_model_spec
 from challenges import get_challenge
 from challenges.evaluate import evaluation_set, scored_lengths
-from hofstadter.experiment import model_options_for, training_data
+from hofstadter.experiment import model_for_spec, training_data
 from hofstadter.profiles import PROFILES, seed_kind
 
 
@@ -42,8 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     profile = PROFILES[args.profile]
     challenge = get_challenge(args.challenge)
     spec = parse_model_spec(args.spec)
-    options = {**model_options_for(spec.model, profile, "cpu"), **dict(spec.options)}
-    model = baselines.create_model(spec.model, **options)
+    model = model_for_spec(spec, profile)
     train, val, (low, high) = training_data(challenge, args.seed, profile)
     started, cpu_started = time.perf_counter(), time.process_time()
     report = model.fit(task_for(model, challenge), train, val, args.seed)

@@ -22,8 +22,9 @@ import numpy as np
 
 import baselines
 from baselines.automata.exactness import ProofError
-from baselines.base import BudgetExceeded, fit_report, options_taken, task_for
+from baselines.base import BudgetExceeded, Model, fit_report, options_taken, task_for
 from baselines.cpu_kernels import cpu_kernels
+from baselines.model_spec import ModelSpec
 from challenges.cache import cached_sample
 from challenges.core import Challenge, Examples
 from challenges.evaluate import score
@@ -46,6 +47,19 @@ def model_options_for(
     """
     wanted = {"max_steps": profile.max_steps, "max_seconds": profile.max_seconds, "device": device}
     return {**options_taken(model_id, wanted), **(overrides or {})}
+
+
+def model_for_spec(spec: ModelSpec, profile: Profile, device: str = "cpu") -> Model:
+    """A fresh model of ``spec`` (``gru:lr=0.1`` parsed) with :func:`model_options_for`'s options:
+    what ``eval`` and the benchmarks build, as a ``run`` cell builds it.
+
+    >>> from hofstadter.profiles import PROFILES
+    >>> from baselines.model_spec import parse_model_spec
+    >>> model_for_spec(parse_model_spec("rpni:time_budget=5"), PROFILES["smoke"]).id
+    'rpni'
+    """
+    options = model_options_for(spec.model, profile, device, dict(spec.options))
+    return baselines.create_model(spec.model, **options)
 
 
 def training_data(

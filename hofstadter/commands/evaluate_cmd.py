@@ -37,7 +37,7 @@ from hofstadter import experiment  # experiment.training_data, looked up when us
 from hofstadter.commands import _args
 from hofstadter.commands._output import console
 from hofstadter.evaluation_seeds import REPORT_EVAL_SEED, evaluation_seed
-from hofstadter.experiment import model_options_for
+from hofstadter.experiment import model_for_spec
 from hofstadter.profiles import PROFILES, get_profile, seed_kind
 
 
@@ -75,8 +75,7 @@ def eval_command(args: argparse.Namespace) -> int:
     challenge = get_challenge(args.id)
     profile = get_profile(args.profile)
     spec = parse_model_spec(args.model)
-    model = baselines.create_model(spec.model, **model_options_for(spec.model, profile, args.device,
-                                                                     dict(spec.options)))
+    model = model_for_spec(spec, profile, args.device)
     task = baselines.task_for(model, challenge)
     reason = model.applies_to(task)
     if reason is not None:
@@ -93,8 +92,8 @@ def eval_command(args: argparse.Namespace) -> int:
         print(f"warning: evaluation seed {REPORT_EVAL_SEED} draws the published figures' test strings; "
               "a choice made on development seeds scored there is made on them", file=sys.stderr)  # fmt: skip
     baselines.base.fit_report(model.fit(task, train, val, seed=args.seed))  # None: one clear line
+    size = args.n or profile.test_size_for(challenge)
     for eval_seed in dict.fromkeys(eval_seeds):  # each draw once, in the order given
-        size = args.n or profile.test_size_for(challenge)
         metrics = score(model.predict, challenge, lengths=lengths, n=size, seed=eval_seed)
         if args.json:
             for metric in metrics:
