@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 
-from baselines.networks import place_attention
+from baselines.networks import place_attention, place_training
 from baselines.networks.place_attention import (
     PlaceAttention,
     PlaceAttentionClassifier,
@@ -112,7 +114,7 @@ def test_restarts_run_while_validation_is_low_and_keep_the_best_counting_every_s
 def test_the_margin_kept_is_the_least_sure_at_the_longest_lengths():
     signed = torch.tensor([-3.0, 9.0, 1.0, 4.0, 0.25, 7.0, 6.0, 8.0])
     lengths = torch.tensor([1, 1, 9, 9, 9, 9, 9, 9])  # the longest quarter: length 9
-    assert place_attention.long_margin(signed, lengths) == 0.25  # -3 is short; one of six is the tenth
+    assert place_training.long_margin(signed, lengths) == 0.25  # -3 is short; one of six is the tenth
 
 
 def test_gradients_reach_every_part():
@@ -176,6 +178,33 @@ def test_training_through_the_snap_counts_its_steps_and_answers_snapped():
     texts = ADD2.sample("test", 20, seed=0, length=40).texts
     assert first.predict(texts).tolist() == second.predict(texts).tolist()
     assert torch.equal(network.centroids, second.network.centroids)
+
+
+def test_further_snap_rounds_run_only_while_the_snapped_network_is_below_the_free_one(monkeypatch):
+    """``snap_train_rounds``: more rounds of ``snap_train_steps`` while the snapped network's
+    validation is below the free network's; a round that gains nothing leaves the best state so
+    far in place. At 1 (the default) it is out of the config's dict, so earlier keys hold."""
+    assert "snap_train_rounds" not in PlaceAttentionModel(snap_train_steps=8).config_dict()
+    with pytest.raises(InvalidArgument, match="snap_train_rounds"):
+        PlaceAttentionModel(snap_train_rounds=0)
+    real, scripted, after = place_attention.train_network, iter([0.3, 0.45, 0.4, 0.5]), []
+
+    def scripted_rounds(network, *args):  # the real steps, with the validation figures scripted
+        report = real(network, *args)
+        if network.snap_points is None:  # the free network's own training
+            return report
+        after.append(network.snap_points.detach().clone())
+        return replace(report, best_val_accuracy=next(scripted))
+
+    monkeypatch.setattr(place_attention, "train_network", scripted_rounds)
+    train, val = ADD2.sample("train", 256, seed=0), ADD2.sample("val", 64, seed=0)
+    options = dict(TINY, curriculum_start=100, restarts=1, snap_train_steps=4, snap_train_k=2)
+    model = PlaceAttentionModel(**options, snap_train_rounds=3)
+    snap = model.fit(ADD2.learner_view(), train, val, seed=2).extra["snap"]
+    assert snap["val_free"] == 0.5  # the tiny network is at chance: every round is below it
+    assert snap["rounds"] == 3 and snap["trained_steps"] == 12 and snap["val"] == 0.45
+    assert snap["best_step"] > 4  # counted from the first round's first step
+    assert torch.equal(model.network.centroids, after[1])  # the third round fell back to the second's
 
 
 def test_presence_says_which_numbers_have_a_digit_at_the_place_and_is_off_by_default():
