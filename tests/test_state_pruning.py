@@ -67,6 +67,17 @@ def test_pruning_never_loses_accuracy_and_deletes_what_changes_nothing():
     assert record["accuracy"] == 1.0 and np.array_equal(table.answers(alive), table.answers(every))
 
 
+def test_a_deletion_the_network_refuses_is_not_kept():
+    """The table only proposes: ``confirm`` (the network's own accuracy) has the last word."""
+    network = _snapped_network(16)
+    batch = LabelledBatch.of(ADD2.sample("val", 300, seed=0), ADD2.alphabet, torch.device("cpu"))
+    table = _table(network, batch)
+    alive, record = prune_centroids(table, batch.labels.numpy() > 0.5,
+                                    confirm=lambda alive: 1.0 if alive.all() else 0.0)  # fmt: skip
+    assert alive.all() and record["k"] == 16 and record["refused_by_network"] > 0
+    assert record["accuracy"] == record["accuracy_before"] == 1.0
+
+
 def test_snap_prune_keeps_the_answering_network_and_records_what_it_kept():
     """``snap_prune``: after the snap, the network answers with the pruned centroids; off by
     default and out of the config's dict there; refused where positions do not judge."""

@@ -413,19 +413,20 @@ class PlaceAttentionModel(NetworkModel):
     @torch.no_grad()
     def prune_snap(self, val_set: LabelledBatch) -> dict[str, Any]:
         """Keep the fewest of the snap's centroids that answer the validation strings as well
-        (:func:`prune_centroids`, on the automaton tabulated from those strings); the record.
-        Should the tabulated answers and the network's own ever differ, all centroids stay."""
+        (:func:`prune_centroids`, on the automaton tabulated from those strings, each deletion
+        confirmed by the network's own answers); the record."""
         network = self.network.eval()
         lengths = val_set.lengths.clamp(min=1)
         features = network.backwards_features(val_set.ids[:, : int(lengths.max())], lengths)
         table = tabulate(network.gru, features, lengths, network.centroids, network.verdicts)
-        before, every = network.validate(val_set)[0], network.centroids
-        alive, record = prune_centroids(table, val_set.labels.cpu().numpy() > 0.5)
-        network.centroids = every[torch.as_tensor(alive, device=every.device)]
-        record["val"] = round(network.validate(val_set)[0], 6)
-        if record["val"] < before:
-            network.centroids, record["k"], record["val"] = every, len(every), round(before, 6)
-            record["kept_all"] = True
+        every = network.centroids
+
+        def accuracy_with(alive: np.ndarray) -> float:
+            network.centroids = every[torch.as_tensor(alive, device=every.device)]
+            return network.validate(val_set)[0]
+
+        alive, record = prune_centroids(table, val_set.labels.cpu().numpy() > 0.5, accuracy_with)
+        record["val"] = round(accuracy_with(alive), 6)
         return record
 
     def snap(self, train_set: LabelledBatch, val_set: LabelledBatch, seed: int) -> dict[str, Any]:

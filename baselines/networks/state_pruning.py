@@ -107,16 +107,22 @@ def tabulate(
                      verdicts.cpu().numpy(), centroids.cpu())  # fmt: skip
 
 
-def prune_centroids(table: SnapTable, labels: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+def prune_centroids(
+    table: SnapTable, labels: np.ndarray, confirm: Callable[[np.ndarray], float] | None = None
+) -> tuple[np.ndarray, dict[str, Any]]:
     """(which centroids to keep, a record): delete centroids one at a time, least visited on the
     table's strings first, keeping each deletion that leaves accuracy against ``labels`` no lower.
 
-    Only the steps that led to the deleted centroid are looked up again on a try."""
+    Only the steps that led to the deleted centroid are looked up again on a try. The table's
+    steps are computed in one batch, the network's string by string, and the two can round a near
+    tie apart; so where ``confirm`` is given (the network's own accuracy with only the centroids
+    it is handed), a deletion the table allows is kept only if ``confirm`` does not fall either."""
     labels = np.asarray(labels).astype(bool)
     alive = np.ones(len(table.centroids), dtype=bool)
     steps = table.nearest(alive)
     accuracy = float(np.mean(table.answers(alive, steps) == labels))
-    before, visits = accuracy, table.visits(alive)
+    confirmed = confirm(alive) if confirm else accuracy
+    before, visits, refused = confirmed, table.visits(alive), 0
     for centroid in np.argsort(visits, kind="stable"):
         if alive.sum() == 1:
             break
@@ -125,7 +131,15 @@ def prune_centroids(table: SnapTable, labels: np.ndarray) -> tuple[np.ndarray, d
         trial_steps = steps.copy()
         trial_steps[moved] = table.nearest(trial, moved)
         trial_accuracy = float(np.mean(table.answers(trial, trial_steps) == labels))
-        if trial_accuracy >= accuracy:
-            alive, steps, accuracy = trial, trial_steps, trial_accuracy
-    return alive, {"k": int(alive.sum()), "accuracy": round(accuracy, 6), "accuracy_before": round(before, 6),
-                   "distinct_inputs": table.distinct_inputs}  # fmt: skip
+        if trial_accuracy < accuracy:
+            continue
+        trial_confirmed = confirm(trial) if confirm else trial_accuracy
+        if trial_confirmed < confirmed:
+            refused += 1
+            continue
+        alive, steps, accuracy, confirmed = trial, trial_steps, trial_accuracy, trial_confirmed
+    record = {"k": int(alive.sum()), "accuracy": round(confirmed, 6), "accuracy_before": round(before, 6),
+              "distinct_inputs": table.distinct_inputs}  # fmt: skip
+    if refused:
+        record["refused_by_network"] = refused
+    return alive, record
