@@ -34,6 +34,8 @@ numbers to read, what to compute from them and what to carry is learned from lab
    centroids learned too (:meth:`PlaceAttentionModel.train_snapped`); the snapped network answers.
    With ``snap_train_rounds``, further rounds of those steps while it is below the free network
    on the validation strings.
+9. **A pruned snap** (an option, ``snap_prune``): the fewest of the snap's centroids that keep
+   validation accuracy (:mod:`baselines.networks.state_pruning`).
 
 >>> import numpy as np
 >>> from challenges import get_challenge
