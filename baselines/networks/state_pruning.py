@@ -114,8 +114,8 @@ def prune_centroids(
     table's strings first, keeping each deletion that leaves accuracy against ``labels`` no lower.
 
     Only the steps that led to the deleted centroid are looked up again on a try. The table's
-    steps are computed in one batch, the network's string by string, and the two can round a near
-    tie apart; so where ``confirm`` is given (the network's own accuracy with only the centroids
+    steps are computed in one batch, the network's string by string, and the two could round a
+    near tie apart; so where ``confirm`` is given (the network's own accuracy with only the centroids
     it is handed), a deletion the table allows is kept only if ``confirm`` does not fall either."""
     labels = np.asarray(labels).astype(bool)
     alive = np.ones(len(table.centroids), dtype=bool)
