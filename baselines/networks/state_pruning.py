@@ -63,26 +63,24 @@ class SnapTable:
                  for i in range(0, len(chosen), _DISTANCE_CHUNK)]  # fmt: skip
         return live[torch.cat(found)].numpy() if found else np.zeros(0, dtype=np.int64)
 
+    def walk(self, steps: np.ndarray) -> np.ndarray:
+        """[B, T + 1]: each string's state before each of its positions (column 0: the start),
+        then after the last, with ``steps`` (:meth:`nearest`) as the automaton's moves."""
+        units, (rows, width) = self.distinct_inputs, self.inputs.shape
+        states = np.empty((rows, width + 1), dtype=np.int64)
+        states[:, 0] = len(self.centroids)
+        for t in range(width):
+            states[:, t + 1] = steps[states[:, t] * units + self.inputs[:, t]]
+        return states
+
     def answers(self, alive: np.ndarray, steps: np.ndarray | None = None) -> np.ndarray:
         """Each string's answer with only the ``alive`` centroids: every position accepts."""
-        k, units = len(self.centroids), self.distinct_inputs
-        steps = self.nearest(alive) if steps is None else steps
-        state = np.full(len(self.inputs), k)
-        lowest = np.full(len(self.inputs), np.inf)
-        for t in range(self.inputs.shape[1]):
-            read = self.inputs[:, t]
-            lowest = np.where(self.inside[:, t], np.minimum(lowest, self.verdicts[state, read]), lowest)
-            state = steps[state * units + read]
-        return lowest > 0
+        before = self.walk(self.nearest(alive) if steps is None else steps)[:, :-1]
+        return np.where(self.inside, self.verdicts[before, self.inputs], np.inf).min(axis=1) > 0
 
-    def visits(self, alive: np.ndarray) -> np.ndarray:
+    def visits(self, steps: np.ndarray) -> np.ndarray:
         """How often each centroid is the state after a symbol, over all the strings."""
-        steps, units = self.nearest(alive), self.distinct_inputs
-        state, counts = np.full(len(self.inputs), len(self.centroids)), np.zeros(len(self.centroids), int)
-        for t in range(self.inputs.shape[1]):
-            state = steps[state * units + self.inputs[:, t]]
-            np.add.at(counts, state[self.inside[:, t]], 1)
-        return counts
+        return np.bincount(self.walk(steps)[:, 1:][self.inside], minlength=len(self.centroids))
 
 
 @torch.no_grad()
@@ -122,7 +120,7 @@ def prune_centroids(
     steps = table.nearest(alive)
     accuracy = float(np.mean(table.answers(alive, steps) == labels))
     confirmed = confirm(alive) if confirm else accuracy
-    before, visits, refused = confirmed, table.visits(alive), 0
+    before, visits, refused = confirmed, table.visits(steps), 0
     for centroid in np.argsort(visits, kind="stable"):
         if alive.sum() == 1:
             break
