@@ -111,6 +111,18 @@ def test_restarts_run_while_validation_is_low_and_keep_the_best_counting_every_s
     assert model.network.validate(val_set)[0] == report.best_val_accuracy  # the kept one is the best
 
 
+def test_restart_fit_restarts_while_training_strings_are_missed_and_keeps_the_best_on_all_labelled():
+    train, val = ADD2.sample("train", 256, seed=0), ADD2.sample("val", 64, seed=0)
+    options = dict(TINY, curriculum_start=100, restarts=3, restart_below=0.0)  # validation never asks
+    report = PlaceAttentionModel(**options, restart_fit=1.0).fit(ADD2.learner_view(), train, val, seed=1)
+    tried = report.extra["restarts"]
+    assert len(tried) == 3  # 12 steps fit no tiny network to every training string
+    assert all(0.0 <= t["train"] <= 1.0 and 0.0 <= t["labelled"] <= 1.0 for t in tried)
+    assert tried[report.extra["chosen"]]["labelled"] == max(t["labelled"] for t in tried)
+    satisfied = PlaceAttentionModel(**options, restart_fit=0.1).fit(ADD2.learner_view(), train, val, seed=1)
+    assert len(satisfied.extra["restarts"]) == 1 and satisfied.extra["restarts"][0]["train"] >= 0.1
+
+
 def test_the_margin_kept_is_the_least_sure_at_the_longest_lengths():
     signed = torch.tensor([-3.0, 9.0, 1.0, 4.0, 0.25, 7.0, 6.0, 8.0])
     lengths = torch.tensor([1, 1, 9, 9, 9, 9, 9, 9])  # the longest quarter: length 9
@@ -132,7 +144,7 @@ def test_gradients_reach_every_part():
 @pytest.mark.parametrize(
     "options, message",
     [({"pooling": "max"}, "unknown pooling"), ({"window": -1}, "window"), ({"numbers": 0}, "at least 1"),
-     ({"restarts": 0}, "restarts")],  # fmt: skip
+     ({"restarts": 0}, "restarts"), ({"restart_fit": 1.5}, "restart_fit")],  # fmt: skip
 )
 def test_bad_options_are_one_clear_error(options, message):
     with pytest.raises(InvalidArgument, match=message):

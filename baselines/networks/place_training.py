@@ -1,9 +1,12 @@
-"""What the place-attention checker's training reads besides its loss: the curriculum's stages
-and the margin by which it keeps a state (see :mod:`baselines.networks.place_attention`)."""
+"""What the place-attention checker's training reads besides its loss: the curriculum's stages,
+the margin by which it keeps a state, and how much of its labelled strings an initialisation fits
+(see :mod:`baselines.networks.place_attention`)."""
 
 from __future__ import annotations
 
 import torch
+
+from baselines.training.train import Classifier, LabelledBatch, accuracies
 
 
 def curriculum(lengths: torch.Tensor, start: int) -> list[int]:
@@ -34,3 +37,20 @@ def long_margin(signed: torch.Tensor, lengths: torch.Tensor, cap: float = 5.0) -
     longest = signed[lengths >= torch.quantile(lengths.float(), 0.75)].clamp(max=cap)
     lowest = longest.topk(max(1, len(longest) // 10), largest=False).values
     return float(lowest.mean())
+
+
+def fitted_shares(network: Classifier, train_set: LabelledBatch, val_set: LabelledBatch) -> dict[str, float]:
+    """``network``'s share right of its training strings (``train``) and of every labelled string,
+    training and validation together (``labelled``): what ``restart_fit`` restarts and ranks by.
+
+    >>> class Yes(Classifier):
+    ...     def forward(self, ids, lengths): return torch.ones(len(ids))
+    >>> batch = LabelledBatch(torch.zeros(4, 1, dtype=torch.long), torch.ones(4, dtype=torch.long),
+    ...                       torch.tensor([1.0, 1.0, 1.0, 0.0]))
+    >>> fitted_shares(Yes(), batch, batch)
+    {'train': 0.75, 'labelled': 0.75}
+    """
+    right = {name: float(accuracies(network, batch)) * len(batch)
+             for name, batch in (("train", train_set), ("val", val_set))}  # fmt: skip
+    return {"train": round(right["train"] / len(train_set), 6),
+            "labelled": (right["train"] + right["val"]) / (len(train_set) + len(val_set))}  # fmt: skip
