@@ -17,6 +17,7 @@ from baselines.networks.place_attention import (
     places_and_numbers,
 )
 from baselines.training.encoding import encode
+from baselines.training.train import LabelledBatch
 from challenges import get_challenge
 from challenges.errors import InvalidArgument
 
@@ -190,6 +191,28 @@ def test_training_through_the_snap_counts_its_steps_and_answers_snapped():
     texts = ADD2.sample("test", 20, seed=0, length=40).texts
     assert first.predict(texts).tolist() == second.predict(texts).tolist()
     assert torch.equal(network.centroids, second.network.centroids)
+
+
+def test_snap_fallback_snaps_the_free_network_by_the_ladder_where_the_trained_snap_lost(monkeypatch):
+    """``snap_fallback``: a snap trained below the free network (here made so) gives way to the
+    free network's state, snapped by the ladder; the record keeps what it replaced."""
+    train, val = ADD2.sample("train", 256, seed=0), ADD2.sample("val", 64, seed=0)
+    options = dict(TINY, curriculum_start=100, restarts=1, snap_train_steps=8, snap_train_k=4, snap_max=4)
+    trained = PlaceAttentionModel.train_snapped
+
+    def lost(self, *args):  # the trained snap, as if it ended below the free network
+        return {**trained(self, *args), "val": -1.0}
+
+    monkeypatch.setattr(PlaceAttentionModel, "train_snapped", lost)
+    kept = PlaceAttentionModel(**options).fit(ADD2.learner_view(), train, val, seed=2)
+    model = PlaceAttentionModel(**options, snap_fallback=True)
+    report = model.fit(ADD2.learner_view(), train, val, seed=2)
+    snap = report.extra["snap"]
+    assert kept.extra["snap"]["val"] == -1.0 and "instead_of" not in kept.extra["snap"]
+    assert snap["instead_of"]["val"] == -1.0 and "tried" in snap  # the ladder's record
+    assert model.network.snap_points is None and len(model.network.centroids) == snap["k"]
+    val_set = LabelledBatch.of(val, ADD2.alphabet, torch.device("cpu"))
+    assert report.best_val_accuracy == model.network.validate(val_set)[0]
 
 
 def test_further_snap_rounds_run_only_while_the_snapped_network_is_below_the_free_one(monkeypatch):

@@ -65,8 +65,7 @@ from torch import nn
 from baselines.automata.kmeans import kmeans
 from baselines.base import FitReport, register_model
 from baselines.networks.place_reading import PlaceAttention, Product, places_and_numbers
-from baselines.networks.place_training import curriculum, fitted_shares, long_margin
-from baselines.networks.state_pruning import prune_centroids, tabulate
+from baselines.networks.place_training import curriculum, fitted_shares, long_margin, prune_snap
 from baselines.networks.state_snapping import choose_centroids, snapped_states, straight_through_states
 from baselines.training.encoding import digits_in
 from baselines.training.network_model import NetworkModel
@@ -145,6 +144,9 @@ class PlaceAttentionConfig(TrainConfig):
     # After the snap, its centroids pruned to the fewest that keep validation accuracy, least
     # visited first (an option, off by default; baselines/networks/state_pruning.py).
     snap_prune: bool = False
+    # Where training through the snap ends more than `snap_tolerance` below the free network on
+    # validation, the free network is snapped by the ladder instead (an option, off by default).
+    snap_fallback: bool = False
     # Each number's read also says whether that number has a digit at the place (an option, off by
     # default): the blend of a digit and the sink can pass for "no digit" where the sum needs a 0.
     presence: bool = False
@@ -152,6 +154,7 @@ class PlaceAttentionConfig(TrainConfig):
     LATER_OPTIONS: ClassVar[dict[str, Any]] = {
         "snap_train_steps": 0, "snap_train_rounds": 1, "snap_train_k": 64, "snap_train_lr": 1e-4,
         "snap_commitment": 0.25, "presence": False, "snap_prune": False, "restart_fit": 0.0,
+        "snap_fallback": False,
     }
 
     def __post_init__(self) -> None:
@@ -343,9 +346,8 @@ class PlaceAttentionModel(NetworkModel):
             if best is None or score > best[0]:
                 best = score, attempt, copy.deepcopy(self.network.state_dict()), score[-2]
             fitted = fits[best[1]]["train"] if fits else 1.0
-            if best[3] >= self.config.restart_below and fitted >= self.config.restart_fit:
-                break
-            if tried[-1].extra.get("hit_time_cap"):
+            good = best[3] >= self.config.restart_below and fitted >= self.config.restart_fit
+            if good or tried[-1].extra.get("hit_time_cap"):
                 break
         assert best is not None  # restarts >= 1
         self.network.load_state_dict(best[2])
@@ -360,16 +362,22 @@ class PlaceAttentionModel(NetworkModel):
         if any(t.extra.get("hit_time_cap") for t in tried):
             report.extra["hit_time_cap"] = True
         if self.config.snap_train_steps:  # its steps and seconds are the fit's too
+            free = copy.deepcopy(self.network.state_dict()) if self.config.snap_fallback else None
             snap = report.extra["snap"] = self.train_snapped(train_set, val_set, generator, seed)
             report.steps += snap["trained_steps"]
             report.train_seconds += snap["train_seconds"]
             report.best_val_accuracy = snap["val"]
             if snap.get("hit_time_cap"):
                 report.extra["hit_time_cap"] = True
+            if free is not None and snap["val"] < snap["val_free"] - self.config.snap_tolerance:
+                self.network.centroids = torch.zeros(0, self.config.hidden_size, device=self.device)
+                self.network.load_state_dict(free)  # the free network, snapped by the ladder
+                report.extra["snap"] = {**self.snap(train_set, val_set, seed), "instead_of": snap}
+                report.best_val_accuracy = self.network.validate(val_set)[0]
         else:
             report.extra["snap"] = self.snap(train_set, val_set, seed)
         if self.config.snap_prune and len(self.network.centroids):
-            pruned = report.extra["snap"]["pruned"] = self.prune_snap(val_set)
+            pruned = report.extra["snap"]["pruned"] = prune_snap(self.network, val_set)
             report.best_val_accuracy = pruned["val"]
         return report
 
@@ -426,25 +434,6 @@ class PlaceAttentionModel(NetworkModel):
         if any(r.extra.get("hit_time_cap") for r in rounds):
             snap["hit_time_cap"] = True
         return snap
-
-    @torch.no_grad()
-    def prune_snap(self, val_set: LabelledBatch) -> dict[str, Any]:
-        """Keep the fewest of the snap's centroids that answer the validation strings as well
-        (:func:`prune_centroids`, on the automaton tabulated from those strings, each deletion
-        confirmed by the network's own answers); the record."""
-        network = self.network.eval()
-        lengths = val_set.lengths.clamp(min=1)
-        features = network.backwards_features(val_set.ids[:, : int(lengths.max())], lengths)
-        table = tabulate(network.gru, features, lengths, network.centroids, network.verdicts)
-        every = network.centroids
-
-        def accuracy_with(alive: np.ndarray) -> float:
-            network.centroids = every[torch.as_tensor(alive, device=every.device)]
-            return network.validate(val_set)[0]
-
-        alive, record = prune_centroids(table, val_set.labels.cpu().numpy() > 0.5, accuracy_with)
-        record["val"] = round(accuracy_with(alive), 6)
-        return record
 
     def snap(self, train_set: LabelledBatch, val_set: LabelledBatch, seed: int) -> dict[str, Any]:
         """Snap the trained GRU's state to the fewest centroids that keep its validation accuracy

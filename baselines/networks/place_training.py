@@ -1,11 +1,15 @@
 """What the place-attention checker's training reads besides its loss: the curriculum's stages,
-the margin by which it keeps a state, and how much of its labelled strings an initialisation fits
-(see :mod:`baselines.networks.place_attention`)."""
+the margin by which it keeps a state, how much of its labelled strings an initialisation fits, and
+the pruning of its snap (see :mod:`baselines.networks.place_attention`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import torch
 
+from baselines.networks.state_pruning import prune_centroids, tabulate
 from baselines.training.train import Classifier, LabelledBatch, accuracies
 
 
@@ -54,3 +58,24 @@ def fitted_shares(network: Classifier, train_set: LabelledBatch, val_set: Labell
              for name, batch in (("train", train_set), ("val", val_set))}  # fmt: skip
     return {"train": round(right["train"] / len(train_set), 6),
             "labelled": (right["train"] + right["val"]) / (len(train_set) + len(val_set))}  # fmt: skip
+
+
+@torch.no_grad()
+def prune_snap(network: Any, val_set: LabelledBatch) -> dict[str, Any]:
+    """Keep the fewest of a snapped place-attention ``network``'s centroids that answer the
+    validation strings as well (:func:`~baselines.networks.state_pruning.prune_centroids`, on the
+    automaton tabulated from those strings, each deletion confirmed by the network's own
+    answers); the record (centroids kept, validation accuracy before and after)."""
+    network.eval()
+    lengths = val_set.lengths.clamp(min=1)
+    features = network.backwards_features(val_set.ids[:, : int(lengths.max())], lengths)
+    table = tabulate(network.gru, features, lengths, network.centroids, network.verdicts)
+    every = network.centroids
+
+    def accuracy_with(alive: np.ndarray) -> float:
+        network.centroids = every[torch.as_tensor(alive, device=every.device)]
+        return network.validate(val_set)[0]
+
+    alive, record = prune_centroids(table, val_set.labels.cpu().numpy() > 0.5, accuracy_with)
+    record["val"] = round(accuracy_with(alive), 6)
+    return record
