@@ -339,12 +339,12 @@ class PlaceAttentionModel(NetworkModel):
                 self.network.reset_parameters(generator)
             seconds = self.config.max_seconds - (time.perf_counter() - started)
             tried.append(self._train_once(train_set, val_set, generator, seconds))
-            score = self.network.validate(val_set)
+            checked = score = self.network.validate(val_set)  # (accuracy, margin)
             if self.config.restart_fit:  # ranked by all labelled strings first
                 fits.append(fitted_shares(self.network, train_set, val_set))
-                score = (fits[-1]["labelled"], *score)
+                score = (fits[-1]["labelled"], *checked)
             if best is None or score > best[0]:
-                best = score, attempt, copy.deepcopy(self.network.state_dict()), score[-2]
+                best = score, attempt, copy.deepcopy(self.network.state_dict()), checked[0]
             fitted = fits[best[1]]["train"] if fits else 1.0
             good = best[3] >= self.config.restart_below and fitted >= self.config.restart_fit
             if good or tried[-1].extra.get("hit_time_cap"):
