@@ -17,7 +17,7 @@ import pytest
 import baselines
 from baselines.automata.exactness import prove, well_formed_numbers
 from baselines.base import BudgetExceeded, FitReport, Model, register_model, task_for
-from baselines.classical.grammatical import EDSM, RPNI, StateMergingConfig, aalpy_to_dfa
+from baselines.classical.grammatical import EDSM, RPNI, PrefixTreeSizes, StateMergingConfig, aalpy_to_dfa
 from baselines.references.fsa import residue_automaton
 from challenges import LearnerView, get_challenge
 from hofstadter.experiment import run_experiment
@@ -155,6 +155,24 @@ def test_a_state_merging_budget_counts_work_not_seconds(model):
     again = run_experiment(DIV3, model, 0, profile=SMOKE)
     assert done["fit"]["comparisons"] == again["fit"]["comparisons"] > 10  # the same work, every time
     assert done["fit"]["comparisons"] <= StateMergingConfig().limit(done["fit"]["strings"])
+
+
+def test_prefix_tree_sizes_read_off_the_sorted_strings_count_what_a_walk_of_the_tree_counts():
+    from aalpy.learning_algs.deterministic_passive.rpni_helper_functions import createPTA
+
+    rng = np.random.default_rng(0)
+    strings = ["".join(rng.choice(list("01+="), size=rng.integers(0, 9))) for _ in range(400)]
+    root = createPTA([(tuple(text), True) for text in dict.fromkeys(strings)], "moore")
+    walked, order, stack = {}, [], [root]
+    while stack:  # every state, parents before children
+        order.append(stack.pop())
+        stack.extend(order[-1].children.values())
+    for node in reversed(order):
+        walked["".join(node.prefix)] = 1 + sum(walked["".join(c.prefix)] for c in node.children.values())
+    sizes = PrefixTreeSizes(strings)
+    assert {prefix: sizes.size(prefix) for prefix in walked} == walked and walked[""] > 400
+    with pytest.raises(KeyError):
+        sizes.size("=====")
 
 
 def test_budget_exceeded_is_a_challenge_error():
