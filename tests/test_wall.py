@@ -175,6 +175,25 @@ def test_prefix_tree_sizes_read_off_the_sorted_strings_count_what_a_walk_of_the_
         sizes.size("=====")
 
 
+@pytest.mark.parametrize("challenge_id", ["div7-base10", "even-base3", "add-base2"])
+def test_rpni_merges_and_promotes_as_aalpys_own_loop_does(challenge_id):
+    from aalpy.learning_algs.deterministic_passive.GsmRPNI import GsmRPNI
+
+    from baselines.classical.counted_rpni import counted_rpni_class
+    from baselines.classical.grammatical import WorkBudget
+
+    challenge = get_challenge(challenge_id)
+    examples = challenge.sample("train", 2000, seed=3)
+    data = [(tuple(text), bool(label)) for text, label in zip(examples.texts.tolist(), examples.labels)]
+    stock = GsmRPNI(list(data), "dfa", print_info=False)
+    sizes = PrefixTreeSizes(examples.texts.tolist())
+    ours = counted_rpni_class()(list(data), WorkBudget(10**12, "rpni"), sizes)
+    stock_dfa, our_dfa = stock.run_rpni(), ours.run_rpni()
+    assert ours.log == stock.log and any(step[0] == "merge" for step in ours.log)
+    tables = [aalpy_to_dfa(dfa, challenge.alphabet).transitions.tolist() for dfa in (our_dfa, stock_dfa)]
+    assert tables[0] == tables[1]
+
+
 def test_budget_exceeded_is_a_challenge_error():
     from challenges.errors import ChallengeError
 

@@ -35,6 +35,7 @@ import numpy as np
 
 from baselines.automata.dfa import DFA
 from baselines.base import BudgetExceeded, FitReport, Task, learner_view_of, register_model
+from baselines.classical.counted_rpni import counted_rpni_class
 from baselines.configured import ConfiguredModel
 from challenges.core import Examples, LearnerView
 from challenges.deadline import deadline
@@ -211,21 +212,10 @@ class RPNI(_StateMerging):
     algorithm = "rpni-gsm"
 
     def learn(self, data: list[tuple[tuple[str, ...], bool]], budget: WorkBudget) -> Any:
-        from aalpy.learning_algs.deterministic_passive.GsmRPNI import GsmRPNI  # aalpy: rpni's cells only
-
-        class Counted(GsmRPNI):  # AALpy's run_RPNI(algorithm="gsm"), each merge check charged
-            def _partition_from_merge(self, red: Any, blue: Any) -> Any:
-                # A check pairs each state under the blue one (a tree of the prefix tree) with one
-                # state at most, and stops at the first conflict: charged as if it went through.
-                reds.add(id(red))  # every red state is tried before a blue one is promoted
-                budget.grow(len(reds))
-                budget.spend(sizes.size("".join(blue.prefix)))
-                return super()._partition_from_merge(red, blue)
-
-        learner = Counted(data, "dfa", print_info=False)
+        sizes = PrefixTreeSizes("".join(sequence) for sequence, _ in data)
+        learner = counted_rpni_class()(data, budget, sizes)
         if learner.root_node is None:
             return None
-        sizes, reds = PrefixTreeSizes("".join(sequence) for sequence, _ in data), set()
         return learner.run_rpni()
 
 
