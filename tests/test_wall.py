@@ -194,6 +194,18 @@ def test_rpni_merges_and_promotes_as_aalpys_own_loop_does(challenge_id):
     assert tables[0] == tables[1]
 
 
+def test_full_collector_passes_wait_for_the_end_of_a_fit_even_one_that_fails():
+    import gc
+
+    from baselines.classical.grammatical import full_collections_deferred
+
+    before = gc.get_threshold()
+    with pytest.raises(BudgetExceeded), full_collections_deferred():
+        assert gc.get_threshold()[:2] == before[:2] and gc.get_threshold()[2] > 10**8
+        raise BudgetExceeded("over")
+    assert gc.get_threshold() == before and gc.isenabled()
+
+
 def test_budget_exceeded_is_a_challenge_error():
     from challenges.errors import ChallengeError
 
