@@ -57,7 +57,7 @@ def counted_rpni_class() -> type:
             red_prefixes = {self.root_node.prefix}
             blue_states = list(red_states[0].children.values())
             while blue_states:
-                blue_state = min(list(blue_states))  # the first of the shortest prefixes, as AALpy's
+                blue_state = min(blue_states)  # the first of the shortest prefixes, as AALpy's
                 partition, red_state = None, None
                 for red_state in red_states:
                     partition = self._partition_from_merge(red_state, blue_state)

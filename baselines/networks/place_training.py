@@ -72,13 +72,16 @@ def prune_snap(network: Any, val_set: LabelledBatch) -> dict[str, Any]:
     table = tabulate(network.gru, features, lengths, network.centroids, network.verdicts)
     every = network.centroids
 
-    def accuracy_with(alive: np.ndarray) -> float:
+    def keep(alive: np.ndarray) -> None:
         network.centroids = every[torch.as_tensor(alive, device=every.device)]
+
+    def accuracy_with(alive: np.ndarray) -> float:
+        keep(alive)
         return network.validate(val_set)[0]
 
     alive, record = prune_centroids(table, val_set.labels.cpu().numpy() > 0.5, accuracy_with)
     # The last network check may have been of a refused trial: hand the network the kept centroids.
     # Their accuracy is the one prune_centroids confirmed last, so no further validation pass.
-    network.centroids = every[torch.as_tensor(alive, device=every.device)]
+    keep(alive)
     record["val"] = record["accuracy"]
     return record
