@@ -101,3 +101,29 @@ def test_they_are_learners_and_bad_options_are_one_clear_error():
         TapeRNNModel(write_layers=(0,))
     with pytest.raises(InvalidArgument, match="needs at least"):
         StackRNNModel(hidden_size=10**7)
+
+
+def test_a_rolled_tape_is_the_gathered_one_to_the_bit_values_and_gradients():
+    """A move every row shares rolls the tape (fast); per-row jumps gather it. Both must give the
+    same numbers, gradients included, or published tape-rnn records would not come back."""
+    from baselines.networks.augmented_rnn import moved_tape, tape_moves
+
+    generator = torch.Generator().manual_seed(0)
+    tape = torch.randn(4, 6, 3, generator=generator)
+    actions = torch.randn(4, 5, generator=generator).softmax(-1)
+    written = torch.randn(4, 3, generator=generator)
+    lengths = torch.tensor([5, 5, 5, 5])
+    index = torch.arange(6)[None, :]
+    shifts = (1, -1, 5, -5)
+    gathered = tuple(((index + shift) % 6).expand(4, 6)[..., None].expand(-1, -1, 3) for shift in shifts)
+
+    def run(moves):
+        leaf = tape.clone().requires_grad_()
+        out = moved_tape(leaf, actions, written, moves)
+        out.square().sum().backward()
+        return out.detach(), leaf.grad
+
+    rolled = tape_moves(lengths, 6, 3)
+    assert rolled == (1, -1, 5, -5)
+    (out_a, grad_a), (out_b, grad_b) = run(rolled), run(gathered)
+    assert torch.equal(out_a, out_b) and torch.equal(grad_a, grad_b)

@@ -99,3 +99,33 @@ def test_missing_or_damaged_checkpoints_are_clear_errors(tmp_path):
         load_checkpoint(foreign)
     with pytest.raises(InvalidArgument, match="fit it first"):
         save_checkpoint(small_gru(), tmp_path / "unfitted.pt")
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
+def test_one_kernel_updates_give_the_per_parameter_weights_to_the_bit(weight_decay):
+    """The loop's Adam (or AdamW) and clipping run ``foreach`` on CPU for speed; the records made
+    before that change must come back, so every weight must equal the per-parameter update's."""
+    from torch import nn
+
+    from baselines.training.train import TrainConfig, _optimiser
+
+    def trained(foreach: bool) -> list[torch.Tensor]:
+        torch.manual_seed(0)
+        network = nn.GRU(11, 16, batch_first=True)
+        config = TrainConfig(lr=0.01)
+        config.weight_decay = weight_decay  # as the transformer's config carries it
+        per_parameter = torch.optim.AdamW if weight_decay else torch.optim.Adam
+        decay = {"weight_decay": weight_decay} if weight_decay else {}
+        if foreach:
+            optimiser = _optimiser(network, config)
+        else:
+            optimiser = per_parameter(network.parameters(), lr=0.01, foreach=False, **decay)
+        inputs = torch.randn(64, 7, 11, generator=torch.Generator().manual_seed(1))
+        for _ in range(30):
+            optimiser.zero_grad()
+            network(inputs)[0].square().mean().backward()
+            nn.utils.clip_grad_norm_(network.parameters(), 0.1, foreach=foreach)
+            optimiser.step()
+        return [p.detach() for p in network.parameters()]
+
+    assert all(torch.equal(a, b) for a, b in zip(trained(True), trained(False)))

@@ -184,10 +184,14 @@ def accuracies(network: Classifier, batch: LabelledBatch) -> torch.Tensor:
 def _optimiser(network: Classifier, config: TrainConfig) -> torch.optim.Optimizer:
     """Adam at ``config.lr``; AdamW where a config asks for decoupled weight decay (the
     transformer's ``weight_decay``, read with getattr so that no other model's config or key changes)."""
+    # foreach (here and in the clipping): one kernel per update over every parameter, not one per
+    # parameter. torch picks it by default for CUDA tensors only; on CPU it gives the same weights
+    # to the bit (tests/test_train.py; `reproduce` gave the published records back) and 3,000
+    # steps of a GRU on div7 in 13.2 s instead of 15.8 s, one core.
     weight_decay = getattr(config, "weight_decay", 0.0)
     if weight_decay:
-        return torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=weight_decay)
-    return torch.optim.Adam(network.parameters(), lr=config.lr)
+        return torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=weight_decay, foreach=True)
+    return torch.optim.Adam(network.parameters(), lr=config.lr, foreach=True)
 
 
 def _curriculum_rows(train_set: LabelledBatch, config: TrainConfig, step: int) -> torch.Tensor | None:
@@ -235,7 +239,7 @@ def _gradient_step(
     # A config may clip the gradient's norm (the linear RNN's does: its products can explode).
     # Not a field here, so that the configs, and the run keys, of the other models stay as they were.
     if getattr(config, "max_grad_norm", None) is not None:
-        nn.utils.clip_grad_norm_(network.parameters(), config.max_grad_norm)
+        nn.utils.clip_grad_norm_(network.parameters(), config.max_grad_norm, foreach=True)
     optimiser.step()
 
 
