@@ -138,9 +138,10 @@ class LinearRNN(Classifier):
         every = torch.cat([self.matrices, identity[None]])  # [symbols + 1, d, d]
         flat = every.permute(1, 0, 2).reshape(self.width, -1)  # [d, (symbols + 1) d]
         state = self.start.expand(ids.shape[0], self.width)
+        rows = torch.arange(ids.shape[0], device=ids.device)
         for column in ids.T:
             products = (state @ flat).view(-1, self.symbols + 1, self.width)
-            state = products.gather(1, column.view(-1, 1, 1).expand(-1, 1, self.width)).squeeze(1)
+            state = products[rows, column]  # indexing: gather's values and gradients, sooner
         return state
 
     def grouped_states(self, ids: torch.Tensor) -> torch.Tensor:
