@@ -124,6 +124,20 @@ def test_restart_fit_restarts_while_training_strings_are_missed_and_keeps_the_be
     assert len(satisfied.extra["restarts"]) == 1 and satisfied.extra["restarts"][0]["train"] >= 0.1
 
 
+def test_replay_wrong_is_off_by_default_out_of_the_key_there_and_seeded():
+    """``replay_wrong`` (the loop's, tests/test_train.py): off by default and out of the config's
+    dict there, so version 3's keys hold; a fit with it is the same fit again."""
+    assert "replay_wrong" not in PlaceAttentionModel().config_dict()
+    assert PlaceAttentionModel(replay_wrong=0.25).config_dict()["replay_wrong"] == 0.25
+    train, val = ADD2.sample("train", 256, seed=0), ADD2.sample("val", 64, seed=0)
+    fitted = []
+    for _ in range(2):
+        model = PlaceAttentionModel(**TINY, curriculum_start=100, restarts=1, replay_wrong=0.25)
+        model.fit(ADD2.learner_view(), train, val, seed=1)
+        fitted.append(list(model.network.state_dict().values()))
+    assert all(torch.equal(a, b) for a, b in zip(*fitted))
+
+
 def test_the_margin_kept_is_the_least_sure_at_the_longest_lengths():
     signed = torch.tensor([-3.0, 9.0, 1.0, 4.0, 0.25, 7.0, 6.0, 8.0])
     lengths = torch.tensor([1, 1, 9, 9, 9, 9, 9, 9])  # the longest quarter: length 9
@@ -145,7 +159,8 @@ def test_gradients_reach_every_part():
 @pytest.mark.parametrize(
     "options, message",
     [({"pooling": "max"}, "unknown pooling"), ({"window": -1}, "window"), ({"numbers": 0}, "at least 1"),
-     ({"restarts": 0}, "restarts"), ({"restart_fit": 1.5}, "restart_fit")],  # fmt: skip
+     ({"restarts": 0}, "restarts"), ({"restart_fit": 1.5}, "restart_fit"),
+     ({"replay_wrong": 1.0}, "replay_wrong")],  # fmt: skip
 )
 def test_bad_options_are_one_clear_error(options, message):
     with pytest.raises(InvalidArgument, match=message):

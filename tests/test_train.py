@@ -129,3 +129,30 @@ def test_one_kernel_updates_give_the_per_parameter_weights_to_the_bit(weight_dec
         return [p.detach() for p in network.parameters()]
 
     assert all(torch.equal(a, b) for a, b in zip(trained(True), trained(False)))
+
+
+def test_a_config_asking_for_replay_draws_wrong_strings_into_its_minibatches():
+    """``replay_wrong`` (baselines/training/replay.py), read by the loop from any config that has it:
+    the minibatches after the first evaluation change (so the weights do), and the seed still
+    decides everything."""
+    from dataclasses import dataclass
+
+    from baselines.training.train import TrainConfig, train_network
+
+    @dataclass
+    class Replaying(TrainConfig):
+        replay_wrong: float = 0.0
+
+    train = LabelledBatch.of(TRAIN, DIV3.alphabet, torch.device("cpu"))
+    val = LabelledBatch.of(VAL, DIV3.alphabet, torch.device("cpu"))
+
+    def weights(share: float) -> list[torch.Tensor]:
+        network = small_gru().build(DIV3.alphabet, None)
+        network.reset_parameters(torch.Generator().manual_seed(0))
+        config = Replaying(max_steps=60, eval_every=10, patience=100, batch_size=32, replay_wrong=share)
+        train_network(network, train, val, config, torch.Generator().manual_seed(1))
+        return [p.detach() for p in network.parameters()]
+
+    plain, replayed, again = weights(0.0), weights(0.5), weights(0.5)
+    assert all(torch.equal(a, b) for a, b in zip(replayed, again))
+    assert not all(torch.equal(a, b) for a, b in zip(plain, replayed))

@@ -119,6 +119,9 @@ class PlaceAttentionConfig(TrainConfig):
     # shape a network may fail to fit; the training strings hold hundreds. With it, initialisations
     # are ranked by their share of all labelled strings (training and validation) right.
     restart_fit: float = 0.0
+    # A share of every minibatch drawn from the training strings the network got wrong at the last
+    # evaluation (an option, 0: off; baselines/training/replay.py): a rare shape gets fitted.
+    replay_wrong: float = 0.0
     # After training, the GRU's state is snapped to the fewest centroids (2, 4, ... up to
     # `snap_max`; 0: never) that keep validation accuracy within `snap_tolerance`, clustered from
     # its states on the first `snap_strings` training strings (model version 3;
@@ -154,7 +157,7 @@ class PlaceAttentionConfig(TrainConfig):
     LATER_OPTIONS: ClassVar[dict[str, Any]] = {
         "snap_train_steps": 0, "snap_train_rounds": 1, "snap_train_k": 64, "snap_train_lr": 1e-4,
         "snap_commitment": 0.25, "presence": False, "snap_prune": False, "restart_fit": 0.0,
-        "snap_fallback": False,
+        "snap_fallback": False, "replay_wrong": 0.0,
     }
 
     def __post_init__(self) -> None:
@@ -168,8 +171,9 @@ class PlaceAttentionConfig(TrainConfig):
             raise InvalidArgument(f"window must be at least 0, got {self.window}")
         if self.restarts < 1:
             raise InvalidArgument(f"restarts must be at least 1, got {self.restarts}")
-        if not 0.0 <= self.restart_fit <= 1.0:
-            raise InvalidArgument(f"restart_fit is a share of training strings, 0 to 1: {self.restart_fit}")
+        if not 0.0 <= self.restart_fit <= 1.0 or not 0.0 <= self.replay_wrong < 1.0:
+            raise InvalidArgument(f"restart_fit and replay_wrong are shares, 0 to 1 (replay_wrong below 1), "
+                                  f"got {self.restart_fit} and {self.replay_wrong}")  # fmt: skip
         if self.snap_train_steps < 0 or min(self.snap_train_k, self.snap_train_rounds) < 1 \
                 or self.snap_commitment < 0:
             raise InvalidArgument(

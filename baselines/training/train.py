@@ -35,6 +35,7 @@ from torch import nn
 
 from baselines.base import FitReport, Model, create_model
 from baselines.training.encoding import encode, length_buckets
+from baselines.training.replay import WrongReplay
 from challenges.core import Examples
 from challenges.errors import InvalidArgument
 
@@ -261,6 +262,7 @@ def train_network(
     best, best_state, best_step = (-1.0, 0.0), copy.deepcopy(network.state_dict()), 0
     evaluations_without_gain, step, order = 0, 0, torch.empty(0, dtype=torch.int64)
     capped = False
+    replay = WrongReplay.asked_by(config, train_set)  # None unless the config asks (replay.py)
     pool_size: int | None = None  # rows a length curriculum admits (None: every row)
     while step < config.max_steps:
         admitted = _curriculum_rows(train_set, config, step)
@@ -270,6 +272,8 @@ def train_network(
             order = order if admitted is None else admitted[order]
             pool_size = admitted_size
         rows, order = order[: config.batch_size], order[config.batch_size :]
+        if replay is not None:
+            rows = replay.mix(rows, generator)
         network.train()
         network.anneal(min(1.0, step / config.max_steps))  # by steps: the clock must not shape results
         _gradient_step(network, optimiser, train_set.take(rows.to(train_set.ids.device)), config, step)
@@ -279,6 +283,8 @@ def train_network(
         if step % config.eval_every and step < config.max_steps and not out_of_time:
             continue
         score = network.validate(val_set)
+        if replay is not None:
+            replay.refresh(lambda probe: (logits_of(network, probe) > 0) != probe.labels.bool())
         if score > best:
             best, best_step, evaluations_without_gain = score, step, 0
             best_state = copy.deepcopy(network.state_dict())
