@@ -37,20 +37,22 @@ PROBE_SEED = 7  # their draw: the same rows for every seed's training set of one
 
 class WrongReplay:
     """Which probed training strings the network got wrong at the last evaluation, and minibatches
-    with ``share`` of their rows drawn from those."""
+    with ``share`` of their rows drawn from those. A share of 0 is off: :meth:`mix` and
+    :meth:`refresh` then do nothing (and draw nothing from the loop's generator)."""
 
     def __init__(self, train_set: LabelledBatch, share: float, batch_size: int) -> None:
         self.train_set = train_set
         self.count = max(1, round(share * batch_size))
-        drawn = torch.Generator().manual_seed(PROBE_SEED)
-        self.probe = torch.randperm(len(train_set), generator=drawn)[:PROBE_STRINGS]
         self.wrong = torch.empty(0, dtype=torch.int64)
+        self.probe: torch.Tensor | None = None
+        if share > 0:
+            drawn = torch.Generator().manual_seed(PROBE_SEED)
+            self.probe = torch.randperm(len(train_set), generator=drawn)[:PROBE_STRINGS]
 
     @classmethod
-    def asked_by(cls, config: Any, train_set: LabelledBatch) -> "WrongReplay | None":
-        """The replay ``config`` asks for (its ``replay_wrong`` share), or None."""
-        share = getattr(config, "replay_wrong", 0.0)
-        return cls(train_set, share, config.batch_size) if share > 0 else None
+    def asked_by(cls, config: Any, train_set: LabelledBatch) -> "WrongReplay":
+        """The replay ``config`` asks for: its ``replay_wrong`` share, off where it has none."""
+        return cls(train_set, getattr(config, "replay_wrong", 0.0), config.batch_size)
 
     def mix(self, rows: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """``rows`` with the first ``count`` replaced by wrong strings (unchanged while none are)."""
@@ -61,5 +63,7 @@ class WrongReplay:
 
     def refresh(self, is_wrong: Callable[[LabelledBatch], torch.Tensor]) -> None:
         """Check the probed strings again: ``is_wrong(batch)`` is a boolean per row."""
+        if self.probe is None:
+            return
         probe = self.train_set.take(self.probe.to(self.train_set.ids.device))
         self.wrong = self.probe[is_wrong(probe).cpu()]

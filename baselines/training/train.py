@@ -262,7 +262,7 @@ def train_network(
     best, best_state, best_step = (-1.0, 0.0), copy.deepcopy(network.state_dict()), 0
     evaluations_without_gain, step, order = 0, 0, torch.empty(0, dtype=torch.int64)
     capped = False
-    replay = WrongReplay.asked_by(config, train_set)  # None unless the config asks (replay.py)
+    replay = WrongReplay.asked_by(config, train_set)  # off unless the config asks (replay.py)
     pool_size: int | None = None  # rows a length curriculum admits (None: every row)
     while step < config.max_steps:
         admitted = _curriculum_rows(train_set, config, step)
@@ -272,8 +272,7 @@ def train_network(
             order = order if admitted is None else admitted[order]
             pool_size = admitted_size
         rows, order = order[: config.batch_size], order[config.batch_size :]
-        if replay is not None:
-            rows = replay.mix(rows, generator)
+        rows = replay.mix(rows, generator)
         network.train()
         network.anneal(min(1.0, step / config.max_steps))  # by steps: the clock must not shape results
         _gradient_step(network, optimiser, train_set.take(rows.to(train_set.ids.device)), config, step)
@@ -283,8 +282,7 @@ def train_network(
         if step % config.eval_every and step < config.max_steps and not out_of_time:
             continue
         score = network.validate(val_set)
-        if replay is not None:
-            replay.refresh(lambda probe: (logits_of(network, probe) > 0) != probe.labels.bool())
+        replay.refresh(lambda probe: (logits_of(network, probe) > 0) != probe.labels.bool())
         if score > best:
             best, best_step, evaluations_without_gain = score, step, 0
             best_state = copy.deepcopy(network.state_dict())
@@ -303,12 +301,8 @@ def train_network(
     extra: dict[str, Any] = {"best_step": best_step}
     if capped:  # the figures depend on the machine's speed: records and tables say so
         extra["hit_time_cap"] = True
-    return FitReport(
-        steps=step,
-        train_seconds=time.perf_counter() - started,
-        best_val_accuracy=best[0],
-        extra=extra,
-    )
+    seconds = time.perf_counter() - started
+    return FitReport(steps=step, train_seconds=seconds, best_val_accuracy=best[0], extra=extra)
 
 
 # --- checkpoints ---------------------------------------------------------------------------------
