@@ -40,7 +40,7 @@ from baselines.automaton_learners.soft_network import _GATHER_SYMBOLS, Hardened,
 from baselines.base import FitReport, register_model
 from baselines.training.network_model import NetworkModel
 from baselines.training.progress import continued_progress
-from baselines.training.train import LabelledBatch, logits_of, train_network
+from baselines.training.train import LabelledBatch, right_answers, train_network
 from challenges.errors import InvalidArgument
 
 __all__ = [
@@ -197,7 +197,7 @@ class SoftAutomatonModel(NetworkModel):
         (it ranks as larger, :mod:`.soft_choice`); the table's DFA then challenges the one kept.
         """
         z = self.config.significance
-        right = (logits_of(network, val_set) > 0) == val_set.labels.bool()  # [restarts, strings]
+        right = right_answers(network, val_set)  # [restarts, strings]
         soft = right.float().mean(dim=-1)
         restart = int(soft.argmax())
         # K + 1/2: a network of K states ranks above a DFA of K states (it is not one).

@@ -176,10 +176,14 @@ def logits_of(network: Classifier, batch: LabelledBatch) -> torch.Tensor:
     return torch.empty_like(logits).index_copy_(-1, torch.cat(order), logits)
 
 
+def right_answers(network: Classifier, batch: LabelledBatch) -> torch.Tensor:
+    """Whether each row (of each replica) is answered right: a boolean ``[..., rows]``."""
+    return (logits_of(network, batch) > 0) == batch.labels.bool()
+
+
 def accuracies(network: Classifier, batch: LabelledBatch) -> torch.Tensor:
     """Accuracy of each replica (a 0-d tensor for a network without replicas)."""
-    guesses = logits_of(network, batch) > 0
-    return (guesses == batch.labels.bool()).float().mean(dim=-1)
+    return right_answers(network, batch).float().mean(dim=-1)
 
 
 def _optimiser(network: Classifier, config: TrainConfig) -> torch.optim.Optimizer:
@@ -282,7 +286,6 @@ def train_network(
         if step % config.eval_every and step < config.max_steps and not out_of_time:
             continue
         score = network.validate(val_set)
-        replay.refresh(lambda probe: (logits_of(network, probe) > 0) != probe.labels.bool())
         if score > best:
             best, best_step, evaluations_without_gain = score, step, 0
             best_state = copy.deepcopy(network.state_dict())
@@ -296,6 +299,7 @@ def train_network(
         if out_of_time:
             capped = step < config.max_steps  # the cap, not the step budget, ended the run
             break
+        replay.refresh(lambda probe: ~right_answers(network, probe))  # only if training goes on
     network.load_state_dict(best_state)
     network.eval()
     extra: dict[str, Any] = {"best_step": best_step}
