@@ -91,6 +91,11 @@ class Model(ABC):
     # challenge. Such cells run with --include-slow, --model, or --device cuda (networks' cells
     # are slow on a CPU, fast on a GPU).
     cpu_symbol_limit: ClassVar[int | None] = None
+    # A profile's ``max_seconds`` is a safety cap against a hang, set far above what its steps take
+    # (results are a function of steps). A model whose steps take longer than that on a 2-core CPU
+    # gets this many times the profile's cap (:func:`hofstadter.experiment.model_options_for`), so
+    # that the cap never decides one of its figures. 1 for every model whose cells fit the cap.
+    safety_cap_scale: ClassVar[float] = 1.0
     # The version of the model's code. A change that can change a fitted model's answers (training,
     # selection, prediction) bumps it, so that its runs are keyed apart from the older records
     # (:func:`hofstadter.run.cell_key`); ``tests/test_model_versions.py`` fails when a model's

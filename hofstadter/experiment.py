@@ -45,7 +45,8 @@ def model_options_for(
     >>> model_options_for("rpni", PROFILES["smoke"], "cpu", {"time_budget": 5.0})
     {'time_budget': 5.0}
     """
-    wanted = {"max_steps": profile.max_steps, "max_seconds": profile.max_seconds, "device": device}
+    cap = profile.max_seconds * baselines.get_model_class(model_id).safety_cap_scale  # see Model
+    wanted = {"max_steps": profile.max_steps, "max_seconds": cap, "device": device}
     return {**options_taken(model_id, wanted), **(overrides or {})}
 
 

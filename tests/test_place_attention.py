@@ -22,9 +22,10 @@ from challenges import get_challenge
 from challenges.errors import InvalidArgument
 
 ADD2, ADD10 = get_challenge("add-base2"), get_challenge("add-base10")
-# snap_train_steps=0 (the default): version 3's snap ladder; training through the snap has its own test
-TINY = dict(max_steps=12, eval_every=4, embed=8, key=4, value=4, features=8, hidden_size=8,
-            snap_train_steps=0)  # fmt: skip
+# Version 3's mechanisms, each tested alone: the snap ladder, no presence bit, no pruning, no replay.
+# Version 5's defaults (all four on) have their own tests.
+VERSION_3 = dict(snap_train_steps=0, presence=False, snap_prune=False, replay_wrong=0.0)
+TINY = dict(max_steps=12, eval_every=4, embed=8, key=4, value=4, features=8, hidden_size=8, **VERSION_3)
 
 
 def _network(challenge, seed=0, **options):
@@ -69,7 +70,7 @@ def test_long_strings_are_evaluated_in_chunks_with_the_same_answers(monkeypatch)
 
 
 def test_attention_is_hard_when_evaluating_and_soft_when_training():
-    attention = PlaceAttention(PlaceAttentionConfig(window=1, value=2, hard_attention=True))
+    attention = PlaceAttention(PlaceAttentionConfig(window=1, value=2, hard_attention=True, presence=False))
     with torch.no_grad():
         attention.sink_value.fill_(5.0)
         attention.sink_bias.fill_(0.3)  # the sink wins everywhere, but not by all
@@ -124,15 +125,37 @@ def test_restart_fit_restarts_while_training_strings_are_missed_and_keeps_the_be
     assert len(satisfied.extra["restarts"]) == 1 and satisfied.extra["restarts"][0]["train"] >= 0.1
 
 
-def test_replay_wrong_is_off_by_default_out_of_the_key_there_and_seeded():
-    """``replay_wrong`` (the loop's, tests/test_train.py): off by default and out of the config's
-    dict there, so version 3's keys hold; a fit with it is the same fit again."""
-    assert "replay_wrong" not in PlaceAttentionModel().config_dict()
+def test_version_5_trains_through_a_pruned_snap_with_presence_and_replay_by_default():
+    """Version 5's defaults are the report runs' options (docs/place-attention.md): a third of the
+    step budget through the snap, pruned, the presence bit, a tenth of each minibatch replayed; and
+    a safety cap 25 times the profile's, so that 120 s never decides one of its figures."""
+    from hofstadter.experiment import model_options_for
+    from hofstadter.profiles import PROFILES
+
+    config = PlaceAttentionModel(max_steps=3000).config
+    chosen = (config.snap_steps, config.snap_prune, config.presence, config.replay_wrong)
+    assert chosen == (1000, True, True, 0.1)
+    assert PlaceAttentionModel.version == 5
+    assert model_options_for("place-attention", PROFILES["quick"], "cpu")["max_seconds"] == 3000.0
+    assert model_options_for("gru", PROFILES["quick"], "cpu")["max_seconds"] == 120.0
+    train, val = ADD2.sample("train", 256, seed=0), ADD2.sample("val", 64, seed=0)
+    small = dict(TINY, curriculum_start=100, restarts=1)
+    for name in VERSION_3:
+        del small[name]
+    report = PlaceAttentionModel(**small).fit(ADD2.learner_view(), train, val, seed=2)
+    assert report.extra["snap"]["trained_steps"] == 12 // 3 and "pruned" in report.extra["snap"]
+    assert PlaceAttentionModel(pooling="last").config.snap_prune  # no verdict table: nothing pruned
+
+
+def test_replay_wrong_at_0_is_out_of_the_key_and_a_fit_with_it_is_seeded():
+    """``replay_wrong`` (the loop's, tests/test_train.py): at 0 out of the config's dict, as
+    version 3 had it; a fit with it is the same fit again."""
+    assert "replay_wrong" not in PlaceAttentionModel(replay_wrong=0.0).config_dict()
     assert PlaceAttentionModel(replay_wrong=0.25).config_dict()["replay_wrong"] == 0.25
     train, val = ADD2.sample("train", 256, seed=0), ADD2.sample("val", 64, seed=0)
     fitted = []
     for _ in range(2):
-        model = PlaceAttentionModel(**TINY, curriculum_start=100, restarts=1, replay_wrong=0.25)
+        model = PlaceAttentionModel(**dict(TINY, curriculum_start=100, restarts=1, replay_wrong=0.25))
         model.fit(ADD2.learner_view(), train, val, seed=1)
         fitted.append(list(model.network.state_dict().values()))
     assert all(torch.equal(a, b) for a, b in zip(*fitted))
@@ -257,10 +280,10 @@ def test_further_snap_rounds_run_only_while_the_snapped_network_is_below_the_fre
     assert torch.equal(model.network.centroids, after[1])  # the third round fell back to the second's
 
 
-def test_presence_says_which_numbers_have_a_digit_at_the_place_and_is_off_by_default():
-    """``presence``: after each number's read, 1 where that number has a digit at the place. Off
-    by default and out of the config's dict there, so version 3's keys hold."""
-    assert "presence" not in PlaceAttentionModel().config_dict()
+def test_presence_says_which_numbers_have_a_digit_at_the_place():
+    """``presence``: after each number's read, 1 where that number has a digit at the place. Off, it
+    is out of the config's dict, as version 3 had it."""
+    assert "presence" not in PlaceAttentionModel(presence=False).config_dict()
     assert PlaceAttentionModel(presence=True).config_dict()["presence"] is True
     config = PlaceAttentionConfig(**{**TINY, "presence": True})
     ids, _ = encode(np.array(["15+91=6"]), ADD10.alphabet)

@@ -29,20 +29,22 @@ numbers to read, what to compute from them and what to carry is learned from lab
    replaced after every symbol by the nearest of ``k`` centroids of its states on training strings,
    the fewest that keep validation accuracy (:mod:`baselines.networks.state_snapping`), so that
    a carry cannot drift over thousands of symbols.
-8. **Trained through its snap** (an option, ``snap_train_steps``): then that many steps in which
-   every state is its nearest centroid going forward and the free state going back, the
-   centroids learned too (:meth:`PlaceAttentionModel.train_snapped`); the snapped network answers.
-   With ``snap_train_rounds``, further rounds of those steps while it is below the free network
-   on the validation strings.
-9. **A pruned snap** (an option, ``snap_prune``): the fewest of the snap's centroids that keep
+8. **Trained through its snap** (version 5; ``snap_train_steps``, a third of the budget unless
+   set; 0: item 7 instead): every state its nearest centroid going forward, the free state going
+   back, centroids learned too (:meth:`PlaceAttentionModel.train_snapped`); the snapped network
+   answers. ``snap_train_rounds``: more rounds while it is below the free one on validation.
+9. **A pruned snap** (version 5, ``snap_prune``): the fewest of its centroids that keep
    validation accuracy (:mod:`baselines.networks.state_pruning`).
+10. **Whether each number has a digit at the place** (version 5, ``presence``), and a tenth of
+    each minibatch **replayed from the training strings wrong** at the last evaluation
+    (version 5, ``replay_wrong``; :mod:`baselines.training.replay`).
 
 >>> import numpy as np
 >>> from challenges import get_challenge
 >>> c = get_challenge("add-base10")
 >>> model = PlaceAttentionModel(max_steps=20, restarts=1)
 >>> report = model.fit(c.learner_view(), c.sample("train", 256), c.sample("val", 64), seed=0)
->>> model.predict(np.array(["12+29=41", "12+29=42"])).dtype, report.steps <= 20
+>>> model.predict(np.array(["12+29=41", "12+29=42"])).dtype, report.steps <= 20 + 20 // 3  # and the snap's
 (dtype('bool'), True)
 >>> places, numbers = places_and_numbers(torch.tensor([[1, 2, 10, 3, 11, 4, 12]]), base=10, symbols=12)
 >>> places.tolist(), numbers.tolist()  # "12+3=4" and one padding symbol
@@ -120,8 +122,8 @@ class PlaceAttentionConfig(TrainConfig):
     # are ranked by their share of all labelled strings (training and validation) right.
     restart_fit: float = 0.0
     # A share of every minibatch drawn from the training strings the network got wrong at the last
-    # evaluation (an option, 0: off; baselines/training/replay.py): a rare shape gets fitted.
-    replay_wrong: float = 0.0
+    # evaluation (version 5; 0: off; baselines/training/replay.py): a rare shape gets fitted.
+    replay_wrong: float = 0.1
     # After training, the GRU's state is snapped to the fewest centroids (2, 4, ... up to
     # `snap_max`; 0: never) that keep validation accuracy within `snap_tolerance`, clustered from
     # its states on the first `snap_strings` training strings (model version 3;
@@ -129,14 +131,13 @@ class PlaceAttentionConfig(TrainConfig):
     snap_max: int = 256
     snap_strings: int = 3000
     snap_tolerance: float = 0.002
-    # Training through the snap (an option, off by default): after training, `snap_train_steps`
+    # Training through the snap (version 5; 0: off, version 3's ladder): after training, `snap_train_steps`
     # more steps at rate `snap_train_lr` train the network through its snap to `snap_train_k`
     # centroids (k-means of its states, then learned with it: straight-through, with a
     # `snap_commitment`-weighted pull of states to centroids); the snapped network answers, and
-    # the ladder above is not asked. Default for one commit (dec4c12, as model version 4): better at
-    # length on the decimal sums, worse within the training lengths on the binary ones
-    # (docs/place-attention.md), so not the default.
-    snap_train_steps: int = 0
+    # the ladder above is not asked. Alone (dec4c12's version 4) it was worse within the binary sums'
+    # training lengths; with the pruning and the presence bit below it is not (docs/place-attention.md).
+    snap_train_steps: int | None = None  # None: a third of max_steps (version 5)
     # Further rounds of `snap_train_steps` (at most `snap_train_rounds` in all), each only while
     # the snapped network is below the free one on validation: the snap may lose what the free
     # network had fitted, and 1,000 steps are not always enough to win it back.
@@ -145,20 +146,26 @@ class PlaceAttentionConfig(TrainConfig):
     snap_train_lr: float = 1e-4
     snap_commitment: float = 0.25
     # After the snap, its centroids pruned to the fewest that keep validation accuracy, least
-    # visited first (an option, off by default; baselines/networks/state_pruning.py).
-    snap_prune: bool = False
+    # visited first (version 5; baselines/networks/state_pruning.py). With pooling='min' only: it
+    # tabulates every position's verdict.
+    snap_prune: bool = True
     # Where training through the snap ends more than `snap_tolerance` below the free network on
     # validation, the free network is snapped by the ladder instead (an option, off by default).
     snap_fallback: bool = False
-    # Each number's read also says whether that number has a digit at the place (an option, off by
-    # default): the blend of a digit and the sink can pass for "no digit" where the sum needs a 0.
-    presence: bool = False
+    # Each number's read also says whether that number has a digit at the place (version 5): the
+    # blend of a digit and the sink can pass for "no digit" where the sum needs a 0.
+    presence: bool = True
     # Added after version 3's runs: out of config_dict (and keys) at these values.
     LATER_OPTIONS: ClassVar[dict[str, Any]] = {
         "snap_train_steps": 0, "snap_train_rounds": 1, "snap_train_k": 64, "snap_train_lr": 1e-4,
         "snap_commitment": 0.25, "presence": False, "snap_prune": False, "restart_fit": 0.0,
         "snap_fallback": False, "replay_wrong": 0.0,
     }
+
+    @property
+    def snap_steps(self) -> int:
+        """The steps trained through the snap: ``snap_train_steps``, or a third of ``max_steps``."""
+        return self.max_steps // 3 if self.snap_train_steps is None else self.snap_train_steps
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -174,14 +181,12 @@ class PlaceAttentionConfig(TrainConfig):
         if not 0.0 <= self.restart_fit <= 1.0 or not 0.0 <= self.replay_wrong < 1.0:
             raise InvalidArgument(f"restart_fit and replay_wrong are shares, 0 to 1 (replay_wrong below 1), "
                                   f"got {self.restart_fit} and {self.replay_wrong}")  # fmt: skip
-        if self.snap_train_steps < 0 or min(self.snap_train_k, self.snap_train_rounds) < 1 \
+        if self.snap_steps < 0 or min(self.snap_train_k, self.snap_train_rounds) < 1 \
                 or self.snap_commitment < 0:
             raise InvalidArgument(
                 f"snap_train_steps must be at least 0, snap_train_k and snap_train_rounds at least 1 and "
                 f"snap_commitment at least 0, got {self.snap_train_steps}, {self.snap_train_k}, "
                 f"{self.snap_train_rounds} and {self.snap_commitment}")  # fmt: skip
-        if self.snap_prune and self.pooling != "min":
-            raise InvalidArgument("snap_prune needs pooling='min' (it tabulates every position's verdict)")
         if self.snap_max < 0 or self.snap_strings < 1 or not 0 <= self.snap_tolerance < 1:
             raise InvalidArgument(f"snap_max must be at least 0, snap_strings at least 1 and "
                                   f"snap_tolerance in [0, 1), got {self.snap_max}, {self.snap_strings} "
@@ -309,10 +314,14 @@ class PlaceAttentionModel(NetworkModel):
     id = "place-attention"
     # 2: restarts chosen by validation, and states kept by their margin at the longest lengths.
     # 3: the GRU's state snapped to centroids chosen on the validation strings (state_snapping.py).
-    # 4: (commit dec4c12 only) then trained through its snap by default; the option
-    # snap_train_steps keeps it, off by default, so version 3's runs keep their keys. A next change
-    # of behaviour takes version 5.
-    version = 3
+    # 4: (commit dec4c12 only) then trained through its snap by default.
+    # 5: trained through its snap for a third of the step budget, the snap pruned, the presence bit,
+    #    a tenth of each minibatch replayed from the wrong training strings (the report runs'
+    #    options, docs/place-attention.md), and a safety cap of 25 times the profile's.
+    version = 5
+    # 3,000 steps (up to three times on products and primes) and 1,000 through the snap take 5-20
+    # minutes on a 2-core CPU: the quick profile's 120 s would decide figures.
+    safety_cap_scale = 25.0
     # Minutes a cell on a CPU everywhere (about 0.1 s a step at 2 cores shared, 3,000 steps, and
     # 5-6 minutes a cell on the sums): a whole CPU run leaves it out, as it does the transformer.
     cpu_symbol_limit = 0
@@ -365,7 +374,7 @@ class PlaceAttentionModel(NetworkModel):
         report.extra["chosen"] = chosen
         if any(t.extra.get("hit_time_cap") for t in tried):
             report.extra["hit_time_cap"] = True
-        if self.config.snap_train_steps:  # its steps and seconds are the fit's too
+        if self.config.snap_steps:  # its steps and seconds are the fit's too
             free = copy.deepcopy(self.network.state_dict()) if self.config.snap_fallback else None
             snap = report.extra["snap"] = self.train_snapped(train_set, val_set, generator, seed)
             report.steps += snap["trained_steps"]
@@ -380,7 +389,7 @@ class PlaceAttentionModel(NetworkModel):
                 report.best_val_accuracy = self.network.validate(val_set)[0]
         else:
             report.extra["snap"] = self.snap(train_set, val_set, seed)
-        if self.config.snap_prune and len(self.network.centroids):
+        if self.config.snap_prune and self.config.pooling == "min" and len(self.network.centroids):
             pruned = report.extra["snap"]["pruned"] = prune_snap(self.network, val_set)
             report.best_val_accuracy = pruned["val"]
         return report
@@ -412,8 +421,8 @@ class PlaceAttentionModel(NetworkModel):
         free = network.validate(val_set)[0]
         centroids = kmeans(points, k, np.random.default_rng(seed)).centroids
         network.snap_points = nn.Parameter(torch.tensor(centroids, dtype=torch.float32, device=self.device))
-        stage = replace(config, lr=config.snap_train_lr, max_steps=config.snap_train_steps,
-                        patience=config.snap_train_steps, target_accuracy=None)  # fmt: skip
+        stage = replace(config, lr=config.snap_train_lr, max_steps=config.snap_steps,
+                        patience=config.snap_steps, target_accuracy=None)  # fmt: skip
         rounds = [train_network(network, train_set, val_set, stage, generator, self.progress)]
         best_round = 0
         while (len(rounds) < config.snap_train_rounds and rounds[best_round].best_val_accuracy < free
