@@ -16,7 +16,9 @@ then picks its own, as before the pins). It must run before torch runs its first
 ``import baselines`` runs it, before any network module imports torch. On an AVX2 machine the
 ATen and oneDNN pins select the kernels that ran anyway; MKL's CNR mode does change results there
 (it was off before): records from before the pins are compared in docs/results.md. On other
-processors (ARM) the switches are ignored.
+processors (ARM) the switches are ignored. **Not enough across processors yet**: on an AVX-512
+machine, pinned, 4 of 6 AVX2-machine records checked did not come back (some kernel these three
+do not reach; docs/results.md, *Reproducible across machines?*).
 
 >>> sorted(PINS)
 ['ATEN_CPU_CAPABILITY', 'MKL_CBWR', 'ONEDNN_MAX_CPU_ISA']
