@@ -44,12 +44,27 @@ def pin_cpu_kernels() -> None:
         os.environ.setdefault(name, value)
 
 
+def host_vector_isa() -> str | None:
+    """The widest x86 vector instructions the processor has, whatever the pins: "AVX512", "AVX2",
+    "older", or None where it cannot be told (not x86, or numpy's feature table is not found).
+    The pins do not make the two kinds train alike yet (module docstring), so a record names it."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features  # numpy 2's table
+    except ImportError:
+        return None
+    if "AVX2" not in features:  # another processor family's table
+        return None
+    return "AVX512" if features.get("AVX512F") else "AVX2" if features["AVX2"] else "older"
+
+
 def cpu_kernels() -> dict[str, str | None]:
-    """What a record names about the kernels that ran: torch's capability and the three switches.
+    """What a record names about the kernels that ran: torch's capability, the three switches and
+    the processor's own widest instructions (``host``).
 
     >>> sorted(cpu_kernels())
-    ['ATEN_CPU_CAPABILITY', 'MKL_CBWR', 'ONEDNN_MAX_CPU_ISA', 'capability']
+    ['ATEN_CPU_CAPABILITY', 'MKL_CBWR', 'ONEDNN_MAX_CPU_ISA', 'capability', 'host']
     """
     import torch
 
-    return {"capability": torch.backends.cpu.get_cpu_capability(), **{n: os.environ.get(n) for n in PINS}}
+    pinned = {n: os.environ.get(n) for n in PINS}
+    return {"capability": torch.backends.cpu.get_cpu_capability(), **pinned, "host": host_vector_isa()}

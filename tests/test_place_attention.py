@@ -139,9 +139,7 @@ def test_version_5_trains_through_a_pruned_snap_with_presence_and_replay_by_defa
     assert model_options_for("place-attention", PROFILES["quick"], "cpu")["max_seconds"] == 3000.0
     assert model_options_for("gru", PROFILES["quick"], "cpu")["max_seconds"] == 120.0
     train, val = ADD2.sample("train", 256, seed=0), ADD2.sample("val", 64, seed=0)
-    small = dict(TINY, curriculum_start=100, restarts=1)
-    for name in VERSION_3:
-        del small[name]
+    small = {k: v for k, v in TINY.items() if k not in VERSION_3} | {"curriculum_start": 100, "restarts": 1}
     report = PlaceAttentionModel(**small).fit(ADD2.learner_view(), train, val, seed=2)
     assert report.extra["snap"]["trained_steps"] == 12 // 3 and "pruned" in report.extra["snap"]
     assert PlaceAttentionModel(pooling="last").config.snap_prune  # no verdict table: nothing pruned
